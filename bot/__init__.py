@@ -1,0 +1,1 @@
+"""storywatch: watch live news stories and alert chats of each new update."""
