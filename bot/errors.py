@@ -2,6 +2,7 @@
 
     StorywatchError
     ├── ConfigError          bad configuration: names the key, the value, what is expected
+    ├── StorageError         the database cannot be opened, migrated or copied
     ├── FetchError           a story URL could not be fetched
     │   ├── BadUrl           not an http(s) URL, or malformed
     │   ├── BlockedAddress   resolves to or connects to a private/loopback/... address
@@ -33,6 +34,10 @@ class ConfigError(StorywatchError):
     """The configuration is invalid."""
 
 
+class StorageError(StorywatchError):
+    """The database cannot be opened, migrated or copied."""
+
+
 class FetchError(StorywatchError):
     """A story URL could not be fetched."""
 
@@ -50,11 +55,12 @@ class Unreachable(FetchError):
 
 
 class HttpStatus(FetchError):
-    """The server answered an error status."""
+    """The server answered an error status; `retry_after` is its wish (429, 503), in seconds."""
 
-    def __init__(self, status: int, url: str) -> None:
+    def __init__(self, status: int, url: str, retry_after: float | None = None) -> None:
         super().__init__(f"the server answered HTTP {status} for {url}")
         self.status = status
+        self.retry_after = retry_after
 
 
 class TooLarge(FetchError):

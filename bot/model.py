@@ -113,7 +113,7 @@ class Folded:
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    """Several alerts collected into one message (digest mode or the end of a mute)."""
+    """Several alerts collected into one message: `reason` is "digest" or "mute" (a mute ended)."""
 
     alerts: tuple[Alert, ...]
     timezone: str = "UTC"

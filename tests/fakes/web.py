@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ class WebServer:
         self.resources: dict[str, Resource] = {}
         self.hits: Counter[str] = Counter()
         self.requests: list[web.BaseRequest] = []
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
+        self._hit = asyncio.Condition()
         self.port = 0
 
     def url(self, path: str) -> str:
@@ -40,6 +42,15 @@ class WebServer:
         data = body.encode() if isinstance(body, str) else body
         self.resources[path] = Resource(data, content_type, status, dict(headers or {}), etag)
         return self.url(path)
+
+    async def wait_hits(self, path: str, count: int, within: float = 10) -> None:
+        """Wait until `path` has been requested `count` times in all."""
+        async with asyncio.timeout(within), self._hit:
+            await self._hit.wait_for(lambda: self.hits[path] >= count)
+
+    async def fetched_again(self, path: str, times: int = 2, within: float = 10) -> None:
+        """Wait until `path` is requested `times` more times: every check started before has run."""
+        await self.wait_hits(path, self.hits[path] + times, within)
 
     async def __aenter__(self) -> WebServer:
         server = web.Server(self._handle)
@@ -57,6 +68,8 @@ class WebServer:
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         self.hits[request.path] += 1
         self.requests.append(request)
+        async with self._hit:
+            self._hit.notify_all()
         resource = self.resources.get(request.path)
         if resource is None:
             return web.Response(status=404, text="not found")

@@ -1,0 +1,118 @@
+"""Giving visible clock times their calendar day and zone, as a reader would.
+
+A day header applies to the times under it; an undated time takes the day of the
+nearest dated update below it when that keeps the order, else the day of the one
+above it (a day earlier when the clock went backwards past midnight); with no dated
+neighbour, the page's own date (or the fetch time) anchors the newest update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from itertools import pairwise
+
+from bot.extract.candidate import Candidate
+from bot.extract.clock import Shown
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """The page's own idea of "now": its last modification, or the fetch time."""
+
+    at: datetime
+    is_latest: bool
+
+
+def date_shown(
+    candidates: list[Candidate], zone: tzinfo, reference: Reference
+) -> list[datetime | None]:
+    """The UTC instant each candidate's shown time stands for (None where nothing is shown).
+
+    `candidates` are in page order; the order (newest or oldest first) is detected.
+    """
+    newest_first = _newest_first(candidates)
+    ordered = candidates if newest_first else candidates[::-1]
+    known: list[datetime | None] = [_known_local(c, zone) for c in ordered]
+    result: list[datetime | None] = []
+    for index, candidate in enumerate(ordered):
+        shown = candidate.shown
+        if shown is None:
+            result.append(None)
+            continue
+        day = shown.day or candidate.header_day
+        local = known[index] or _infer(shown, day, index, known, zone, reference)
+        known[index] = local
+        result.append(local.astimezone(UTC))
+    return result if newest_first else result[::-1]
+
+
+def _newest_first(candidates: list[Candidate]) -> bool:
+    instants = [c.instant for c in candidates if c.instant is not None]
+    clocks = [_clock_key(c.shown) for c in candidates if c.instant is None and c.shown]
+    rising = sum(a < b for a, b in pairwise(instants)) + sum(a < b for a, b in pairwise(clocks))
+    falling = sum(a > b for a, b in pairwise(instants)) + sum(a > b for a, b in pairwise(clocks))
+    return rising <= falling
+
+
+def _clock_key(shown: Shown | None) -> tuple[int, ...]:
+    if shown is None:
+        return ()
+    day = shown.day or (0, 0, 0)
+    return (day[0] or 0, day[1], day[2], shown.hour, shown.minute, shown.second)
+
+
+def _known_local(candidate: Candidate, zone: tzinfo) -> datetime | None:
+    shown = candidate.shown
+    if candidate.instant is not None:
+        return candidate.instant.astimezone(_zone_of(shown, zone))
+    if shown is None:
+        return None
+    day = shown.day or candidate.header_day
+    if day is None or day[0] is None:
+        return None
+    return _local(date(day[0], day[1], day[2]), shown, zone)
+
+
+def _infer(
+    shown: Shown,
+    day: tuple[int | None, int, int] | None,
+    index: int,
+    known: list[datetime | None],
+    zone: tzinfo,
+    reference: Reference,
+) -> datetime:
+    if day is not None:
+        return _local(_with_year(day, reference, zone), shown, zone)
+    clock = time(shown.hour, shown.minute, shown.second)
+    older = next((k for k in known[index + 1 :] if k is not None), None)
+    if older is not None and older.time() <= clock:
+        return _local(older.date(), shown, zone)
+    newer = next((k for k in reversed(known[:index]) if k is not None), None)
+    if newer is not None:
+        back = 1 if clock > newer.time() else 0
+        return _local(newer.date() - timedelta(days=back), shown, zone)
+    now = reference.at.astimezone(_zone_of(shown, zone))
+    late = datetime.combine(now.date(), clock) > now.replace(tzinfo=None) + timedelta(hours=1)
+    back = 1 if late and reference.is_latest else 0
+    return _local(now.date() - timedelta(days=back), shown, zone)
+
+
+def _with_year(day: tuple[int | None, int, int], reference: Reference, zone: tzinfo) -> date:
+    year, month, dom = day
+    if year is not None:
+        return date(year, month, dom)
+    now = reference.at.astimezone(zone).date()
+    guess = date(now.year, month, min(dom, 28) if month == 2 and dom > 28 else dom)
+    return guess if guess <= now + timedelta(days=1) else guess.replace(year=now.year - 1)
+
+
+def _zone_of(shown: Shown | None, zone: tzinfo) -> tzinfo:
+    explicit = shown.zone if shown is not None else None
+    return explicit if isinstance(explicit, tzinfo) else zone
+
+
+def _local(day: date, shown: Shown, zone: tzinfo) -> datetime:
+    clock = time(shown.hour, shown.minute, shown.second)
+    return datetime.combine(day, clock, tzinfo=_zone_of(shown, zone))
+

@@ -1,0 +1,72 @@
+"""Which time zone a page's times are in: abbreviations, offsets, the publisher's country."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+_FIXED_HOURS = {
+    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "WEST": 1, "CET": 1, "MEZ": 1,
+    "CEST": 2, "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "SAST": 2, "GST": 4,
+    "PKT": 5, "IST": 5.5, "WIB": 7, "ICT": 7, "SGT": 8, "HKT": 8, "AWST": 8,
+    "JST": 9, "KST": 9, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "AKST": -9, "AKDT": -8, "HST": -10,
+}
+# Generic names follow daylight saving, so they are real zones, not fixed offsets.
+_GENERIC = {
+    "ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
+    "PT": "America/Los_Angeles", "AET": "Australia/Sydney",
+}
+_COUNTRY_ZONES = {
+    "uk": "Europe/London", "gb": "Europe/London", "ie": "Europe/Dublin",
+    "de": "Europe/Berlin", "at": "Europe/Vienna", "ch": "Europe/Zurich",
+    "fr": "Europe/Paris", "be": "Europe/Brussels", "nl": "Europe/Amsterdam",
+    "lu": "Europe/Luxembourg", "es": "Europe/Madrid", "pt": "Europe/Lisbon",
+    "it": "Europe/Rome", "pl": "Europe/Warsaw", "cz": "Europe/Prague",
+    "sk": "Europe/Bratislava", "hu": "Europe/Budapest", "dk": "Europe/Copenhagen",
+    "se": "Europe/Stockholm", "no": "Europe/Oslo", "fi": "Europe/Helsinki",
+    "gr": "Europe/Athens", "ro": "Europe/Bucharest", "ua": "Europe/Kyiv",
+    "ru": "Europe/Moscow", "tr": "Europe/Istanbul", "in": "Asia/Kolkata",
+    "pk": "Asia/Karachi", "jp": "Asia/Tokyo", "kr": "Asia/Seoul", "cn": "Asia/Shanghai",
+    "hk": "Asia/Hong_Kong", "sg": "Asia/Singapore", "au": "Australia/Sydney",
+    "nz": "Pacific/Auckland", "za": "Africa/Johannesburg", "br": "America/Sao_Paulo",
+    "ar": "America/Argentina/Buenos_Aires", "mx": "America/Mexico_City",
+    "ca": "America/Toronto", "us": "America/New_York", "il": "Asia/Jerusalem",
+}
+_LANGUAGE_ZONES = {"de": "de", "fr": "fr", "pl": "pl", "it": "it", "nl": "nl", "cs": "cz",
+                   "da": "dk", "sv": "se", "fi": "fi", "el": "gr", "ja": "jp", "ko": "kr",
+                   "hu": "hu", "ro": "ro", "uk": "ua", "tr": "tr"}
+
+
+def zone_for_abbreviation(name: str) -> tzinfo | None:
+    """The zone an abbreviation like "BST" or "ET" stands for, or None when unknown."""
+    name = name.upper()
+    if name in _GENERIC:
+        return ZoneInfo(_GENERIC[name])
+    hours = _FIXED_HOURS.get(name)
+    if hours is None:
+        return None
+    return UTC if hours == 0 else timezone(timedelta(hours=hours), name)
+
+
+def country_zone(host: str, lang: str) -> tzinfo | None:
+    """The zone of the publisher's country from the host's TLD or the page language.
+
+    Returns None for generic TLDs with a language spoken across zones (".com", "en").
+    """
+    parts = host.lower().rstrip(".").split(".")
+    tld = parts[-1] if parts else ""
+    if tld in _COUNTRY_ZONES and tld != "us":
+        return ZoneInfo(_COUNTRY_ZONES[tld])
+    lang = lang.lower().replace("_", "-")
+    region = lang.split("-")[1] if "-" in lang else ""
+    if region in _COUNTRY_ZONES:
+        return ZoneInfo(_COUNTRY_ZONES[region])
+    country = _LANGUAGE_ZONES.get(lang.split("-")[0])
+    return ZoneInfo(_COUNTRY_ZONES[country]) if country else None
+
+
+def offset_zone(offset: timedelta) -> tzinfo:
+    """A fixed zone for an offset seen in the page's own date-times."""
+    return UTC if not offset else timezone(offset)

@@ -1,0 +1,1 @@
+"""Chat commands: parsing (parse.py), the platform-neutral command layer, platform bindings."""

@@ -1,0 +1,59 @@
+"""What the command layer works with: storage, the story checker, limits and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.config import Config
+from bot.model import ChatRef
+from bot.watcher import CheckResult
+from storage import Database, chats
+from storage.chats import Chat
+
+
+class StoryChecker(Protocol):
+    """Checks a story once (the first check of a new story is its baseline)."""
+
+    async def check(self, story_id: int) -> CheckResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps on what one chat may ask for, and how /list pages."""
+
+    subscriptions_per_chat: int = 50
+    filters_per_subscription: int = 50
+    page_size: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a command needs, passed in by the composition root."""
+
+    db: Database
+    checker: StoryChecker
+    clock: Callable[[], datetime]
+    interval: float = 120.0
+    default_timezone: str = "UTC"
+    summary_chars: int = 300
+    limits: Limits = Limits()
+
+    @classmethod
+    def from_config(cls, config: Config, db: Database, checker: StoryChecker,
+                    clock: Callable[[], datetime]) -> Context:
+        """The context of a loaded configuration."""
+        limits = Limits(config.limits.subscriptions_per_chat,
+                        config.limits.filters_per_subscription)
+        return cls(db, checker, clock, config.schedule.interval, config.bot.default_timezone,
+                   config.summary.max_chars, limits)
+
+    async def chat(self, ref: ChatRef) -> Chat | None:
+        """The stored chat at `ref`, or None when it never used the bot."""
+        return await chats.by_ref(self.db, ref)
+
+    def zone(self, chat: Chat | None) -> str:
+        """The time zone times are shown in for `chat`."""
+        return (chat.timezone if chat else None) or self.default_timezone

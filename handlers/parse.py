@@ -1,0 +1,408 @@
+"""Chat command text -> typed command values (DESIGN §3). Pure: no I/O, no clock.
+
+`parse_command` returns None for text that is not a command for this bot, a
+command value, or raises BadArgument whose message is the reply: one line
+with the reason and an example of the right form. Whether a subscription
+exists, and who may do what, is the command layer's business.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import time, timedelta
+from functools import cache
+from typing import Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.errors import BadArgument
+from bot.filters import parse_words
+
+MAX_ARGUMENT_CHARS = 2000
+MAX_WORDS = 50
+MAX_DURATION = timedelta(days=366)
+
+USAGE: dict[str, str] = {
+    "help": "/help",
+    "subscribe": "/subscribe https://www.rt.com/news/591750-us-strikes-iraq-syria/",
+    "unsubscribe": "/unsubscribe 2  (or /unsubscribe URL)",
+    "list": "/list  (or /list 2 for the second page)",
+    "filter": '/filter add iran "red sea" sanction*  (or /filter 1 exclude sport)',
+    "mute": "/mute 1h30m",
+    "unmute": "/unmute",
+    "digest": "/digest every 2h  (or /digest daily 08:00, /digest off)",
+    "timezone": "/timezone Europe/London",
+    "lock": "/lock",
+    "unlock": "/unlock",
+}
+
+HELP_TEXT = """\
+storywatch follows live news stories and sends you each new update as it is posted, \
+after your keyword filters.
+
+/subscribe URL - follow a live story (a live blog, a feed, a page of timestamped updates)
+/unsubscribe URL-or-N - stop following (N as /list numbers it)
+/list - the stories this chat follows, with their filters
+/filter [N] add WORD... - only updates with any of these words (N: one story; none: all)
+/filter [N] exclude WORD... - drop updates with any of these words
+/filter [N] remove WORD... | clear | list - edit or show the filters
+/mute DURATION - hold alerts (90m, 1h30m, 2d); one digest when the mute ends
+/unmute - alerts flow again
+/digest every DURATION | daily HH:MM | off - one message per period instead of one per update
+/timezone ZONE - the time zone for times shown here (Europe/London, America/New_York)
+/lock, /unlock - whether only admins may (un)subscribe
+/help - this message
+
+Words ignore case and accents and match whole words; "quoted phrases" and prefixes (sanction*) \
+work too.
+Example: /subscribe https://www.rt.com/news/591750-us-strikes-iraq-syria/ \
+then /filter add iran "red sea\""""
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    """/start or /help: what the bot does and its commands."""
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribe:
+    """/subscribe URL (not yet normalised or checked)."""
+
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unsubscribe:
+    """/unsubscribe URL-or-N: `target` is digits (a /list number) or a URL; the caller decides."""
+
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListSubscriptions:
+    """/list [page], pages counted from 1."""
+
+    page: int = 1
+
+
+FilterAction = Literal["add", "exclude", "remove"]
+_FILTER_ACTIONS: dict[str, FilterAction] = {"add": "add", "exclude": "exclude", "remove": "remove"}
+
+
+@dataclass(frozen=True, slots=True)
+class FilterEdit:
+    """/filter [N] add|exclude|remove WORD...
+
+    `number` is the leading digits argument, if any: the subscription N when
+    the chat has one of that number. When it has none, the caller may reply
+    "no subscription N" or call `without_number()` to treat N as a word.
+    """
+
+    number: int | None
+    action: FilterAction
+    words: tuple[str, ...]
+
+    def without_number(self) -> FilterEdit:
+        """The same edit on the chat's filters, with the number put back as the first word."""
+        if self.number is None:
+            return self
+        return replace(self, number=None, words=(str(self.number), *self.words))
+
+
+@dataclass(frozen=True, slots=True)
+class FilterClear:
+    """/filter [N] clear."""
+
+    number: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FilterList:
+    """/filter [N] list, or /filter [N] alone."""
+
+    number: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mute:
+    """/mute DURATION."""
+
+    duration: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Unmute:
+    """/unmute."""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOff:
+    """/digest off: one alert per update again."""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEvery:
+    """/digest every DURATION."""
+
+    interval: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class DigestDaily:
+    """/digest daily HH:MM, in the chat's time zone."""
+
+    at: time
+
+
+@dataclass(frozen=True, slots=True)
+class SetTimezone:
+    """/timezone ZONE: `zone` is the IANA name as spelled in the tz database."""
+
+    zone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """/lock: only admins may (un)subscribe."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unlock:
+    """/unlock: members may (un)subscribe."""
+
+
+Command = (
+    Help
+    | Subscribe
+    | Unsubscribe
+    | ListSubscriptions
+    | FilterEdit
+    | FilterClear
+    | FilterList
+    | Mute
+    | Unmute
+    | DigestOff
+    | DigestEvery
+    | DigestDaily
+    | SetTimezone
+    | Lock
+    | Unlock
+)
+
+_Parser = Callable[[str], Command]
+
+_COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s+|$)")
+_DIGITS = re.compile(r"^[0-9]{1,9}$")
+_DURATION_PART = re.compile(r"\s*([0-9]{1,9}(?:\.[0-9]{1,6})?)\s*([smhd])", re.IGNORECASE)
+_CLOCK = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_command(text: str, *, bot_username: str | None = None) -> Command | None:
+    """The command in `text`, or None when `text` is no command or one for another bot.
+
+    "/cmd@name" is ours when `name` equals `bot_username` (ignoring case, and
+    a leading "@"); with no `bot_username` any "@name" is accepted.
+    Raises BadArgument (reason and example) for an unknown command or bad arguments.
+    """
+    match = _COMMAND.match(text.lstrip())
+    if match is None:
+        return None
+    addressee = match["bot"]
+    if addressee and bot_username and addressee.lower() != bot_username.lstrip("@").lower():
+        return None
+    name = match["name"].lower()
+    args = text.lstrip()[match.end() :].strip()
+    if len(args) > MAX_ARGUMENT_CHARS:
+        raise BadArgument(f"that is over {MAX_ARGUMENT_CHARS} characters; {_example(name)}")
+    parser = _PARSERS.get(name)
+    if parser is None:
+        raise BadArgument(f"unknown command /{name}; send /help for the commands")
+    return parser(args)
+
+
+def _example(name: str) -> str:
+    return f"example: {USAGE.get(name, '/help')}"
+
+
+def _no_arguments(name: str, value: Command) -> _Parser:
+    def parse(args: str) -> Command:
+        if args:
+            raise BadArgument(f"/{name} takes no arguments; {_example(name)}")
+        return value
+
+    return parse
+
+
+def _single(name: str, args: str, what: str) -> str:
+    """The one argument of a command, or BadArgument naming `what` is expected."""
+    parts = args.split()
+    if len(parts) != 1:
+        problem = "is missing" if not parts else "must be one argument"
+        raise BadArgument(f"{what} {problem}; {_example(name)}")
+    return parts[0]
+
+
+def _first_and_rest(args: str) -> tuple[str, str]:
+    """The first whitespace-separated argument and the rest, stripped ("" when absent)."""
+    parts = args.split(None, 1)
+    return (parts[0] if parts else "", parts[1].strip() if len(parts) > 1 else "")
+
+
+def _subscribe(args: str) -> Command:
+    url = _single("subscribe", args, "the story's URL").strip("<>")
+    implied = "://" not in url
+    if implied:
+        # People paste "www.site.com/live"; the scheme is implied.
+        url = f"https://{url}"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a malformed IPv6 address
+        parts = urlsplit("")
+    # Without a scheme, "hello" is a typo, not the host "hello": ask for a dot.
+    host = parts.hostname or ""
+    if parts.scheme.lower() not in {"http", "https"} or not host or (implied and "." not in host):
+        raise BadArgument(f"{url[:80]!r} is not a web address; {_example('subscribe')}")
+    return Subscribe(url)
+
+
+def _unsubscribe(args: str) -> Command:
+    target = _single("unsubscribe", args, "a story's number or URL").strip("<>")
+    # "#2" is how some people write the number /list shows.
+    return Unsubscribe(target[1:] if target[:1] == "#" and target[1:].isdigit() else target)
+
+
+def _list(args: str) -> Command:
+    if not args:
+        return ListSubscriptions()
+    page = _single("list", args, "the page number")
+    if not _DIGITS.match(page) or int(page) < 1:
+        raise BadArgument(f"the page must be a number from 1; {_example('list')}")
+    return ListSubscriptions(int(page))
+
+
+def _filter(args: str) -> Command:
+    number: int | None = None
+    head, rest = _first_and_rest(args)
+    if _DIGITS.match(head):
+        number, (head, rest) = int(head), _first_and_rest(rest)
+    action = head.lower()
+    if action in {"", "list", "clear"}:
+        if rest:
+            raise BadArgument(f"/filter {action} takes no words; {_example('filter')}")
+        return FilterClear(number) if action == "clear" else FilterList(number)
+    verb = _FILTER_ACTIONS.get(action)
+    if verb is None:
+        raise BadArgument(
+            f"/filter needs add, exclude, remove, clear or list, not {action[:40]!r}; "
+            f"{_example('filter')}"
+        )
+    words = parse_words(rest)
+    if not words:
+        raise BadArgument(f"/filter {action} needs at least one word; {_example('filter')}")
+    if len(words) > MAX_WORDS:
+        raise BadArgument(f"at most {MAX_WORDS} words at a time; {_example('filter')}")
+    return FilterEdit(number, verb, words)
+
+
+def _mute(args: str) -> Command:
+    if args.lower() == "off":
+        return Unmute()
+    if not args:
+        raise BadArgument(f"how long? {_example('mute')}")
+    return Mute(_duration_for("mute", args))
+
+
+def _digest(args: str) -> Command:
+    mode, rest = _first_and_rest(args)
+    mode = mode.lower()
+    if mode == "off" and not rest:
+        return DigestOff()
+    if mode == "every" and rest:
+        return DigestEvery(_duration_for("digest", rest))
+    if mode == "daily" and rest:
+        try:
+            return DigestDaily(parse_clock(rest))
+        except BadArgument as error:
+            raise BadArgument(f"{error}; {_example('digest')}") from None
+    raise BadArgument(f"/digest takes off, every DURATION or daily HH:MM; {_example('digest')}")
+
+
+def _duration_for(name: str, text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except BadArgument as error:
+        raise BadArgument(f"{error}; {_example(name)}") from None
+
+
+def _timezone(args: str) -> Command:
+    name = _single("timezone", args, "the time zone")
+    zone = _zone_name(name)
+    if zone is None:
+        raise BadArgument(f"unknown time zone {name[:60]!r}; {_example('timezone')}")
+    return SetTimezone(zone)
+
+
+def _zone_name(name: str) -> str | None:
+    """The IANA zone `name` as the tz database spells it (looked up without case), or None."""
+    spelled = _zone_names().get(name.lower(), name)
+    try:
+        ZoneInfo(spelled)
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: a path-like name
+        return None
+    return spelled
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """Lower-cased IANA names -> their spelling."""
+    return {zone.lower(): zone for zone in available_timezones()}
+
+
+def parse_duration(text: str) -> timedelta:
+    """One or more of a number with s, m, h or d ("90m", "1h30m", "2d", "1h 30m").
+
+    Raises BadArgument for anything else, zero, or more than 366 days.
+    """
+    text = text.strip()
+    total = 0.0
+    position = 0
+    for match in _DURATION_PART.finditer(text):
+        if match.start() != position:
+            break
+        total += float(match[1]) * _UNITS[match[2].lower()]
+        position = match.end()
+    if not text or position != len(text):
+        raise BadArgument(f"{text[:40]!r} is not a duration like 90m, 1h30m or 2d")
+    if total <= 0:
+        raise BadArgument("a duration must be more than zero, like 90m")
+    if total > MAX_DURATION.total_seconds():
+        raise BadArgument(f"a duration must be at most {MAX_DURATION.days} days")
+    return timedelta(seconds=total)
+
+
+def parse_clock(text: str) -> time:
+    """A 24-hour "HH:MM" ("08:00", "8:00", "23:59"). Raises BadArgument otherwise."""
+    match = _CLOCK.match(text.strip())
+    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+        raise BadArgument(f"{text.strip()[:20]!r} is not a time like 08:00 or 21:30")
+    return time(int(match[1]), int(match[2]))
+
+
+_PARSERS: dict[str, _Parser] = {
+    # Telegram deep links send "/start PAYLOAD"; "/help filter" deserves help, not an error.
+    "start": lambda _args: Help(),
+    "help": lambda _args: Help(),
+    "subscribe": _subscribe,
+    "unsubscribe": _unsubscribe,
+    "list": _list,
+    "filter": _filter,
+    "mute": _mute,
+    "unmute": _no_arguments("unmute", Unmute()),
+    "digest": _digest,
+    "timezone": _timezone,
+    "lock": _no_arguments("lock", Lock()),
+    "unlock": _no_arguments("unlock", Unlock()),
+}

@@ -1,0 +1,91 @@
+"""The outbox's payload: a message value to JSON and back, exactly.
+
+A delivery stores the message as it was routed, so a restart sends what the
+check decided, not a re-render of a later state of the story.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.model import Alert, Digest, Entry, Folded, Message, Notice, StoryRef
+
+
+def encode(message: Message) -> str:
+    """The JSON text of a message value."""
+    return json.dumps(_message(message), ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(text: str) -> Message:
+    """The message value of a payload written by `encode`.
+
+    Raises ValueError when the payload is not one.
+    """
+    try:
+        return _from_message(json.loads(text))
+    except (KeyError, TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"not a message payload: {error}") from error
+
+
+def _message(message: Message) -> dict[str, Any]:
+    if isinstance(message, Alert):
+        return {"type": "alert", "story": _story(message.story), "entry": _entry(message.entry),
+                "summary": message.summary, "matched": list(message.matched),
+                "timezone": message.timezone}
+    if isinstance(message, Folded):
+        return {"type": "folded", "story": _story(message.story),
+                "entries": [_entry(entry) for entry in message.entries],
+                "timezone": message.timezone}
+    if isinstance(message, Digest):
+        return {"type": "digest", "alerts": [_message(alert) for alert in message.alerts],
+                "timezone": message.timezone, "reason": message.reason}
+    return {"type": "notice", "text": message.text, "link": message.link,
+            "extra": list(message.extra)}
+
+
+def _from_message(data: dict[str, Any]) -> Message:
+    kind = data["type"]
+    if kind == "alert":
+        return _from_alert(data)
+    if kind == "folded":
+        return Folded(_from_story(data["story"]),
+                      tuple(_from_entry(entry) for entry in data["entries"]), data["timezone"])
+    if kind == "digest":
+        return Digest(tuple(_from_alert(alert) for alert in data["alerts"]),
+                      data["timezone"], data["reason"])
+    if kind == "notice":
+        return Notice(data["text"], data["link"], tuple(data["extra"]))
+    raise KeyError(f"type {kind!r}")
+
+
+def _from_alert(data: dict[str, Any]) -> Alert:
+    return Alert(_from_story(data["story"]), _from_entry(data["entry"]), data["summary"],
+                 tuple(data["matched"]), data["timezone"])
+
+
+def _story(story: StoryRef) -> dict[str, Any]:
+    return {"url": story.url, "title": story.title}
+
+
+def _from_story(data: dict[str, Any]) -> StoryRef:
+    return StoryRef(data["url"], data["title"])
+
+
+def _entry(entry: Entry) -> dict[str, Any]:
+    return {"key": entry.key, "published_at": _time(entry.published_at), "text": entry.text,
+            "title": entry.title, "updated_at": _time(entry.updated_at), "url": entry.url}
+
+
+def _from_entry(data: dict[str, Any]) -> Entry:
+    return Entry(data["key"], _from_time(data["published_at"]), data["text"], data["title"],
+                 _from_time(data["updated_at"]), data["url"])
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _from_time(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)

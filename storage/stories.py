@@ -1,0 +1,183 @@
+"""Stories and their check state: validators, schedule, failures, the baseline flag."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.model import Validators
+from storage.db import Reader, Transaction
+from storage.times import from_epoch, require_datetime, require_epoch
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """One tracked story URL and where its checking stands."""
+
+    id: int
+    url: str
+    canonical_url: str | None
+    final_url: str | None
+    title: str | None
+    state: str
+    validators: Validators
+    interval: float
+    interval_fixed: bool
+    next_check_at: datetime
+    last_checked_at: datetime | None
+    last_update_at: datetime | None
+    failures: int
+    last_error: str | None
+    baseline_done: bool
+    last_entry_count: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CheckState:
+    """What a successful check leaves behind on the story."""
+
+    checked_at: datetime
+    interval: float
+    next_check_at: datetime
+    validators: Validators
+    title: str | None = None
+    canonical_url: str | None = None
+    final_url: str | None = None
+    entry_count: int | None = None
+    found_new: bool = False
+
+
+async def add(
+    tx: Transaction, url: str, *, now: datetime, interval: float, fixed: bool = False
+) -> Story:
+    """The story at normalised `url`, created (due now) when it is not tracked yet."""
+    await tx.execute(
+        "INSERT INTO stories (url, interval, interval_fixed, next_check_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (url) DO NOTHING",
+        (url, interval, int(fixed), require_epoch(now), require_epoch(now)),
+    )
+    story = await by_url(tx, url)
+    assert story is not None
+    return story
+
+
+async def get(db: Reader, story_id: int) -> Story | None:
+    """The story with this id, or None."""
+    return _story(await db.fetch_one("SELECT * FROM stories WHERE id = ?", (story_id,)))
+
+
+async def by_url(db: Reader, url: str) -> Story | None:
+    """The story tracked under normalised `url` (or whose canonical URL it is), or None."""
+    row = await db.fetch_one(
+        "SELECT * FROM stories WHERE url = ? OR canonical_url = ? ORDER BY url = ? DESC LIMIT 1",
+        (url, url, url),
+    )
+    return _story(row)
+
+
+async def due(db: Reader, now: datetime, limit: int = 100) -> list[Story]:
+    """Stories not ended whose next check is at or before `now`, the most overdue first."""
+    rows = await db.fetch_all(
+        "SELECT * FROM stories WHERE state IN ('active', 'failing') AND next_check_at <= ?"
+        " ORDER BY next_check_at LIMIT ?",
+        (require_epoch(now), limit),
+    )
+    return [story for row in rows if (story := _story(row)) is not None]
+
+
+async def set_schedule(
+    tx: Transaction, story_id: int, *, interval: float, fixed: bool, next_check_at: datetime
+) -> None:
+    """Set the story's interval (fixed: no back-off) and its next check."""
+    await tx.execute(
+        "UPDATE stories SET interval = ?, interval_fixed = ?, next_check_at = ? WHERE id = ?",
+        (interval, int(fixed), require_epoch(next_check_at), story_id),
+    )
+
+
+async def record_check(tx: Transaction, story_id: int, state: CheckState) -> None:
+    """Record a successful check (changed or not): clears failures, marks the baseline done."""
+    await tx.execute(
+        "UPDATE stories SET state = 'active', failures = 0, last_error = NULL,"
+        " baseline_done = 1, last_checked_at = ?, interval = ?, next_check_at = ?,"
+        " etag = ?, last_modified = ?, body_hash = ?,"
+        " title = COALESCE(?, title), canonical_url = COALESCE(?, canonical_url),"
+        " final_url = COALESCE(?, final_url),"
+        " last_entry_count = COALESCE(?, last_entry_count),"
+        " last_update_at = CASE WHEN ? THEN ? ELSE last_update_at END"
+        " WHERE id = ?",
+        (
+            require_epoch(state.checked_at), state.interval, require_epoch(state.next_check_at),
+            state.validators.etag, state.validators.last_modified, state.validators.body_hash,
+            state.title, state.canonical_url, state.final_url, state.entry_count,
+            int(state.found_new), require_epoch(state.checked_at), story_id,
+        ),
+    )
+
+
+async def record_failure(
+    tx: Transaction, story_id: int, *, now: datetime, error: str, next_check_at: datetime
+) -> int:
+    """Record a failed check: the story is 'failing' until a check succeeds. Returns failures."""
+    await tx.execute(
+        "UPDATE stories SET state = CASE WHEN state = 'ended' THEN state ELSE 'failing' END,"
+        " failures = failures + 1, last_error = ?, last_checked_at = ?, next_check_at = ?"
+        " WHERE id = ?",
+        (error, require_epoch(now), require_epoch(next_check_at), story_id),
+    )
+    row = await tx.fetch_one("SELECT failures FROM stories WHERE id = ?", (story_id,))
+    return int(row[0]) if row else 0
+
+
+async def delete_unfollowed(tx: Transaction, story_id: int) -> None:
+    """Forget the story when no chat follows it any more (nor ever will without subscribing)."""
+    await tx.execute(
+        "DELETE FROM stories WHERE id = ?"
+        " AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE story_id = ?)",
+        (story_id, story_id),
+    )
+
+
+async def retire(
+    tx: Transaction, *, quiet_since: datetime, max_failures: int
+) -> list[Story]:
+    """End the stories quiet since `quiet_since` or failing `max_failures` times in a row.
+
+    Returns them as they were before they ended (their state says why).
+    """
+    rows = await tx.fetch_all(
+        "SELECT * FROM stories WHERE state IN ('active', 'failing')"
+        " AND (COALESCE(last_update_at, created_at) < ? OR failures >= ?)",
+        (require_epoch(quiet_since), max_failures),
+    )
+    await tx.execute_many(
+        "UPDATE stories SET state = 'ended' WHERE id = ?", [(row["id"],) for row in rows]
+    )
+    return [story for row in rows if (story := _story(row)) is not None]
+
+
+def _story(row: sqlite3.Row | None) -> Story | None:
+    if row is None:
+        return None
+    return Story(
+        id=row["id"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        final_url=row["final_url"],
+        title=row["title"],
+        state=row["state"],
+        validators=Validators(row["etag"], row["last_modified"], row["body_hash"]),
+        interval=row["interval"],
+        interval_fixed=bool(row["interval_fixed"]),
+        next_check_at=require_datetime(row["next_check_at"]),
+        last_checked_at=from_epoch(row["last_checked_at"]),
+        last_update_at=from_epoch(row["last_update_at"]),
+        failures=row["failures"],
+        last_error=row["last_error"],
+        baseline_done=bool(row["baseline_done"]),
+        last_entry_count=row["last_entry_count"],
+        created_at=require_datetime(row["created_at"]),
+    )
+

@@ -1,0 +1,82 @@
+"""What Discord checks in a message body before it accepts it, with its error shapes.
+
+A message that breaks a rule is answered 400 with code 50035 "Invalid Form
+Body" and an `errors` tree naming the field, as Discord does; an empty message
+is 50006.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+EMBED_LIMITS = {"title": 256, "description": 4096}
+FOOTER_LIMIT = 2048
+AUTHOR_LIMIT = 256
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELDS_PER_EMBED = 25
+TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+CONTENT_LIMIT = 2000
+
+
+def _too_long(limit: int) -> dict[str, Any]:
+    return {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH",
+                         "message": f"Must be {limit} or fewer in length."}]}
+
+
+def _embed_errors(embed: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The errors of one embed and the characters it counts towards the total."""
+    errors: dict[str, Any] = {}
+    size = 0
+    for key, limit in EMBED_LIMITS.items():
+        text = str(embed.get(key) or "")
+        size += len(text)
+        if len(text) > limit:
+            errors[key] = _too_long(limit)
+    for key, limit in (("footer", FOOTER_LIMIT), ("author", AUTHOR_LIMIT)):
+        sub = embed.get(key) or {}
+        text = str(sub.get("text" if key == "footer" else "name") or "")
+        size += len(text)
+        if len(text) > limit:
+            errors[key] = {"text" if key == "footer" else "name": _too_long(limit)}
+    fields = embed.get("fields") or []
+    if len(fields) > FIELDS_PER_EMBED:
+        errors["fields"] = _too_long(FIELDS_PER_EMBED)
+    for index, field in enumerate(fields):
+        name, value = str(field.get("name") or ""), str(field.get("value") or "")
+        size += len(name) + len(value)
+        field_errors = {}
+        if len(name) > FIELD_NAME_LIMIT:
+            field_errors["name"] = _too_long(FIELD_NAME_LIMIT)
+        if len(value) > FIELD_VALUE_LIMIT:
+            field_errors["value"] = _too_long(FIELD_VALUE_LIMIT)
+        if field_errors:
+            errors.setdefault("fields", {})[str(index)] = field_errors
+    return errors, size
+
+
+def message_errors(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Discord's error answer for a message body that breaks a rule, or None when it passes."""
+    embeds = body.get("embeds") or []
+    content = body.get("content") or ""
+    if not content and not embeds:
+        return {"code": 50006, "message": "Cannot send an empty message"}
+    errors: dict[str, Any] = {}
+    if len(content) > CONTENT_LIMIT:
+        errors["content"] = _too_long(CONTENT_LIMIT)
+    if len(embeds) > EMBEDS_PER_MESSAGE:
+        errors["embeds"] = _too_long(EMBEDS_PER_MESSAGE)
+    total = 0
+    for index, embed in enumerate(embeds):
+        embed_errors, size = _embed_errors(embed)
+        total += size
+        if embed_errors:
+            errors.setdefault("embeds", {})[str(index)] = embed_errors
+    if total > TOTAL_LIMIT:
+        errors.setdefault("embeds", {})["_errors"] = [
+            {"code": "MAX_EMBED_SIZE_EXCEEDED", "message": "Embed size exceeds maximum size of 6000"}
+        ]
+    if not errors:
+        return None
+    return {"code": 50035, "message": "Invalid Form Body", "errors": errors}

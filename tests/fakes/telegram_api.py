@@ -1,0 +1,297 @@
+"""A fake Telegram Bot API on loopback, for the real python-telegram-bot to talk to.
+
+Point the library at `server.base_url`. Every call is recorded (`calls`) with its
+parameters decoded; `wait_for` waits for a condition on them. Tests inject updates
+(see `tests.fakes.telegram_updates`), program failures per chat or per next call,
+and may turn on a global rate limit. Message text follows the Bot API's HTML rules
+(`tests.fakes.telegram_html_rules`): what the real API refuses, this refuses too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from aiohttp import web
+from telegram import AcceptedGiftTypes, ChatFullInfo, User
+
+from tests.fakes import telegram_updates
+from tests.fakes.telegram_html_rules import ParseError
+from tests.fakes.telegram_rate import TokenBucket
+from tests.fakes.telegram_wire import (
+    BLOCKED,
+    CHAT_NOT_FOUND,
+    KICKED,
+    NOT_MODIFIED,
+    SERVER_ERROR,
+    Call,
+    Failure,
+    answer_true,
+    chat_type,
+    check_message,
+    decode_form,
+    error_response,
+    flood,
+    migrated,
+    ok_response,
+)
+
+__all__ = [
+    "BLOCKED",
+    "CHAT_NOT_FOUND",
+    "KICKED",
+    "NOT_MODIFIED",
+    "SERVER_ERROR",
+    "Call",
+    "Failure",
+    "TelegramApiServer",
+    "flood",
+    "migrated",
+]
+
+MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText"})
+
+
+class TelegramApiServer:
+    """The fake Bot API: `async with TelegramApiServer() as server:` then use `server.base_url`."""
+
+    def __init__(
+        self,
+        token: str = "123456:TEST-TOKEN",
+        username: str = "storywatch_bot",
+        rate_per_second: float | None = None,
+    ) -> None:
+        self.token = token
+        self.bot_user = User(
+            id=int(token.split(":")[0]),
+            first_name="storywatch",
+            is_bot=True,
+            username=username,
+            can_join_groups=True,
+            can_read_all_group_messages=False,
+            supports_inline_queries=False,
+        )
+        self.calls: list[Call] = []
+        self.commands: list[dict[str, Any]] = []
+        self.messages: dict[tuple[str, int], dict[str, Any]] = {}
+        self.html: dict[tuple[str, int], str] = {}  # the text as sent, before entity parsing
+        self.port = 0
+        self._bucket = TokenBucket(rate_per_second) if rate_per_second else None
+        self._updates: list[dict[str, Any]] = []
+        self._next_update_id = 1
+        self._next_message_id = 1
+        self._members: dict[tuple[str, int], str] = {}
+        self._chat_failures: dict[str, tuple[Failure, frozenset[str]]] = {}
+        self._next_failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
+        self._update_arrived = asyncio.Event()
+        self._call_recorded = asyncio.Event()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def base_url(self) -> str:
+        """What to pass as the library's base_url (the token is appended to it)."""
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def __aenter__(self) -> TelegramApiServer:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, shutdown_timeout=0.5)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._closing = True  # releases long polls so shutdown does not wait for them
+        self._update_arrived.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ----- what tests set up -------------------------------------------------------------
+
+    def inject(self, update: dict[str, Any]) -> int:
+        """Queue an update for getUpdates; returns the update_id given to it."""
+        update_id = self._next_update_id
+        self._next_update_id += 1
+        self._updates.append({"update_id": update_id, **update})
+        self._update_arrived.set()
+        return update_id
+
+    def set_member(self, chat_id: int | str, user_id: int, status: str) -> None:
+        """What getChatMember answers for that user in that chat (default: member)."""
+        self._members[(str(chat_id), user_id)] = status
+
+    def fail_chat(
+        self, chat_id: int | str, failure: Failure, methods: Iterable[str] = MESSAGE_METHODS
+    ) -> None:
+        """Answer `failure` to every call of `methods` for `chat_id` until `heal_chat`."""
+        self._chat_failures[str(chat_id)] = (failure, frozenset(methods))
+
+    def heal_chat(self, chat_id: int | str) -> None:
+        """Stop failing calls for `chat_id`."""
+        self._chat_failures.pop(str(chat_id), None)
+
+    def fail_next(self, method: str, failure: Failure, times: int = 1) -> None:
+        """Answer `failure` to the next `times` calls of `method`, whatever the chat."""
+        self._next_failures[method].extend([failure] * times)
+
+    # ----- what tests assert on ----------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        """The recorded calls of one method, in order."""
+        return [call for call in self.calls if call.method == method]
+
+    async def wait_for(
+        self,
+        condition: Callable[[list[Call]], object],
+        timeout: float = 5.0,  # noqa: ASYNC109 (a test helper: every wait is bounded)
+    ) -> list[Call]:
+        """Wait until `condition(calls)` is truthy; returns the calls. Raises TimeoutError."""
+        async with asyncio.timeout(timeout):
+            while not condition(self.calls):
+                self._call_recorded.clear()
+                await self._call_recorded.wait()
+        return self.calls
+
+    async def wait_for_call(
+        self,
+        method: str,
+        where: Callable[[dict[str, Any]], object] = lambda params: True,
+        timeout: float = 5.0,  # noqa: ASYNC109 (a test helper: every wait is bounded)
+    ) -> Call:
+        """Wait for a call of `method` whose params satisfy `where`; returns the first such."""
+
+        def matching(calls: list[Call]) -> list[Call]:
+            return [c for c in calls if c.method == method and where(c.params)]
+
+        return matching(await self.wait_for(matching, timeout))[0]
+
+    # ----- the wire ----------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return error_response(Failure(401, "Unauthorized"))
+        method = request.match_info["method"]
+        params = decode_form(await request.post())
+        self.calls.append(Call(method, params))
+        self._call_recorded.set()
+        failure = self._failure_for(method, params)
+        if failure is not None:
+            return error_response(failure)
+        handler = self._methods().get(method)
+        if handler is None:
+            return error_response(Failure(404, "Not Found: method not found"))
+        try:
+            return ok_response(await handler(params))
+        except ParseError as error:
+            return error_response(Failure(400, str(error)))
+
+    def _failure_for(self, method: str, params: dict[str, Any]) -> Failure | None:
+        queued = self._next_failures.get(method)
+        if queued:
+            return queued.popleft()
+        programmed = self._chat_failures.get(str(params.get("chat_id")))
+        if programmed is not None and method in programmed[1]:
+            return programmed[0]
+        if self._bucket is not None and method in MESSAGE_METHODS:
+            wait = self._bucket.take(asyncio.get_running_loop().time())
+            if wait > 0:
+                return flood(max(1, math.ceil(wait)))
+        return None
+
+    def _methods(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
+        return {
+            "getMe": self._get_me,
+            "deleteWebhook": answer_true,
+            "setMyCommands": self._set_commands,
+            "deleteMyCommands": answer_true,
+            "getMyCommands": self._get_commands,
+            "getUpdates": self._get_updates,
+            "getChatMember": self._get_chat_member,
+            "getChat": self._get_chat,
+            "sendMessage": self._send_message,
+            "editMessageText": self._edit_message_text,
+            "answerCallbackQuery": answer_true,
+            "close": answer_true,
+            "logOut": answer_true,
+        }
+
+    async def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.bot_user.to_dict()
+
+    async def _set_commands(self, params: dict[str, Any]) -> bool:
+        self.commands = list(params.get("commands", []))
+        return True
+
+    async def _get_commands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.commands
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        # As on Telegram, asking from `offset` confirms every update before it.
+        self._updates = [update for update in self._updates if update["update_id"] >= offset]
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(float(params.get("timeout") or 0)):
+                while not self._updates and not self._closing:
+                    self._update_arrived.clear()
+                    await self._update_arrived.wait()
+        return self._updates[:limit]
+
+    async def _get_chat_member(self, params: dict[str, Any]) -> dict[str, Any]:
+        user_id = int(params["user_id"])
+        status = self._members.get((str(params["chat_id"]), user_id), "member")
+        return telegram_updates.chat_member(user_id, status)
+
+    async def _get_chat(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = params["chat_id"]
+        gifts = AcceptedGiftTypes(False, False, False, False, False)
+        return ChatFullInfo(
+            id=int(chat_id),
+            type=chat_type(chat_id),
+            accent_color_id=0,
+            max_reaction_count=11,
+            accepted_gift_types=gifts,
+            title=None if int(chat_id) > 0 else "News room",
+        ).to_dict()
+
+    async def _send_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        plain = check_message(params)
+        chat_id = str(params["chat_id"])
+        message = {
+            "message_id": self._next_message_id,
+            "date": 1706971920,
+            "chat": {"id": int(chat_id), "type": chat_type(chat_id)},
+            "from": self.bot_user.to_dict(),
+            "text": plain,
+        }
+        if params.get("message_thread_id") is not None:
+            message.update(message_thread_id=params["message_thread_id"], is_topic_message=True)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self._next_message_id += 1
+        self.messages[(chat_id, message["message_id"])] = message
+        self.html[(chat_id, message["message_id"])] = params["text"]
+        return message
+
+    async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
+        plain = check_message(params)
+        key = (str(params["chat_id"]), int(params["message_id"]))
+        message = self.messages.get(key)
+        if message is None:
+            raise ParseError("Bad Request: message to edit not found")
+        markup = params.get("reply_markup")
+        if self.html[key] == params["text"] and message.get("reply_markup") == markup:
+            raise ParseError(NOT_MODIFIED.description)
+        self.html[key] = params["text"]
+        message.update(text=plain, edit_date=1706971980)
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        return message

@@ -1,0 +1,170 @@
+"""The storage repositories on a real database: stories, entries, chats, subscriptions, filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.diff import Edit, StoredEntry
+from bot.model import ChatRef, Entry, Validators
+from storage import Database, chats, entries, filters, stories, subscriptions
+from storage.stories import CheckState
+
+NOW = datetime(2024, 2, 3, 15, 0, tzinfo=UTC)
+
+
+async def test_a_story_is_tracked_once_per_normalised_url(db: Database) -> None:
+    """Adding a story twice returns the one row."""
+    async with db.write() as tx:
+        first = await stories.add(tx, "https://example.com/live", now=NOW, interval=60)
+        again = await stories.add(tx, "https://example.com/live", now=NOW, interval=5)
+    assert first == again
+    assert first.interval == 60 and first.next_check_at == NOW and not first.baseline_done
+    assert first.created_at.tzinfo is not None
+
+
+async def test_due_stories_and_check_state_round_trip(db: Database) -> None:
+    """A recorded check sets validators, schedule and the baseline flag; due() follows it."""
+    async with db.write() as tx:
+        story = await stories.add(tx, "https://example.com/live", now=NOW, interval=60)
+    assert [s.id for s in await stories.due(db, NOW)] == [story.id]
+    state = CheckState(checked_at=NOW, interval=120, next_check_at=NOW + timedelta(seconds=120),
+                       validators=Validators('"e1"', "Sat, 03 Feb", "abc"), title="Live",
+                       canonical_url="https://example.com/c", final_url="https://example.com/f",
+                       entry_count=7, found_new=True)
+    async with db.write() as tx:
+        await stories.record_check(tx, story.id, state)
+    stored = await stories.get(db, story.id)
+    assert stored is not None
+    assert stored.validators == Validators('"e1"', "Sat, 03 Feb", "abc")
+    assert (stored.title, stored.last_entry_count, stored.baseline_done) == ("Live", 7, True)
+    assert stored.last_update_at == NOW and stored.next_check_at == state.next_check_at
+    assert await stories.due(db, NOW) == []
+    assert await stories.by_url(db, "https://example.com/c") == stored
+
+
+async def test_a_failure_counts_up_and_a_success_clears_it(db: Database) -> None:
+    """Failures make a story 'failing' with the reason; a good check makes it active again."""
+    async with db.write() as tx:
+        story = await stories.add(tx, "https://example.com/live", now=NOW, interval=60)
+        await stories.record_failure(tx, story.id, now=NOW, error="boom", next_check_at=NOW)
+        failures = await stories.record_failure(tx, story.id, now=NOW, error="again",
+                                                next_check_at=NOW)
+    failing = await stories.get(db, story.id)
+    assert failures == 2 and failing is not None
+    assert (failing.state, failing.last_error) == ("failing", "again")
+    async with db.write() as tx:
+        await stories.record_check(tx, story.id, CheckState(NOW, 60, NOW, Validators()))
+    healed = await stories.get(db, story.id)
+    assert healed is not None and (healed.state, healed.failures) == ("active", 0)
+
+
+async def test_entries_and_their_marks_are_kept(db: Database) -> None:
+    """Entries come back as StoredEntry with aware times; their key and fingerprint are marked."""
+    async with db.write() as tx:
+        story = await stories.add(tx, "https://example.com/live", now=NOW, interval=60)
+        entry = Entry("k1", NOW, "Text one", "Head", None, "https://example.com/live#1")
+        entry_id = await entries.add(tx, story.id, entry, now=NOW)
+        assert await entries.add(tx, story.id, entry, now=NOW) == entry_id
+    [stored] = await entries.for_story(db, story.id)
+    assert stored == StoredEntry(entry_id, "k1", NOW, "Text one", "Head", None, entry.url)
+    marks = await entries.marks(db, story.id)
+    assert "k:k1" in marks and len(marks) == 2
+    assert await entries.count(db, story.id) == 1
+    assert await entries.latest(db, story.id) == stored
+
+
+async def test_an_edit_keeps_old_marks_and_adds_new_ones(db: Database) -> None:
+    """A correction replaces the text; the old fingerprint still marks the entry as known."""
+    async with db.write() as tx:
+        story = await stories.add(tx, "https://example.com/live", now=NOW, interval=60)
+        entry_id = await entries.add(tx, story.id, Entry("k1", NOW, "Old text"), now=NOW)
+        stored = StoredEntry(entry_id, "k1", NOW, "Old text")
+        await entries.update(tx, story.id, Edit(stored, Entry("k1", NOW, "New text"), "k9"),
+                             now=NOW)
+    [row] = await entries.for_story(db, story.id)
+    assert row.text == "New text"
+    marks = await entries.marks(db, story.id)
+    assert {"k:k1", "k:k9"} <= marks and len(marks) == 4
+
+
+async def test_chats_are_unique_per_platform_chat_and_thread(db: Database) -> None:
+    """A forum topic is a chat of its own; ensure() returns the existing row."""
+    async with db.write() as tx:
+        group = await chats.ensure(tx, ChatRef("telegram", "-100"), now=NOW, kind="supergroup")
+        topic = await chats.ensure(tx, ChatRef("telegram", "-100", "7"), now=NOW)
+        again = await chats.ensure(tx, ChatRef("telegram", "-100"), now=NOW)
+    assert group.id != topic.id and again == group and group.kind == "supergroup"
+
+
+async def test_chat_settings_and_holding(db: Database) -> None:
+    """Mute and digest settings make a chat hold its alerts; a move changes its id."""
+    ref = ChatRef("telegram", "-1")
+    async with db.write() as tx:
+        chat = await chats.ensure(tx, ref, now=NOW)
+        await chats.set_muted_until(tx, chat.id, NOW + timedelta(hours=1))
+        await chats.set_timezone(tx, chat.id, "Europe/Paris")
+        await chats.set_locked(tx, chat.id, True)
+        await chats.move(tx, chat.id, "-1009")
+    moved = await chats.get(db, chat.id)
+    assert moved is not None and moved.ref == ChatRef("telegram", "-1009")
+    assert moved.holds_alerts(NOW) and not moved.holds_alerts(NOW + timedelta(hours=2))
+    assert (moved.timezone, moved.locked) == ("Europe/Paris", True)
+    async with db.write() as tx:
+        await chats.set_muted_until(tx, chat.id, None)
+        await chats.set_digest(tx, chat.id, mode="every", every=3600, next_at=NOW)
+        await chats.set_edits(tx, chat.id, False)
+    digesting = await chats.get(db, chat.id)
+    assert digesting is not None and digesting.holds_alerts(NOW) and not digesting.edits
+    assert digesting.next_digest_at == NOW
+
+
+async def test_subscriptions_are_numbered_in_creation_order(db: Database) -> None:
+    """for_chat lists subscriptions by id, as /list numbers them; subscribe is idempotent."""
+    async with db.write() as tx:
+        chat = await chats.ensure(tx, ChatRef("discord", "5"), now=NOW)
+        one = await stories.add(tx, "https://a.example/1", now=NOW, interval=60)
+        two = await stories.add(tx, "https://a.example/2", now=NOW, interval=60)
+        s2 = await subscriptions.subscribe(tx, chat.id, two.id, now=NOW)
+        s1 = await subscriptions.subscribe(tx, chat.id, one.id, now=NOW)
+        assert await subscriptions.subscribe(tx, chat.id, two.id, now=NOW) == s2
+    assert [s.id for s in await subscriptions.for_chat(db, chat.id)] == [s2.id, s1.id]
+
+
+async def test_audience_carries_chat_and_subscription_filter_levels(db: Database) -> None:
+    """Each active subscription comes with (chat level, own level) words, as written."""
+    async with db.write() as tx:
+        story = await stories.add(tx, "https://a.example/1", now=NOW, interval=60)
+        chat = await chats.ensure(tx, ChatRef("telegram", "1"), now=NOW)
+        other = await chats.ensure(tx, ChatRef("telegram", "2"), now=NOW)
+        sub = await subscriptions.subscribe(tx, chat.id, story.id, now=NOW)
+        await subscriptions.subscribe(tx, other.id, story.id, now=NOW)
+        await filters.add(tx, chat.id, None, "include", ["Iran", "red sea"], now=NOW)
+        await filters.add(tx, chat.id, sub.id, "exclude", ["sport*"], now=NOW)
+        await filters.add(tx, chat.id, sub.id, "exclude", ["sport*"], now=NOW)
+    audience = await subscriptions.audience(db, story.id)
+    assert [a.chat.id for a in audience] == [chat.id, other.id]
+    assert audience[0].levels == ((("Iran", "red sea"), ()), ((), ("sport*",)))
+    assert audience[1].levels == (((), ()), ((), ()))
+    assert await filters.of_level(db, chat.id, None) == filters.FilterSet(("Iran", "red sea"))
+
+
+async def test_removing_and_clearing_filters(db: Database) -> None:
+    """remove() drops the named words of a level; clear() all of them."""
+    async with db.write() as tx:
+        chat = await chats.ensure(tx, ChatRef("telegram", "1"), now=NOW)
+        await filters.add(tx, chat.id, None, "include", ["a", "b", "c"], now=NOW)
+        await filters.remove(tx, chat.id, None, ["b"])
+    assert (await filters.of_level(db, chat.id, None)).include == ("a", "c")
+    async with db.write() as tx:
+        await filters.clear(tx, chat.id, None)
+    assert await filters.of_level(db, chat.id, None) == filters.FilterSet()
+
+
+async def test_a_gone_chat_leaves_no_audience(db: Database) -> None:
+    """Deactivated subscriptions are not routed to."""
+    async with db.write() as tx:
+        story = await stories.add(tx, "https://a.example/1", now=NOW, interval=60)
+        chat = await chats.ensure(tx, ChatRef("telegram", "1"), now=NOW)
+        await subscriptions.subscribe(tx, chat.id, story.id, now=NOW)
+        await subscriptions.deactivate_chat(tx, chat.id)
+    assert await subscriptions.audience(db, story.id) == []
