@@ -18,6 +18,7 @@ _LABEL = re.compile(
     r"|samstag|sonntag)\b[\s,:.]*)*$",
     re.IGNORECASE,
 )
+_SET_OFF = re.compile(r"^\s*[:|–—-]")
 _MINUTE = re.compile(r"^\s*\d{1,3}(\+\d{1,2})?\s*['’′]\s*$")
 # A cheap first look: most text holds no time at all.
 _CLOCKISH = re.compile(r"\d(?:[:.h]\d|\s*['’′])")
@@ -132,6 +133,14 @@ def _iso_hint(node: LexborNode, parsed: datetime, raw: str, attributes: dict) ->
     return Hint(parsed.astimezone(UTC), RANK_ATTRIBUTE, shown, updated, zulu=zulu)
 
 
+def _stands_as_stamp(prefix: str, rest: str) -> bool:
+    """A time inside prose ("Um 14:00 Uhr trat der Minister ...") is not the update's stamp:
+    a long text after a labelled time must be set off by a colon, bar or dash."""
+    if len(rest) <= 40 or not prefix.strip():
+        return True
+    return _SET_OFF.match(rest) is not None
+
+
 def text_hint(text: str, now: datetime, *, loose: bool) -> Hint | None:
     """A hint from visible text that starts with a time (after a label such as "Update vom")."""
     if _MINUTE.match(text):
@@ -143,7 +152,8 @@ def text_hint(text: str, now: datetime, *, loose: bool) -> Hint | None:
         day = find_day(prefix)
         if day is not None:
             prefix = prefix[: day[1].start()] + prefix[day[1].end() :]
-        if "(" not in prefix and _LABEL.match(prefix):
+        labelled = "(" not in prefix and _LABEL.match(prefix) is not None
+        if labelled and _stands_as_stamp(prefix, text[match.end() :]):
             return Hint(shown=shown, updated=prefix.lower().strip().startswith("updated"))
     if len(text) <= 40:
         instant = find_relative(text, now)

@@ -44,8 +44,10 @@ def segment_candidate(run: list[LexborNode], anchors: list[Anchor], base_url: st
         title = _clean_title(strip_stamp(first.text())) or None
         skip.add(first.mem_id)
     found = paragraphs(run, skip)
-    if found and first.tag not in HEADINGS:
-        found[0] = strip_stamp(found[0])
+    if found and first.tag not in HEADINGS and first.mem_id not in skip:
+        # The stamp is the paragraph's own opening text ("14:05 Police have..."), not a child.
+        stamped_itself = any(a.node.mem_id == first.mem_id for a in anchors)
+        found[0] = strip_stamp(found[0]) if stamped_itself else found[0]
     ident = element_id(first) if first.tag != "-text" else None
     text = "\n\n".join(p for p in found if p)
     return _with_time(Candidate("html", text, title, ident, _url(base_url, ident)),

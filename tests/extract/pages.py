@@ -138,3 +138,9 @@ FRENCH = """<html lang="fr-FR"><body><div class="direct">
 BOLD_TIMES_PAGE_TWO = """<html lang="en"><body><div class="story">
 <p><b>14:30</b> Crowds are gathering outside the station ahead of the march.</p>
 </div></body></html>"""
+
+PROSE_TIME = """<html lang="de"><body><div class="artikel">
+<p><strong>Update, 16:05 Uhr:</strong> Um 14:00 Uhr trat der Minister vor die Presse und sprach lange.</p>
+<p>Mehr dazu in Kürze.</p>
+<p><strong>Update, 13:17 Uhr:</strong> Die Regierung hat am Vormittag eine Erklärung abgegeben.</p>
+</div></body></html>"""

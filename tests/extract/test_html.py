@@ -201,3 +201,11 @@ def test_key_survives_move_to_a_later_page() -> None:
     first = _extract(pages.BOLD_TIMES, now=_at(2024, 3, 2, 17, 0)).entries[-1]
     again = _extract(pages.BOLD_TIMES_PAGE_TWO, now=_at(2024, 3, 2, 19, 0)).entries
     assert [e.key for e in again] == [first.key]
+
+
+def test_time_inside_prose_is_not_a_stamp() -> None:
+    """"Um 14:00 Uhr trat ..." inside an update's words neither dates it nor is cut from it."""
+    page = _extract(pages.PROSE_TIME, "https://www.example.de/artikel", now=_at(2020, 5, 3, 20, 0))
+    first = page.entries[0]
+    assert first.published_at == _at(2020, 5, 3, 14, 5)
+    assert first.text.startswith("Um 14:00 Uhr trat der Minister")
