@@ -19,6 +19,7 @@ import click
 from bot import app
 from bot.config import Config, load_config
 from bot.errors import StorywatchError
+from bot.logs import configure_logging
 
 T = TypeVar("T")
 
@@ -78,11 +79,13 @@ def demo(updates: int | None, reveal_every: float, config_path: Path | None) -> 
 
 
 @main.command(name="run")
+@click.option("--once", is_flag=True,
+              help="Check every due story once, send what is due, then exit (for cron).")
 @config_option
-def run_service(config_path: Path | None) -> None:
+def run_service(once: bool, config_path: Path | None) -> None:
     """Run the bots the config enables; with no token, the console is a chat."""
     config = _load(config_path)
-    run_command(lambda: app.run(config))
+    run_command(lambda: app.run(config, once=once))
 
 
 @main.group()
@@ -111,9 +114,16 @@ def backup(destination: Path, config_path: Path | None) -> None:
 
 def _load(path: Path | None) -> Config:
     try:
-        return load_config(path)
+        config = load_config(path)
     except StorywatchError as error:
         fail(str(error))
+    configure_logging(_secrets(config))
+    return config
+
+
+def _secrets(config: Config) -> list[str]:
+    tokens = (config.telegram.token, config.discord.token, config.summary.api_key)
+    return [token.get_secret_value() for token in tokens if token is not None]
 
 
 def fail(message: str, status: int = 1) -> Any:
