@@ -27,7 +27,7 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 
 from bot.config import DiscordConfig
-from bot.errors import ChatGone, ConfigError, RateLimited, Rejected, Transient
+from bot.errors import ChatGone, ConfigError, PlatformUnavailable, RateLimited, Rejected, Transient
 from bot.model import ChatRef, Message
 from bot.render.discord_embed import DiscordPayload, render_discord_parts
 
@@ -93,9 +93,9 @@ async def running(client: StorywatchClient, config: DiscordConfig, *,
                   ready_timeout: float = 30.0) -> AsyncIterator[StorywatchClient]:
     """Run `client` in the current loop, ready and with commands synced, until the block ends.
 
-    Raises ConfigError without a token, TimeoutError when the gateway is not
-    ready in `ready_timeout` seconds, and whatever stopped the client before it
-    was ready (discord.LoginFailure for a bad token).
+    Raises ConfigError without a token, and PlatformUnavailable when the client
+    stopped before it was ready (a bad token, an unreachable API) or the gateway
+    was not ready in `ready_timeout` seconds.
     """
     if config.token is None:
         raise ConfigError("discord.token is unset: the Discord bot cannot start")
@@ -103,17 +103,22 @@ async def running(client: StorywatchClient, config: DiscordConfig, *,
     async with client:
         task = asyncio.create_task(client.start(config.token.get_secret_value()),
                                    name="discord-client")
+        ready = False
         try:
             try:
                 async with asyncio.timeout(ready_timeout):
                     await _wait_ready(client, task)
             except TimeoutError:
-                raise TimeoutError(
+                raise PlatformUnavailable(
                     f"the Discord gateway was not ready within {ready_timeout:g} s") from None
+            except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
+                raise PlatformUnavailable(f"cannot start Discord at {config.api_base}: "
+                                          f"{type(error).__name__}: {error}") from None
             await sync_commands(client, config.guild_id)
+            ready = True
             yield client
         finally:
-            await _stop(client, task)
+            await _stop(client, task, report=ready)
 
 
 async def _wait_ready(client: discord.Client, task: asyncio.Task[None]) -> None:
@@ -128,13 +133,14 @@ async def _wait_ready(client: discord.Client, task: asyncio.Task[None]) -> None:
         raise RuntimeError("the Discord client stopped before it was ready")
 
 
-async def _stop(client: discord.Client, task: asyncio.Task[None]) -> None:
+async def _stop(client: discord.Client, task: asyncio.Task[None], *, report: bool) -> None:
+    """Close the client; `report` an error that ended it (a failed start was reported already)."""
     await client.close()
     done, _ = await asyncio.wait({task}, timeout=10.0)
     if not done:
         task.cancel()
         return
-    if not task.cancelled() and task.exception() is not None:
+    if report and not task.cancelled() and task.exception() is not None:
         _log.warning("the Discord client ended with an error: %r", task.exception())
 
 

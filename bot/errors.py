@@ -3,6 +3,7 @@
     StorywatchError
     ├── ConfigError          bad configuration: names the key, the value, what is expected
     ├── StorageError         the database cannot be opened, migrated or copied
+    ├── PlatformUnavailable  Telegram or Discord could not be started (bad token, unreachable)
     ├── FetchError           a story URL could not be fetched
     │   ├── BadUrl           not an http(s) URL, or malformed
     │   ├── BlockedAddress   resolves to or connects to a private/loopback/... address
@@ -36,6 +37,10 @@ class ConfigError(StorywatchError):
 
 class StorageError(StorywatchError):
     """The database cannot be opened, migrated or copied."""
+
+
+class PlatformUnavailable(StorywatchError):
+    """Telegram or Discord could not be started: a bad token, or the API is unreachable."""
 
 
 class FetchError(StorywatchError):

@@ -15,8 +15,10 @@ REDACTED = "***"
 
 # PTB's rate limiter logs every 429 with a traceback; the dispatcher already
 # handles and logs flood waits per chat, so the library's copy is noise.
+# discord.client warns at every start that voice support is not installed; no
+# alert needs voice.
 QUIET = {"telegram.ext.AIORateLimiter": logging.CRITICAL, "httpx": logging.WARNING,
-         "apscheduler": logging.WARNING}
+         "apscheduler": logging.WARNING, "discord.client": logging.ERROR}
 
 
 class Redactor(logging.Filter):

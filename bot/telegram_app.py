@@ -33,6 +33,7 @@ from bot.errors import (
     ChatMoved,
     ConfigError,
     DeliveryError,
+    PlatformUnavailable,
     RateLimited,
     Rejected,
     Transient,
@@ -51,6 +52,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("unmute", "Send alerts again, with a digest of what was held"),
     ("digest", "Batch alerts: /digest off | every 1h | daily 08:00"),
     ("timezone", "Time zone for times shown here: /timezone Europe/London"),
+    ("edits", "Whether corrected updates edit the alert sent: /edits on|off"),
     ("lock", "Only admins may subscribe or unsubscribe"),
     ("unlock", "Members may subscribe and unsubscribe"),
 )
@@ -192,8 +194,17 @@ async def set_commands(bot: Bot) -> None:
 async def running(application: Application, config: TelegramConfig) -> AsyncIterator[Application]:
     """Run `application` beside other services: initialize (getMe), publish the commands,
     start, long-poll getUpdates for `config.poll_timeout` seconds at a time; on exit stop
-    polling, stop and shut down, in that order."""
-    await application.initialize()
+    polling, stop and shut down, in that order.
+
+    Raises PlatformUnavailable when the Bot API refuses the token or cannot be reached.
+    """
+    try:
+        await application.initialize()
+    except tg.TelegramError as error:
+        # PTB's InvalidToken quotes the token it was given.
+        reason = error.message.replace(application.bot.token, "***")
+        raise PlatformUnavailable(f"cannot start Telegram at {config.base_url}: "
+                                  f"{type(error).__name__}: {reason}") from None
     try:
         await set_commands(application.bot)
         await application.start()

@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import DiscordConfig
 from bot.discord_app import DiscordMessenger, StorywatchClient, build_client, running
-from bot.errors import ChatGone, ConfigError, RateLimited, Rejected, Transient
+from bot.errors import ChatGone, ConfigError, PlatformUnavailable, RateLimited, Rejected, Transient
 from bot.model import Alert, ChatRef, Digest, Entry, Notice, StoryRef
 from bot.render.discord_embed import DiscordPayload, embed_size
 from tests.fakes import discord_objects as objects
@@ -232,11 +232,12 @@ async def test_running_closes_cleanly(fake: FakeDiscord) -> None:
 
 
 async def test_bad_token_fails_start(fake: FakeDiscord) -> None:
-    """A token Discord refuses stops start-up with LoginFailure."""
+    """A token Discord refuses stops start-up with one line naming the failure, not the token."""
     config = config_for(fake, token="wrong")
-    with pytest.raises(discord.LoginFailure):
+    with pytest.raises(PlatformUnavailable, match="LoginFailure") as caught:
         async with running(build_client(config), config, ready_timeout=5.0):
             pytest.fail("should not start")
+    assert "wrong" not in str(caught.value) and "\n" not in str(caught.value)
 
 
 async def test_missing_token_is_a_config_error(fake: FakeDiscord) -> None:
@@ -248,10 +249,10 @@ async def test_missing_token_is_a_config_error(fake: FakeDiscord) -> None:
 
 
 async def test_not_ready_in_time_times_out(fake: FakeDiscord) -> None:
-    """A gateway that is not ready within ready_timeout raises TimeoutError and closes."""
+    """A gateway that is not ready within ready_timeout stops start-up, and the client closes."""
     config = config_for(fake)
     bot = build_client(config, guild_ready_timeout=30.0)
-    with pytest.raises(TimeoutError):
+    with pytest.raises(PlatformUnavailable, match="not ready"):
         async with running(bot, config, ready_timeout=0.3):
             pytest.fail("should not be ready")
     assert bot.is_closed()
