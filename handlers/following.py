@@ -8,7 +8,7 @@ from bot.render import format_time
 from bot.summarize import summarize
 from bot.urls import normalize_url
 from handlers.context import Context
-from storage import chats, entries, filters, stories, subscriptions
+from storage import entries, filters, stories, subscriptions
 from storage.chats import Chat
 from storage.stories import Story
 from storage.subscriptions import Subscription
@@ -30,8 +30,10 @@ async def subscribe(context: Context, ref: ChatRef, kind: str, raw_url: str) -> 
                           "/unsubscribe one first (example: /unsubscribe 1).")
     if story is None or not story.baseline_done or story.state != "active":
         story = await _check_now(context, url)
+        if any(s.story_id == story.id for s in following):
+            return f"This chat already follows {_name(story)}."
     async with context.db.write() as tx:
-        chat = await chats.ensure(tx, ref, now=context.clock(), kind=kind)
+        chat = await context.ensure_chat(tx, ref, kind)
         await subscriptions.subscribe(tx, chat.id, story.id, now=context.clock())
     number = len(following) + 1
     return await _followed(context, story, number, context.zone(chat))
@@ -47,7 +49,14 @@ async def _check_now(context: Context, url: str) -> Story:
         raise CommandError(f"Can't follow {url}: {result.error}")
     checked = await stories.get(context.db, story.id)
     assert checked is not None
-    return checked
+    # The page may name itself by another URL (its canonical link, or where the
+    # redirects led) that is tracked already: follow that story, don't track twice.
+    twin = await stories.twin_of(context.db, checked)
+    if twin is None:
+        return checked
+    async with context.db.write() as tx:
+        await stories.delete_unfollowed(tx, checked.id)
+    return twin
 
 
 async def _followed(context: Context, story: Story, number: int, zone: str) -> str:

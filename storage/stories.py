@@ -131,6 +131,20 @@ async def record_failure(
     return int(row[0]) if row else 0
 
 
+async def twin_of(db: Reader, story: Story) -> Story | None:
+    """Another tracked story that is the same page: its URL, canonical link or final URL
+    is one of this story's. None when there is none."""
+    names = [name for name in (story.url, story.canonical_url, story.final_url) if name]
+    marks = ", ".join("?" * len(names))
+    row = await db.fetch_one(
+        # Only "?" placeholders are formatted in; the values are bound.
+        f"SELECT * FROM stories WHERE id != ? AND (url IN ({marks})"
+        f" OR canonical_url IN ({marks}) OR final_url IN ({marks})) ORDER BY id LIMIT 1",
+        (story.id, *names, *names, *names),
+    )
+    return _story(row)
+
+
 async def delete_unfollowed(tx: Transaction, story_id: int) -> None:
     """Forget the story when no chat follows it any more (nor ever will without subscribing)."""
     await tx.execute(

@@ -137,3 +137,17 @@ async def test_several_stories_at_once(web_server: WebServer, tmp_path: Path) ->
         second.post("Rescue teams reach the northern villages cut off on story B.")
         await bot.expect("story A", within=10)
         assert "story B" in bot.output or "story B" in await bot.expect("story B", within=10)
+
+
+async def test_one_story_under_two_urls_is_followed_once(web_server: WebServer, tmp_path: Path) -> None:
+    """A URL that redirects to, or names as canonical, a story already followed is that story."""
+    story = story_with_two(web_server)
+    web_server.set("/old-link", "", status=301, headers={"Location": story.url})
+    web_server.set("/amp", story.render().replace(
+        "<head>", f'<head><link rel="canonical" href="{story.url}">'))
+    async with console_bot(cli_env(tmp_path, **FAST)) as bot:
+        await bot.command(f"/subscribe {story.url}", "number 1 in /list")
+        await bot.command(f"/subscribe {web_server.url('/old-link')}", "already follows “Strikes: live”")
+        await bot.command(f"/subscribe {web_server.url('/amp')}", "already follows “Strikes: live”")
+        listing = await bot.command("/list", "Stories followed here (1)")
+        assert "2." not in listing
