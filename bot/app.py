@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import mimetypes
 import sqlite3
@@ -22,7 +23,7 @@ from bot.demo import DemoServer, load_story
 from bot.digester import Digester
 from bot.dispatcher import Dispatcher, DispatchPolicy
 from bot.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError, TooLarge
-from bot.extract import extract_page
+from bot.extraction_pool import extract_with, extraction_pool
 from bot.fetch import HttpFetcher
 from bot.filters import parse_words
 from bot.housekeeping import Housekeeping
@@ -63,9 +64,7 @@ async def check(target: str, config: Config) -> Page:
 
 def extract(fetched: Fetched, config: Config) -> Page:
     """Extract a fetched document's entries with the configured recipes."""
-    return extract_page(fetched.body or b"", url=fetched.final_url, fetched_at=fetched.fetched_at,
-                        content_type=fetched.content_type, charset=fetched.charset,
-                        recipes=recipes(config))
+    return extract_with(recipes(config), fetched)
 
 
 def recipes(config: Config) -> tuple[Recipe, ...]:
@@ -246,16 +245,20 @@ async def _database(config: Config) -> AsyncIterator[Database]:
 # --- run: the service loop, with the platforms the config enables ---
 
 
-async def run(config: Config, *, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
+async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
+              out: TextIO = sys.stdout) -> None:
     """Run the bots the config enables, the scheduler and the dispatcher, until cancelled.
 
     With no platform token the console is the chat: commands from `stdin`,
-    replies and alerts on `out`.
+    replies and alerts on `out`. With `once`, no commands are read: every
+    story due now is checked once, what is due is delivered, and it returns.
     """
     async with (_database(config) as db, HttpFetcher(config.fetch) as fetcher,
                 AsyncExitStack() as stack):
-        watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
-                          await _summarizer(config, stack), WatchPolicy.from_config(config), _now)
+        pool = stack.enter_context(extraction_pool())
+        watcher = Watcher(db, fetcher, functools.partial(extract_with, recipes(config)),
+                          await _summarizer(config, stack), WatchPolicy.from_config(config), _now,
+                          pool=pool)
         layer = CommandLayer(Context.from_config(config, db, watcher, _now))
         messengers = await _start_platforms(config, layer, db, stack)
         console = not messengers
@@ -263,9 +266,12 @@ async def run(config: Config, *, stdin: TextIO = sys.stdin, out: TextIO = sys.st
             messengers["console"] = ConsoleMessenger(out)
         dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now)
         deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
-        poller = Poller(db, watcher, concurrency=config.fetch.concurrency, clock=_now,
-                        checked=deliveries.wake)
+        poller = Poller(db, watcher, concurrency=config.fetch.concurrency,
+                        per_host=config.fetch.per_host, clock=_now, checked=deliveries.wake)
         stack.push_async_callback(poller.aclose)
+        if once:
+            await _check_due_once(poller, dispatcher)
+            return
         await stack.enter_async_context(Scheduler(_ticks(config, db, poller, deliveries)))
         # A TaskGroup waits for every job on a stop, so nothing still writing
         # outlives the database.
@@ -273,6 +279,14 @@ async def run(config: Config, *, stdin: TextIO = sys.stdin, out: TextIO = sys.st
             jobs.create_task(deliveries.run())
             if console:
                 jobs.create_task(_console_then_wait(layer, stdin, out))
+
+
+async def _check_due_once(poller: Poller, dispatcher: Dispatcher) -> None:
+    """Check every story due now, then send until nothing more is due (`run --once`)."""
+    await poller.tick()
+    await poller.idle()
+    while await dispatcher.drain():
+        pass
 
 
 def _ticks(config: Config, db: Database, poller: Poller, deliveries: DeliveryLoop) -> list[Tick]:

@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -126,7 +126,7 @@ def _secrets(config: Config) -> list[str]:
     return [token.get_secret_value() for token in tokens if token is not None]
 
 
-def fail(message: str, status: int = 1) -> Any:
+def fail(message: str, status: int = 1) -> NoReturn:
     """Print one line on stderr and exit with `status`."""
     click.echo(f"storywatch: {message}", err=True)
     sys.exit(status)

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -24,7 +25,26 @@ SECRET_KEYS = frozenset({"token", "api_key"})
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No inf or nan: an infinite timeout or interval is a hang, not a setting.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _web_url(value: str | None, schemes: frozenset[str] = frozenset({"http", "https"})
+             ) -> str | None:
+    """`value` when it is an absolute URL with one of `schemes` and a host; else ValueError."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in schemes or not parts.hostname:
+        raise ValueError(f"an absolute {' or '.join(sorted(schemes))} URL")
+    return value
+
+
+def _header_text(value: str) -> str:
+    """`value` when it can go in an HTTP header: no control characters (no CR/LF injection)."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValueError("printable text without control characters")
+    return value
 
 
 class StorageConfig(_Section):
@@ -43,6 +63,8 @@ class FetchConfig(_Section):
     concurrency: int = Field(default=64, ge=1)
     per_host: int = Field(default=4, ge=1)
     user_agent: str = "storywatch/0.1 (+https://github.com/storywatch/storywatch)"
+
+    _agent = field_validator("user_agent")(_header_text)
 
 
 class ScheduleConfig(_Section):
@@ -66,6 +88,9 @@ class SummaryConfig(_Section):
     llm_timeout: float = Field(default=10.0, gt=0)
     api_key: SecretStr | None = None
 
+    _llm_url = field_validator("llm_url")(_web_url)
+    _model = field_validator("llm_model")(_header_text)
+
 
 class BotConfig(_Section):
     default_timezone: str = "UTC"
@@ -77,7 +102,8 @@ class BotConfig(_Section):
 
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
+        # OSError: a directory ("Europe") or a name too long for the file system.
+        except (ZoneInfoNotFoundError, ValueError, OSError) as error:
             raise ValueError("an IANA time zone such as Europe/London") from error
         return value
 
@@ -97,12 +123,21 @@ class TelegramConfig(_Section):
     admin_cache_seconds: float = Field(default=300.0, ge=0)
     poll_timeout: float = Field(default=10.0, ge=0)
 
+    _base = field_validator("base_url")(_web_url)
+
 
 class DiscordConfig(_Section):
     token: SecretStr | None = None
     api_base: str = "https://discord.com/api/v10"
     gateway_url: str | None = None
     guild_id: int | None = None
+
+    _api = field_validator("api_base")(_web_url)
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _gateway(cls, value: str | None) -> str | None:
+        return _web_url(value, frozenset({"ws", "wss"}))
 
 
 class LimitsConfig(_Section):

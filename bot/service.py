@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from bot.dispatcher import Dispatcher
 from bot.watcher import Watcher
 from storage import Database, stories
+from storage.stories import Story
 
 log = logging.getLogger(__name__)
 
@@ -47,25 +49,43 @@ class DeliveryLoop:
 
 
 class Poller:
-    """The poll tick: starts a check for every due story not already being checked."""
+    """The poll tick: starts a check of every due story not already being checked.
 
-    def __init__(self, db: Database, watcher: Watcher, *, concurrency: int,
+    Memory stays flat however many stories are due: the tick pages through them
+    with a cursor and at most `concurrency * 4` checks wait at once. A check
+    takes a slot of its host (`per_host`) before a global slot (`concurrency`),
+    so a host with many due stories queues on its own and never holds global
+    slots the other hosts could use.
+    """
+
+    def __init__(self, db: Database, watcher: Watcher, *, concurrency: int, per_host: int,
                  clock: Callable[[], datetime], checked: Callable[[], None]) -> None:
         self._db = db
         self._watcher = watcher
         self._gate = asyncio.Semaphore(concurrency)
-        self._limit = concurrency * 4
+        self._hosts = HostGates(per_host)
+        self._batch = concurrency * 4
+        self._room = asyncio.Semaphore(self._batch)
         self._clock = clock
         self._checked = checked
         self._running: dict[int, asyncio.Task[None]] = {}
 
     async def tick(self) -> int:
-        """Start checks of the stories due now; returns how many were started."""
-        due = await stories.due(self._db, self._clock(), limit=self._limit + len(self._running))
+        """Start checks of every story due now; returns how many were started.
+
+        Returns once the last is started: with more due than may wait at once,
+        that is after earlier checks have made room.
+        """
+        now = self._clock()
+        after: tuple[datetime, int] | None = None
         started = 0
-        for story in due:
-            if story.id not in self._running and len(self._running) < self._limit:
-                self._running[story.id] = asyncio.create_task(self._check(story.id, story.url))
+        while due := await stories.due(self._db, now, limit=self._batch, after=after):
+            after = (due[-1].next_check_at, due[-1].id)
+            for story in due:
+                if story.id in self._running:
+                    continue
+                await self._room.acquire()
+                self._running[story.id] = asyncio.create_task(self._check(story))
                 started += 1
         return started
 
@@ -80,14 +100,37 @@ class Poller:
             task.cancel()
         await self.idle()
 
-    async def _check(self, story_id: int, url: str) -> None:
+    async def _check(self, story: Story) -> None:
         try:
-            async with self._gate:
-                result = await self._watcher.check(story_id)
+            async with self._hosts.hold(story.url), self._gate:
+                result = await self._watcher.check(story.id, story)
             if result.new or result.edited:
                 self._checked()
         except Exception:
             # A job boundary: one story's failure is logged, the others go on.
-            log.exception("checking story %s (%s) failed", story_id, url)
+            log.exception("checking story %s (%s) failed", story.id, story.url)
         finally:
-            self._running.pop(story_id, None)
+            self._running.pop(story.id, None)
+            self._room.release()
+
+
+class HostGates:
+    """At most `per_host` checks at once per host; a host's gate lives while it is in use."""
+
+    def __init__(self, per_host: int) -> None:
+        self._per_host = per_host
+        self._gates: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, url: str) -> AsyncIterator[None]:
+        """Hold one of the slots of `url`'s host (host and port) for the block."""
+        host = urlsplit(url).netloc.lower()
+        gate, users = self._gates.setdefault(host, (asyncio.Semaphore(self._per_host), [0]))
+        users[0] += 1
+        try:
+            async with gate:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._gates[host]

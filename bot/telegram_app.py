@@ -10,6 +10,7 @@ bot), no `run_polling()`, the rate limiter never retries or sleeps on a 429
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -63,6 +64,8 @@ ALLOWED_UPDATES = (
     Update.MY_CHAT_MEMBER,
 )
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+PARTS_REMEMBERED = 1000
+"""Digests half-delivered (a later part failed) whose sent parts are remembered for the retry."""
 
 
 class TelegramMessenger:
@@ -72,13 +75,34 @@ class TelegramMessenger:
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
+        # Parts of long digests already delivered when a later part failed: (chat, digest)
+        # -> their message ids, so a retry sends only the rest.
+        self._delivered_parts: OrderedDict[tuple[ChatRef, Digest], list[str]] = OrderedDict()
 
     async def send(self, chat: ChatRef, message: Message) -> str:
         """Send `message` to `chat`; returns the Telegram message id (of the first part,
-        when a long digest goes as several messages). Raises DeliveryError."""
-        parts = split_digest(message) if isinstance(message, Digest) else (message,)
-        ids = [await self._send_one(chat, render_telegram(part)) for part in parts]
+        when a long digest goes as several messages). Raises DeliveryError.
+
+        A digest whose later part fails is, when sent again, taken up at that part: the
+        parts Telegram already took are not repeated.
+        """
+        if not isinstance(message, Digest):
+            return await self._send_one(chat, render_telegram(message))
+        parts = split_digest(message)
+        ids = self._delivered_parts.pop((chat, message), [])
+        try:
+            for part in parts[len(ids):]:
+                ids.append(await self._send_one(chat, render_telegram(part)))
+        except DeliveryError:
+            if ids:
+                self._remember_parts(chat, message, ids)
+            raise
         return ids[0]
+
+    def _remember_parts(self, chat: ChatRef, digest: Digest, ids: list[str]) -> None:
+        self._delivered_parts[(chat, digest)] = ids
+        while len(self._delivered_parts) > PARTS_REMEMBERED:  # digests given up on
+            self._delivered_parts.popitem(last=False)
 
     async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None:
         """Replace the text of a message sent earlier; an unchanged text counts as success.

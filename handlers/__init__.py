@@ -1,1 +1,2 @@
-"""Chat commands: parsing (parse.py), the platform-neutral command layer, platform bindings."""
+"""Chat commands: their values (command_values.py), parsing (parse.py), the platform-neutral
+command layer with its flood throttle, and the platform bindings."""

@@ -2,7 +2,9 @@
 a reply out. Telegram, Discord and the console bind to it thinly.
 
 Domain errors (BadArgument, NotAllowed, NotFound, FetchError) become the
-reply's text here, so every binding answers them the same way.
+reply's text here, so every binding answers them the same way. The command
+flood throttle (limits.commands_per_minute per platform and user) is kept
+here too, so every platform has it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ from dataclasses import dataclass
 from bot.errors import CommandError, FetchError, NotAllowed
 from bot.model import ChatRef
 from handlers import following, settings
-from handlers.context import Context
-from handlers.parse import (
+from handlers.command_values import (
     HELP_TEXT,
     Command,
     DigestDaily,
@@ -27,13 +28,16 @@ from handlers.parse import (
     ListSubscriptions,
     Lock,
     Mute,
+    SetEdits,
     SetTimezone,
     Subscribe,
     Unlock,
     Unmute,
     Unsubscribe,
-    parse_command,
 )
+from handlers.context import Context
+from handlers.parse import parse_command
+from handlers.throttle import Throttle
 
 AdminCheck = Callable[[], Awaitable[bool]]
 
@@ -43,13 +47,15 @@ class Caller:
     """Who sent a command, and where. `is_admin` is asked only when a command needs it.
 
     `kind` is the chat's kind as the platform names it ('private', 'group',
-    'supergroup', 'channel', 'guild', 'dm', 'console').
+    'supergroup', 'channel', 'guild', 'dm', 'console'). `limited` is False only
+    for the operator at the console, whose piped commands are not a flood.
     """
 
     chat: ChatRef
     kind: str
     user_id: str
     is_admin: AdminCheck
+    limited: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +66,19 @@ class Reply:
     private: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A throttled command: one "slow down" reply, or None once the caller was told."""
+
+    reply: Reply | None
+
+
 ADMIN_ONLY = (FilterEdit, FilterClear, Mute, Unmute, DigestOff, DigestEvery, DigestDaily,
-              SetTimezone, Lock, Unlock)
+              SetTimezone, SetEdits, Lock, Unlock)
 MEMBERS_UNLESS_LOCKED = (Subscribe, Unsubscribe)
 NOT_ADMIN = "Only an admin of this chat can do that."
+SLOW_DOWN = ("Slow down: that is over {limit} commands a minute. "
+             "Your commands are ignored for a minute; example: /help after that.")
 
 
 class CommandLayer:
@@ -71,26 +86,58 @@ class CommandLayer:
 
     def __init__(self, context: Context) -> None:
         self._context = context
+        self._throttle = Throttle(context.limits.commands_per_minute)
+
+    @property
+    def argument_chars(self) -> int:
+        """The longest command argument accepted (limits.argument_chars)."""
+        return self._context.limits.argument_chars
 
     async def run_text(self, caller: Caller, text: str, *, bot_username: str | None = None
                        ) -> Reply | None:
-        """Parse and carry out `text`; None when it is not a command for this bot."""
+        """Parse and carry out `text`; None when it is not a command for this bot, or
+        when its sender is throttled."""
         try:
-            command = parse_command(text, bot_username=bot_username)
+            command = parse_command(text, bot_username=bot_username,
+                                    max_chars=self.argument_chars)
         except CommandError as error:
-            return Reply(_sentence(str(error)), private=True)
+            return self.refuse(caller, error)
         if command is None:
             return None
         return await self.run(caller, command)
 
-    async def run(self, caller: Caller, command: Command) -> Reply:
-        """Carry out one command for `caller`; every outcome is a reply."""
+    def refuse(self, caller: Caller, error: CommandError) -> Reply | None:
+        """The reply to a command that could not be read (counted by the throttle like any)."""
+        held = self._held(caller)
+        if held is not None:
+            return held.reply
+        return Reply(_sentence(str(error)), private=True)
+
+    async def run(self, caller: Caller, command: Command) -> Reply | None:
+        """Carry out one command for `caller`; every outcome is a reply, except that a
+        throttled caller's commands are ignored (None)."""
+        held = self._held(caller)
+        if held is not None:
+            return held.reply
         try:
             await self._check_allowed(caller, command)
             text = await self._carry_out(caller, command)
         except (CommandError, FetchError) as error:
             return Reply(_sentence(str(error)), private=True)
         return Reply(text, private=isinstance(command, (Help, ListSubscriptions, FilterList)))
+
+    def _held(self, caller: Caller) -> Held | None:
+        """None when the caller's command may go on; else what the throttle answers."""
+        if not caller.limited:
+            return None
+        now = self._context.clock().timestamp()
+        verdict = self._throttle.check((caller.chat.platform, caller.user_id), now)
+        if verdict == "pass":
+            return None
+        if verdict == "warn":
+            limit = self._context.limits.commands_per_minute
+            return Held(Reply(SLOW_DOWN.format(limit=limit), private=True))
+        return Held(None)
 
     async def _check_allowed(self, caller: Caller, command: Command) -> None:
         if isinstance(command, ADMIN_ONLY):

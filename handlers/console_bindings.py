@@ -22,7 +22,7 @@ async def _always() -> bool:
     return True
 
 
-CONSOLE_CALLER = Caller(CONSOLE_CHAT, "console", "console", _always)
+CONSOLE_CALLER = Caller(CONSOLE_CHAT, "console", "console", _always, limited=False)
 
 
 async def serve_console(layer: CommandLayer, stdin: TextIO, out: TextIO) -> None:

@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.config import Config
 from bot.model import ChatRef
 from bot.watcher import CheckResult
-from storage import Database, chats
+from storage import Database, Transaction, chats
 from storage.chats import Chat
 
 
@@ -22,10 +22,12 @@ class StoryChecker(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Caps on what one chat may ask for, and how /list pages."""
+    """Caps on what one chat or user may ask for, and how /list pages (the [limits] section)."""
 
     subscriptions_per_chat: int = 50
     filters_per_subscription: int = 50
+    argument_chars: int = 2000
+    commands_per_minute: int = 30
     page_size: int = 10
 
 
@@ -40,15 +42,21 @@ class Context:
     default_timezone: str = "UTC"
     summary_chars: int = 300
     limits: Limits = Limits()
+    edits: bool = True  # whether a chat that never said /edits has corrections edited in
 
     @classmethod
     def from_config(cls, config: Config, db: Database, checker: StoryChecker,
                     clock: Callable[[], datetime]) -> Context:
         """The context of a loaded configuration."""
-        limits = Limits(config.limits.subscriptions_per_chat,
-                        config.limits.filters_per_subscription)
+        caps = config.limits
+        limits = Limits(caps.subscriptions_per_chat, caps.filters_per_subscription,
+                        caps.argument_chars, caps.commands_per_minute)
         return cls(db, checker, clock, config.schedule.interval, config.bot.default_timezone,
-                   config.summary.max_chars, limits)
+                   config.summary.max_chars, limits, config.alerts.edits)
+
+    async def ensure_chat(self, tx: Transaction, ref: ChatRef, kind: str) -> Chat:
+        """The chat at `ref`, created with this deployment's defaults when new."""
+        return await chats.ensure(tx, ref, now=self.clock(), kind=kind, edits=self.edits)
 
     async def chat(self, ref: ChatRef) -> Chat | None:
         """The stored chat at `ref`, or None when it never used the bot."""

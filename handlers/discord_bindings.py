@@ -1,8 +1,9 @@
 """Discord slash commands, bound thinly to the command layer (DESIGN §3).
 
-Each slash command builds a command value from its options and hands it, with
-the caller's facts, to `CommandLayer.run`; the reply is the interaction's
-answer, ephemeral when it concerns only the caller, and never pings anyone.
+Each slash command builds a command value from its options (`discord_options`)
+and hands it, with the caller's facts, to `CommandLayer.run`; the reply is the
+interaction's answer (`discord_replies`), ephemeral when it concerns only the
+caller, and never pings anyone.
 
     client = build_client(config.discord)
     install(client, layer, db)
@@ -26,9 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from functools import cache
-from typing import Literal, TypeVar
-from zoneinfo import available_timezones
+from typing import Literal
 
 import aiohttp
 import discord
@@ -37,40 +36,28 @@ from discord import app_commands
 from bot.discord_app import StorywatchClient
 from bot.errors import BadArgument
 from bot.model import ChatRef
-from handlers.commands import Caller, CommandLayer, Reply
-from handlers.parse import (
-    MAX_WORDS,
-    USAGE,
+from handlers import discord_options as options
+from handlers import discord_replies as replies
+from handlers.command_values import (
     Command,
-    DigestDaily,
-    DigestEvery,
-    DigestOff,
     FilterAction,
     FilterClear,
-    FilterEdit,
     FilterList,
     Help,
     ListSubscriptions,
     Lock,
-    Mute,
     Unlock,
     Unmute,
-    Unsubscribe,
-    parse_clock,
-    parse_command,
-    parse_duration,
-    parse_words,
 )
+from handlers.commands import Caller, CommandLayer
 from storage import Database, chats, stories, subscriptions
 
 _log = logging.getLogger(__name__)
 
-NO_MENTIONS = discord.AllowedMentions.none()
 # Seconds a command may take before it is deferred: well inside Discord's 3 s,
 # which also covers the gateway's delivery of the interaction.
 PATIENCE = 1.0
-CONTENT_LIMIT = 2000  # characters in one Discord message
-MAX_CHOICES = 25  # autocomplete choices Discord shows
+MAX_CHOICES = options.MAX_CHOICES
 CHOICE_CHARS = 100  # characters in a choice's name and value
 FAILED = "Something went wrong with that command; please try again in a moment."
 # The layer answers these privately whatever happens, so they defer privately.
@@ -78,7 +65,6 @@ PRIVATE_BY_NATURE = (Help, ListSubscriptions, FilterList)
 ADMIN = app_commands.default_permissions(manage_channels=True)
 
 Number = app_commands.Range[int, 1, 1_000_000]
-T = TypeVar("T")
 
 
 def install(client: StorywatchClient, layer: CommandLayer, db: Database) -> None:
@@ -122,31 +108,36 @@ class _Bindings:
         self._layer = layer
         self._db = db
 
-    async def answer(self, interaction: discord.Interaction, build: Callable[[], Command],
-                     *, patience: float = PATIENCE) -> None:
-        """Build the command from the options, run it, and answer the interaction.
+    async def answer(self, interaction: discord.Interaction,
+                     build: Callable[[int], Command], *, patience: float = PATIENCE) -> None:
+        """Build the command from the options (given the argument cap), run it, and answer.
 
-        A bad option value (BadArgument) is answered privately with its reason.
+        A bad option value (BadArgument) is answered privately with its reason. A
+        throttled caller's command is not answered: Discord tells them it failed.
         """
+        caller = caller_of(interaction)
         try:
-            command = build()
+            command = build(self._layer.argument_chars)
         except BadArgument as error:
-            await _send(interaction, Reply(_sentence(str(error)), private=True))
+            refusal = self._layer.refuse(caller, error)
+            if refusal is not None:
+                await replies.send(interaction, refusal)
             return
-        task = asyncio.ensure_future(self._layer.run(caller_of(interaction), command))
-        if await _finished_within(task, patience):
-            await _send(interaction, task.result())
+        task = asyncio.ensure_future(self._layer.run(caller, command))
+        if await replies.finished_within(task, patience):
+            if (reply := task.result()) is not None:
+                await replies.send(interaction, reply)
             return
         deferred_private = isinstance(command, PRIVATE_BY_NATURE)
         await interaction.response.defer(ephemeral=deferred_private, thinking=True)
         reply = await task
-        if reply.private and not deferred_private:
+        if reply is None or (reply.private and not deferred_private):
             # The first follow-up takes the deferral's visibility: a reason meant
             # for the caller alone must not replace a public "thinking…".
             await interaction.delete_original_response()
-        for piece in _pieces(reply.text):
-            await interaction.followup.send(piece, ephemeral=reply.private,
-                                            allowed_mentions=NO_MENTIONS)
+        if reply is None:
+            return
+        await replies.follow_up(interaction, reply)
 
     async def story_choices(self, interaction: discord.Interaction, current: str
                             ) -> list[app_commands.Choice[str]]:
@@ -175,10 +166,10 @@ class _Bindings:
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(FAILED, ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS)
+                                                allowed_mentions=replies.NO_MENTIONS)
             else:
                 await interaction.response.send_message(FAILED, ephemeral=True,
-                                                        allowed_mentions=NO_MENTIONS)
+                                                        allowed_mentions=replies.NO_MENTIONS)
         except (discord.HTTPException, aiohttp.ClientError) as failure:
             _log.warning("could not tell the caller /%s failed: %r", name, failure)
 
@@ -187,12 +178,13 @@ def _following_commands(bindings: _Bindings) -> list[app_commands.Command]:
     @app_commands.command(description="Follow a live story: its new updates are posted here")
     @app_commands.describe(url="The story's address: a live blog, a feed or a page of updates")
     async def subscribe(interaction: discord.Interaction, url: str) -> None:
-        await bindings.answer(interaction, lambda: _parsed("subscribe", url), patience=0.0)
+        await bindings.answer(interaction, lambda cap: options.parsed("subscribe", url, cap),
+                             patience=0.0)
 
     @app_commands.command(description="Stop following a story")
     @app_commands.describe(story="The story's number in /list, or its address")
     async def unsubscribe(interaction: discord.Interaction, story: str) -> None:
-        await bindings.answer(interaction, lambda: Unsubscribe(story.strip().lstrip("#")))
+        await bindings.answer(interaction, lambda cap: options.unsubscribe(story, cap))
 
     @unsubscribe.autocomplete("story")
     async def _stories(interaction: discord.Interaction, current: str
@@ -202,11 +194,11 @@ def _following_commands(bindings: _Bindings) -> list[app_commands.Command]:
     @app_commands.command(name="list", description="The stories this channel follows")
     @app_commands.describe(page="Which page, when there are many")
     async def list_(interaction: discord.Interaction, page: Number = 1) -> None:
-        await bindings.answer(interaction, lambda: ListSubscriptions(page))
+        await bindings.answer(interaction, lambda _cap: ListSubscriptions(page))
 
     @app_commands.command(name="help", description="What storywatch does, and its commands")
     async def help_(interaction: discord.Interaction) -> None:
-        await bindings.answer(interaction, Help)
+        await bindings.answer(interaction, lambda _cap: Help())
 
     return [subscribe, unsubscribe, list_, help_]
 
@@ -224,19 +216,20 @@ def _filter_group(bindings: _Bindings) -> app_commands.Group:
         @app_commands.describe(words=words_help, number=number_help)
         async def command(interaction: discord.Interaction, words: str,
                           number: Number | None = None) -> None:
-            await bindings.answer(interaction, lambda: _filter_edit(number, action, words))
+            await bindings.answer(
+                interaction, lambda cap: options.filter_edit(number, action, words, cap))
 
         return command
 
     @app_commands.command(name="clear", description="Remove every filter word")
     @app_commands.describe(number=number_help)
     async def clear(interaction: discord.Interaction, number: Number | None = None) -> None:
-        await bindings.answer(interaction, lambda: FilterClear(number))
+        await bindings.answer(interaction, lambda _cap: FilterClear(number))
 
     @app_commands.command(name="list", description="Show the filter words")
     @app_commands.describe(number=number_help)
     async def list_(interaction: discord.Interaction, number: Number | None = None) -> None:
-        await bindings.answer(interaction, lambda: FilterList(number))
+        await bindings.answer(interaction, lambda _cap: FilterList(number))
 
     commands: list[app_commands.Command] = [
         edit("add", "Only updates with any of these words"),
@@ -252,12 +245,12 @@ def _setting_commands(bindings: _Bindings) -> list[app_commands.Command]:
     @app_commands.command(description="Hold this channel's alerts for a while")
     @app_commands.describe(duration="How long: 90m, 1h30m, 2d")
     async def mute(interaction: discord.Interaction, duration: str) -> None:
-        await bindings.answer(interaction, lambda: Mute(_value("mute", parse_duration, duration)))
+        await bindings.answer(interaction, lambda cap: options.mute(duration, cap))
 
     @ADMIN
     @app_commands.command(description="Let alerts flow again")
     async def unmute(interaction: discord.Interaction) -> None:
-        await bindings.answer(interaction, Unmute)
+        await bindings.answer(interaction, lambda _cap: Unmute())
 
     @ADMIN
     @app_commands.command(description="Batch alerts into one message per period")
@@ -265,119 +258,38 @@ def _setting_commands(bindings: _Bindings) -> list[app_commands.Command]:
                            value="For every: 2h, 30m; for daily: 08:00")
     async def digest(interaction: discord.Interaction, mode: Literal["off", "every", "daily"],
                      value: str | None = None) -> None:
-        await bindings.answer(interaction, lambda: _digest(mode, value))
+        await bindings.answer(interaction, lambda cap: options.digest(mode, value, cap))
 
     @ADMIN
     @app_commands.command(description="The time zone of times shown in this channel")
     @app_commands.describe(zone="An IANA zone: Europe/London, America/New_York")
     async def timezone(interaction: discord.Interaction, zone: str) -> None:
-        await bindings.answer(interaction, lambda: _parsed("timezone", zone))
+        await bindings.answer(interaction, lambda cap: options.parsed("timezone", zone, cap))
 
     @timezone.autocomplete("zone")
     async def _zones(interaction: discord.Interaction, current: str
                      ) -> list[app_commands.Choice[str]]:
-        return zone_choices(current)
+        return options.zone_choices(current)
+
+    @ADMIN
+    @app_commands.command(description="Whether a corrected update edits the alert already sent")
+    @app_commands.describe(setting="on: edit alerts in place; off: leave them as sent")
+    async def edits(interaction: discord.Interaction, setting: Literal["on", "off"]) -> None:
+        await bindings.answer(interaction, lambda _cap: options.edits(setting))
 
     @ADMIN
     @app_commands.command(description="Only admins may (un)subscribe here")
     async def lock(interaction: discord.Interaction) -> None:
-        await bindings.answer(interaction, Lock)
+        await bindings.answer(interaction, lambda _cap: Lock())
 
     @ADMIN
     @app_commands.command(description="Members may (un)subscribe here")
     async def unlock(interaction: discord.Interaction) -> None:
-        await bindings.answer(interaction, Unlock)
+        await bindings.answer(interaction, lambda _cap: Unlock())
 
-    return [mute, unmute, digest, timezone, lock, unlock]
-
-
-def zone_choices(current: str) -> list[app_commands.Choice[str]]:
-    """IANA zones containing what was typed (ignoring case and spaces for underscores)."""
-    typed = current.strip().lower().replace(" ", "_")
-    found = [zone for zone in _zones() if typed in zone.lower()]
-    return [app_commands.Choice(name=zone, value=zone) for zone in found[:MAX_CHOICES]]
-
-
-@cache
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(zone for zone in available_timezones() if "/" in zone))
-
-
-def _parsed(name: str, argument: str) -> Command:
-    """The command as its text form parses: one rule for what a story URL or a zone is."""
-    command = parse_command(f"/{name} {argument.strip()}")
-    if command is None:  # unreachable: the text starts with "/"
-        raise BadArgument(f"example: {USAGE[name]}")
-    return command
-
-
-def _filter_edit(number: int | None, action: FilterAction, text: str) -> FilterEdit:
-    words = parse_words(text)
-    if not words:
-        raise BadArgument(f"/filter {action} needs at least one word; example: {USAGE['filter']}")
-    if len(words) > MAX_WORDS:
-        raise BadArgument(f"at most {MAX_WORDS} words at a time; example: {USAGE['filter']}")
-    return FilterEdit(number, action, words)
-
-
-def _digest(mode: str, value: str | None) -> Command:
-    value = (value or "").strip()
-    if mode == "off":
-        return DigestOff()
-    if not value:
-        wanted = "a duration like 2h" if mode == "every" else "a time like 08:00"
-        raise BadArgument(f"/digest {mode} needs {wanted} as its value; "
-                          f"example: {USAGE['digest']}")
-    if mode == "every":
-        return DigestEvery(_value("digest", parse_duration, value))
-    return DigestDaily(_value("digest", parse_clock, value))
-
-
-def _value(name: str, parse: Callable[[str], T], text: str) -> T:
-    """`parse(text)`, its BadArgument completed with an example of the command."""
-    try:
-        return parse(text)
-    except BadArgument as error:
-        raise BadArgument(f"{error}; example: {USAGE[name]}") from None
-
-
-async def _finished_within(task: asyncio.Future[Reply], seconds: float) -> bool:
-    """Whether `task` is done within `seconds`; it runs on either way (cancelled with us)."""
-    if seconds <= 0:
-        return task.done()
-    try:
-        await asyncio.wait({task}, timeout=seconds)
-    except asyncio.CancelledError:
-        task.cancel()
-        raise
-    return task.done()
-
-
-async def _send(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer the interaction with `reply`, in as many messages as Discord's limit needs."""
-    first, *rest = _pieces(reply.text)
-    await interaction.response.send_message(first, ephemeral=reply.private,
-                                            allowed_mentions=NO_MENTIONS)
-    for piece in rest:
-        await interaction.followup.send(piece, ephemeral=reply.private,
-                                        allowed_mentions=NO_MENTIONS)
-
-
-def _pieces(text: str) -> list[str]:
-    """`text` cut into messages within Discord's content limit, at line ends where it can."""
-    pieces = []
-    while len(text) > CONTENT_LIMIT:
-        cut = text.rfind("\n", 0, CONTENT_LIMIT + 1)
-        cut = cut if cut > 0 else CONTENT_LIMIT
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    return [*pieces, text]
+    return [mute, unmute, digest, timezone, edits, lock, unlock]
 
 
 def _clipped(text: str) -> str:
     return text if len(text) <= CHOICE_CHARS else text[:CHOICE_CHARS - 1] + "…"
 
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text[:1].upper() + text[1:]

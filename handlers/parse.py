@@ -1,195 +1,49 @@
 """Chat command text -> typed command values (DESIGN §3). Pure: no I/O, no clock.
 
 `parse_command` returns None for text that is not a command for this bot, a
-command value, or raises BadArgument whose message is the reply: one line
-with the reason and an example of the right form. Whether a subscription
-exists, and who may do what, is the command layer's business.
+command value (`handlers.command_values`), or raises BadArgument whose message
+is the reply: one line with the reason and an example of the right form.
+Whether a subscription exists, and who may do what, is the command layer's
+business.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import time, timedelta
 from functools import cache
-from typing import Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
 from bot.errors import BadArgument
 from bot.filters import parse_words
+from handlers.command_values import (
+    FILTER_ACTIONS,
+    Command,
+    DigestDaily,
+    DigestEvery,
+    DigestOff,
+    FilterClear,
+    FilterEdit,
+    FilterList,
+    Help,
+    ListSubscriptions,
+    Lock,
+    Mute,
+    SetEdits,
+    SetTimezone,
+    Subscribe,
+    Unlock,
+    Unmute,
+    Unsubscribe,
+    example,
+)
 
-MAX_ARGUMENT_CHARS = 2000
+# The default of limits.argument_chars; the command layer passes the configured one.
+DEFAULT_ARGUMENT_CHARS = 2000
 MAX_WORDS = 50
 MAX_DURATION = timedelta(days=366)
-
-USAGE: dict[str, str] = {
-    "help": "/help",
-    "subscribe": "/subscribe https://www.rt.com/news/591750-us-strikes-iraq-syria/",
-    "unsubscribe": "/unsubscribe 2  (or /unsubscribe URL)",
-    "list": "/list  (or /list 2 for the second page)",
-    "filter": '/filter add iran "red sea" sanction*  (or /filter 1 exclude sport)',
-    "mute": "/mute 1h30m",
-    "unmute": "/unmute",
-    "digest": "/digest every 2h  (or /digest daily 08:00, /digest off)",
-    "timezone": "/timezone Europe/London",
-    "lock": "/lock",
-    "unlock": "/unlock",
-}
-
-HELP_TEXT = """\
-storywatch follows live news stories and sends you each new update as it is posted, \
-after your keyword filters.
-
-/subscribe URL - follow a live story (a live blog, a feed, a page of timestamped updates)
-/unsubscribe URL-or-N - stop following (N as /list numbers it)
-/list - the stories this chat follows, with their filters
-/filter [N] add WORD... - only updates with any of these words (N: one story; none: all)
-/filter [N] exclude WORD... - drop updates with any of these words
-/filter [N] remove WORD... | clear | list - edit or show the filters
-/mute DURATION - hold alerts (90m, 1h30m, 2d); one digest when the mute ends
-/unmute - alerts flow again
-/digest every DURATION | daily HH:MM | off - one message per period instead of one per update
-/timezone ZONE - the time zone for times shown here (Europe/London, America/New_York)
-/lock, /unlock - whether only admins may (un)subscribe
-/help - this message
-
-Words ignore case and accents and match whole words; "quoted phrases" and prefixes (sanction*) \
-work too.
-Example: /subscribe https://www.rt.com/news/591750-us-strikes-iraq-syria/ \
-then /filter add iran "red sea\""""
-
-
-@dataclass(frozen=True, slots=True)
-class Help:
-    """/start or /help: what the bot does and its commands."""
-
-
-@dataclass(frozen=True, slots=True)
-class Subscribe:
-    """/subscribe URL (not yet normalised or checked)."""
-
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
-class Unsubscribe:
-    """/unsubscribe URL-or-N: `target` is digits (a /list number) or a URL; the caller decides."""
-
-    target: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListSubscriptions:
-    """/list [page], pages counted from 1."""
-
-    page: int = 1
-
-
-FilterAction = Literal["add", "exclude", "remove"]
-_FILTER_ACTIONS: dict[str, FilterAction] = {"add": "add", "exclude": "exclude", "remove": "remove"}
-
-
-@dataclass(frozen=True, slots=True)
-class FilterEdit:
-    """/filter [N] add|exclude|remove WORD...
-
-    `number` is the leading digits argument, if any: the subscription N when
-    the chat has one of that number. When it has none, the caller may reply
-    "no subscription N" or call `without_number()` to treat N as a word.
-    """
-
-    number: int | None
-    action: FilterAction
-    words: tuple[str, ...]
-
-    def without_number(self) -> FilterEdit:
-        """The same edit on the chat's filters, with the number put back as the first word."""
-        if self.number is None:
-            return self
-        return replace(self, number=None, words=(str(self.number), *self.words))
-
-
-@dataclass(frozen=True, slots=True)
-class FilterClear:
-    """/filter [N] clear."""
-
-    number: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class FilterList:
-    """/filter [N] list, or /filter [N] alone."""
-
-    number: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Mute:
-    """/mute DURATION."""
-
-    duration: timedelta
-
-
-@dataclass(frozen=True, slots=True)
-class Unmute:
-    """/unmute."""
-
-
-@dataclass(frozen=True, slots=True)
-class DigestOff:
-    """/digest off: one alert per update again."""
-
-
-@dataclass(frozen=True, slots=True)
-class DigestEvery:
-    """/digest every DURATION."""
-
-    interval: timedelta
-
-
-@dataclass(frozen=True, slots=True)
-class DigestDaily:
-    """/digest daily HH:MM, in the chat's time zone."""
-
-    at: time
-
-
-@dataclass(frozen=True, slots=True)
-class SetTimezone:
-    """/timezone ZONE: `zone` is the IANA name as spelled in the tz database."""
-
-    zone: str
-
-
-@dataclass(frozen=True, slots=True)
-class Lock:
-    """/lock: only admins may (un)subscribe."""
-
-
-@dataclass(frozen=True, slots=True)
-class Unlock:
-    """/unlock: members may (un)subscribe."""
-
-
-Command = (
-    Help
-    | Subscribe
-    | Unsubscribe
-    | ListSubscriptions
-    | FilterEdit
-    | FilterClear
-    | FilterList
-    | Mute
-    | Unmute
-    | DigestOff
-    | DigestEvery
-    | DigestDaily
-    | SetTimezone
-    | Lock
-    | Unlock
-)
 
 _Parser = Callable[[str], Command]
 
@@ -200,11 +54,13 @@ _CLOCK = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_command(text: str, *, bot_username: str | None = None) -> Command | None:
+def parse_command(text: str, *, bot_username: str | None = None,
+                  max_chars: int = DEFAULT_ARGUMENT_CHARS) -> Command | None:
     """The command in `text`, or None when `text` is no command or one for another bot.
 
     "/cmd@name" is ours when `name` equals `bot_username` (ignoring case, and
-    a leading "@"); with no `bot_username` any "@name" is accepted.
+    a leading "@"); with no `bot_username` any "@name" is accepted. Arguments
+    longer than `max_chars` are refused before they are read.
     Raises BadArgument (reason and example) for an unknown command or bad arguments.
     """
     match = _COMMAND.match(text.lstrip())
@@ -215,22 +71,23 @@ def parse_command(text: str, *, bot_username: str | None = None) -> Command | No
         return None
     name = match["name"].lower()
     args = text.lstrip()[match.end() :].strip()
-    if len(args) > MAX_ARGUMENT_CHARS:
-        raise BadArgument(f"that is over {MAX_ARGUMENT_CHARS} characters; {_example(name)}")
+    check_length(name, args, max_chars)
     parser = _PARSERS.get(name)
     if parser is None:
         raise BadArgument(f"unknown command /{name}; send /help for the commands")
     return parser(args)
 
 
-def _example(name: str) -> str:
-    return f"example: {USAGE.get(name, '/help')}"
+def check_length(name: str, argument: str, max_chars: int) -> None:
+    """Raise BadArgument when the argument of /`name` is over `max_chars` characters."""
+    if len(argument) > max_chars:
+        raise BadArgument(f"that is over {max_chars} characters; {example(name)}")
 
 
 def _no_arguments(name: str, value: Command) -> _Parser:
     def parse(args: str) -> Command:
         if args:
-            raise BadArgument(f"/{name} takes no arguments; {_example(name)}")
+            raise BadArgument(f"/{name} takes no arguments; {example(name)}")
         return value
 
     return parse
@@ -241,7 +98,7 @@ def _single(name: str, args: str, what: str) -> str:
     parts = args.split()
     if len(parts) != 1:
         problem = "is missing" if not parts else "must be one argument"
-        raise BadArgument(f"{what} {problem}; {_example(name)}")
+        raise BadArgument(f"{what} {problem}; {example(name)}")
     return parts[0]
 
 
@@ -264,7 +121,7 @@ def _subscribe(args: str) -> Command:
     # Without a scheme, "hello" is a typo, not the host "hello": ask for a dot.
     host = parts.hostname or ""
     if parts.scheme.lower() not in {"http", "https"} or not host or (implied and "." not in host):
-        raise BadArgument(f"{url[:80]!r} is not a web address; {_example('subscribe')}")
+        raise BadArgument(f"{url[:80]!r} is not a web address; {example('subscribe')}")
     return Subscribe(url)
 
 
@@ -279,7 +136,7 @@ def _list(args: str) -> Command:
         return ListSubscriptions()
     page = _single("list", args, "the page number")
     if not _DIGITS.match(page) or int(page) < 1:
-        raise BadArgument(f"the page must be a number from 1; {_example('list')}")
+        raise BadArgument(f"the page must be a number from 1; {example('list')}")
     return ListSubscriptions(int(page))
 
 
@@ -291,27 +148,39 @@ def _filter(args: str) -> Command:
     action = head.lower()
     if action in {"", "list", "clear"}:
         if rest:
-            raise BadArgument(f"/filter {action} takes no words; {_example('filter')}")
+            raise BadArgument(f"/filter {action} takes no words; {example('filter')}")
         return FilterClear(number) if action == "clear" else FilterList(number)
-    verb = _FILTER_ACTIONS.get(action)
+    verb = FILTER_ACTIONS.get(action)
     if verb is None:
         raise BadArgument(
             f"/filter needs add, exclude, remove, clear or list, not {action[:40]!r}; "
-            f"{_example('filter')}"
+            f"{example('filter')}"
         )
-    words = parse_words(rest)
+    return FilterEdit(number, verb, filter_words(verb, rest))
+
+
+def filter_words(action: str, text: str) -> tuple[str, ...]:
+    """The words of a /filter edit: at least one, at most MAX_WORDS. Raises BadArgument."""
+    words = parse_words(text)
     if not words:
-        raise BadArgument(f"/filter {action} needs at least one word; {_example('filter')}")
+        raise BadArgument(f"/filter {action} needs at least one word; {example('filter')}")
     if len(words) > MAX_WORDS:
-        raise BadArgument(f"at most {MAX_WORDS} words at a time; {_example('filter')}")
-    return FilterEdit(number, verb, words)
+        raise BadArgument(f"at most {MAX_WORDS} words at a time; {example('filter')}")
+    return words
+
+
+def _edits(args: str) -> Command:
+    setting = _single("edits", args, "on or off").lower()
+    if setting not in {"on", "off"}:
+        raise BadArgument(f"/edits takes on or off, not {setting[:20]!r}; {example('edits')}")
+    return SetEdits(setting == "on")
 
 
 def _mute(args: str) -> Command:
     if args.lower() == "off":
         return Unmute()
     if not args:
-        raise BadArgument(f"how long? {_example('mute')}")
+        raise BadArgument(f"how long? {example('mute')}")
     return Mute(_duration_for("mute", args))
 
 
@@ -326,39 +195,43 @@ def _digest(args: str) -> Command:
         try:
             return DigestDaily(parse_clock(rest))
         except BadArgument as error:
-            raise BadArgument(f"{error}; {_example('digest')}") from None
-    raise BadArgument(f"/digest takes off, every DURATION or daily HH:MM; {_example('digest')}")
+            raise BadArgument(f"{error}; {example('digest')}") from None
+    raise BadArgument(f"/digest takes off, every DURATION or daily HH:MM; {example('digest')}")
 
 
 def _duration_for(name: str, text: str) -> timedelta:
     try:
         return parse_duration(text)
     except BadArgument as error:
-        raise BadArgument(f"{error}; {_example(name)}") from None
+        raise BadArgument(f"{error}; {example(name)}") from None
 
 
 def _timezone(args: str) -> Command:
     name = _single("timezone", args, "the time zone")
     zone = _zone_name(name)
     if zone is None:
-        raise BadArgument(f"unknown time zone {name[:60]!r}; {_example('timezone')}")
+        raise BadArgument(f"unknown time zone {name[:60]!r}; {example('timezone')}")
     return SetTimezone(zone)
 
 
 def _zone_name(name: str) -> str | None:
-    """The IANA zone `name` as the tz database spells it (looked up without case), or None."""
-    spelled = _zone_names().get(name.lower(), name)
-    try:
-        ZoneInfo(spelled)
-    except (ZoneInfoNotFoundError, ValueError):  # ValueError: a path-like name
-        return None
-    return spelled
+    """The IANA zone `name` as the tz database spells it (looked up without case), or None.
+
+    Only names on the database's list are accepted: handing a chat's text to ZoneInfo
+    would let it probe the file system ("Europe" is a directory, 300 letters too long a
+    file name, and both raise OSError rather than ZoneInfoNotFoundError).
+    """
+    return _zone_names().get(name.lower())
+
+
+# On the system's zone list but not zones: the host's own setting and a compatibility file.
+_HOST_FILES = frozenset({"localtime", "posixrules"})
 
 
 @cache
 def _zone_names() -> dict[str, str]:
     """Lower-cased IANA names -> their spelling."""
-    return {zone.lower(): zone for zone in available_timezones()}
+    return {zone.lower(): zone for zone in available_timezones() if zone not in _HOST_FILES}
 
 
 def parse_duration(text: str) -> timedelta:
@@ -403,6 +276,7 @@ _PARSERS: dict[str, _Parser] = {
     "unmute": _no_arguments("unmute", Unmute()),
     "digest": _digest,
     "timezone": _timezone,
+    "edits": _edits,
     "lock": _no_arguments("lock", Lock()),
     "unlock": _no_arguments("unlock", Unlock()),
 }

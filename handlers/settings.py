@@ -1,4 +1,5 @@
-"""/filter, /mute, /unmute, /digest, /timezone, /lock, /unlock: how a chat wants its alerts."""
+"""/filter, /mute, /unmute, /digest, /timezone, /edits, /lock, /unlock: how a chat wants its
+alerts."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from bot.digest_plan import next_daily, next_digest
 from bot.errors import BadArgument, NotFound
 from bot.model import ChatRef
 from bot.render import format_time
-from handlers.context import Context
-from handlers.following import describe_filters
-from handlers.parse import (
+from handlers.command_values import (
     Command,
     DigestDaily,
     DigestEvery,
@@ -20,10 +19,13 @@ from handlers.parse import (
     FilterList,
     Lock,
     Mute,
+    SetEdits,
     SetTimezone,
     Unlock,
     Unmute,
 )
+from handlers.context import Context
+from handlers.following import describe_filters
 from storage import Transaction, chats, filters, subscriptions
 from storage.chats import Chat
 
@@ -50,7 +52,7 @@ async def filters_command(context: Context, ref: ChatRef, kind: str, command: Fi
     where = f"subscription {number}" if number is not None else "this chat"
     if isinstance(command, FilterEdit):
         async with context.db.write() as tx:
-            chat = await chats.ensure(tx, ref, now=context.clock(), kind=kind)
+            chat = await context.ensure_chat(tx, ref, kind)
             await _edit(context, tx, chat, level, command)
     elif isinstance(command, FilterClear) and chat is not None:
         async with context.db.write() as tx:
@@ -77,9 +79,9 @@ async def _edit(context: Context, tx: Transaction, chat: Chat, level: int | None
 
 
 async def chat_setting(context: Context, ref: ChatRef, kind: str, command: Command) -> str:
-    """Carry out /mute, /unmute, /digest, /timezone, /lock or /unlock for the chat."""
+    """Carry out /mute, /unmute, /digest, /timezone, /edits, /lock or /unlock for the chat."""
     async with context.db.write() as tx:
-        chat = await chats.ensure(tx, ref, now=context.clock(), kind=kind)
+        chat = await context.ensure_chat(tx, ref, kind)
         return await _apply(context, tx, chat, command)
 
 
@@ -112,6 +114,11 @@ async def _apply(context: Context, tx: Transaction, chat: Chat, command: Command
             await chats.set_timezone(tx, chat.id, new_zone)
             await _follow_zone(tx, chat, new_zone, context)
             return f"Times here are now shown in {new_zone}: it is {format_time(now, new_zone)}."
+        case SetEdits(on):
+            await chats.set_edits(tx, chat.id, on)
+            return ("Edits on: when a story corrects an update, the alert already sent is "
+                    "edited." if on else
+                    "Edits off: alerts already sent stay as they were when an update is corrected.")
         case Lock() | Unlock():
             locked = isinstance(command, Lock)
             await chats.set_locked(tx, chat.id, locked)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 from bot.diff import Edit, StoredEntry, marks_of
 from bot.model import Entry
 from storage.db import Reader, Transaction
 from storage.times import from_epoch, require_epoch, to_epoch
+
+UNTIMED_REACH = 500
+"""How many of a story's newest untimed entries a diff may match an untimed fetched one against."""
 
 
 async def for_story(db: Reader, story_id: int) -> list[StoredEntry]:
@@ -18,6 +22,32 @@ async def for_story(db: Reader, story_id: int) -> list[StoredEntry]:
         "SELECT * FROM entries WHERE story_id = ?"
         " ORDER BY published_at IS NULL, published_at DESC, id DESC",
         (story_id,),
+    )
+    return [_entry(row) for row in rows]
+
+
+async def near(db: Reader, story_id: int, fetched: Sequence[Entry],
+               window: timedelta) -> list[StoredEntry]:
+    """The stored entries a diff against `fetched` can match, newest first.
+
+    Those sharing a key with a fetched entry, and those timed within `window`
+    of the fetched entries' times (the fuzzy matching's reach); untimed ones
+    only when an untimed entry was fetched, the newest UNTIMED_REACH of them.
+    A check then reads what the page shows, not the story's whole history.
+    """
+    keys = json.dumps([entry.key for entry in fetched])
+    times = [entry.published_at for entry in fetched if entry.published_at is not None]
+    low = require_epoch(min(times) - window) if times else None
+    high = require_epoch(max(times) + window) if times else None
+    untimed = UNTIMED_REACH if len(times) < len(fetched) else 0
+    rows = await db.fetch_all(
+        "SELECT * FROM (SELECT * FROM entries WHERE story_id = ?"
+        " AND key IN (SELECT value FROM json_each(?))"
+        " UNION SELECT * FROM entries WHERE story_id = ? AND published_at BETWEEN ? AND ?"
+        " UNION SELECT * FROM (SELECT * FROM entries WHERE story_id = ?"
+        " AND published_at IS NULL ORDER BY id DESC LIMIT ?))"
+        " ORDER BY published_at IS NULL, published_at DESC, id DESC",
+        (story_id, keys, story_id, low, high, story_id, untimed),
     )
     return [_entry(row) for row in rows]
 
@@ -42,6 +72,29 @@ async def marks(db: Reader, story_id: int) -> frozenset[str]:
     """Every mark (key or fingerprint) ever stored for the story."""
     rows = await db.fetch_all("SELECT mark FROM entry_marks WHERE story_id = ?", (story_id,))
     return frozenset(row[0] for row in rows)
+
+
+async def marks_among(db: Reader, story_id: int, wanted: Iterable[str]) -> frozenset[str]:
+    """Which of the `wanted` marks were ever stored for the story (a diff asks only these)."""
+    rows = await db.fetch_all(
+        "SELECT mark FROM entry_marks WHERE story_id = ?"
+        " AND mark IN (SELECT value FROM json_each(?))",
+        (story_id, json.dumps(list(wanted))),
+    )
+    return frozenset(row[0] for row in rows)
+
+
+async def prune(tx: Transaction, story_id: int, keep: int) -> int:
+    """Delete all but the story's `keep` newest entries; returns how many went.
+
+    Their marks stay (entry_marks.entry_id becomes NULL), so a pruned update
+    that shows up again is still known, never new.
+    """
+    return await tx.execute(
+        "DELETE FROM entries WHERE story_id = ? AND id NOT IN (SELECT id FROM entries"
+        " WHERE story_id = ? ORDER BY published_at IS NULL, published_at DESC, id DESC LIMIT ?)",
+        (story_id, story_id, keep),
+    )
 
 
 async def add(tx: Transaction, story_id: int, entry: Entry, *, now: datetime) -> int:

@@ -67,10 +67,12 @@ async def enqueue(tx: Transaction, deliveries: Sequence[NewDelivery], *, now: da
 
 
 async def chats_with_due(db: Reader, now: datetime, limit: int = 1000) -> list[int]:
-    """Chats whose first pending delivery may be sent at `now`."""
+    """Chats whose first pending delivery (in sending order) may be sent at `now`, longest
+    waiting first."""
     rows = await db.fetch_all(
-        "SELECT chat_id FROM deliveries WHERE state = 'pending' GROUP BY chat_id"
-        " HAVING MIN(not_before) <= ? LIMIT ?",
+        "SELECT chat_id FROM (SELECT chat_id, id, not_before, ROW_NUMBER() OVER"
+        " (PARTITION BY chat_id ORDER BY sort_key, id) AS place FROM deliveries"
+        " WHERE state = 'pending') WHERE place = 1 AND not_before <= ? ORDER BY id LIMIT ?",
         (require_epoch(now), limit),
     )
     return [row[0] for row in rows]
@@ -129,6 +131,14 @@ async def retry_later(
     await tx.execute(
         "UPDATE deliveries SET not_before = ?, error = ?, attempts = attempts + ? WHERE id = ?",
         (require_epoch(not_before), error, int(attempt), delivery_id),
+    )
+
+
+async def defer(tx: Transaction, delivery_id: int, *, not_before: datetime) -> None:
+    """Keep the delivery pending until `not_before` (its chat's pace), with no error or attempt."""
+    await tx.execute(
+        "UPDATE deliveries SET not_before = ? WHERE id = ?",
+        (require_epoch(not_before), delivery_id),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,12 +78,19 @@ async def by_url(db: Reader, url: str) -> Story | None:
     return _story(row)
 
 
-async def due(db: Reader, now: datetime, limit: int = 100) -> list[Story]:
-    """Stories not ended whose next check is at or before `now`, the most overdue first."""
+async def due(
+    db: Reader, now: datetime, limit: int = 100, after: tuple[datetime, int] | None = None
+) -> list[Story]:
+    """Stories not ended whose next check is at or before `now`, the most overdue first.
+
+    `after` is the (next check, id) of the last story of the previous page: the
+    page starts after it, so a caller pages through every due story once.
+    """
+    since, since_id = (require_epoch(after[0]), after[1]) if after else (float("-inf"), 0)
     rows = await db.fetch_all(
         "SELECT * FROM stories WHERE state IN ('active', 'failing') AND next_check_at <= ?"
-        " ORDER BY next_check_at LIMIT ?",
-        (require_epoch(now), limit),
+        " AND (next_check_at, id) > (?, ?) ORDER BY next_check_at, id LIMIT ?",
+        (require_epoch(now), since, since_id, limit),
     )
     return [story for row in rows if (story := _story(row)) is not None]
 
@@ -99,21 +107,32 @@ async def set_schedule(
 
 async def record_check(tx: Transaction, story_id: int, state: CheckState) -> None:
     """Record a successful check (changed or not): clears failures, marks the baseline done."""
-    await tx.execute(
-        "UPDATE stories SET state = 'active', failures = 0, last_error = NULL,"
-        " baseline_done = 1, last_checked_at = ?, interval = ?, next_check_at = ?,"
-        " etag = ?, last_modified = ?, body_hash = ?,"
-        " title = COALESCE(?, title), canonical_url = COALESCE(?, canonical_url),"
-        " final_url = COALESCE(?, final_url),"
-        " last_entry_count = COALESCE(?, last_entry_count),"
-        " last_update_at = CASE WHEN ? THEN ? ELSE last_update_at END"
-        " WHERE id = ?",
-        (
-            require_epoch(state.checked_at), state.interval, require_epoch(state.next_check_at),
-            state.validators.etag, state.validators.last_modified, state.validators.body_hash,
-            state.title, state.canonical_url, state.final_url, state.entry_count,
-            int(state.found_new), require_epoch(state.checked_at), story_id,
-        ),
+    await tx.execute(_RECORD_CHECK, _check_params(story_id, state))
+
+
+async def record_checks(tx: Transaction, checks: Sequence[tuple[int, CheckState]]) -> None:
+    """`record_check` for many stories in one statement run: (story id, state) each."""
+    await tx.execute_many(_RECORD_CHECK, [_check_params(*check) for check in checks])
+
+
+_RECORD_CHECK = (
+    "UPDATE stories SET state = 'active', failures = 0, last_error = NULL,"
+    " baseline_done = 1, last_checked_at = ?, interval = ?, next_check_at = ?,"
+    " etag = ?, last_modified = ?, body_hash = ?,"
+    " title = COALESCE(?, title), canonical_url = COALESCE(?, canonical_url),"
+    " final_url = COALESCE(?, final_url),"
+    " last_entry_count = COALESCE(?, last_entry_count),"
+    " last_update_at = CASE WHEN ? THEN ? ELSE last_update_at END"
+    " WHERE id = ?"
+)
+
+
+def _check_params(story_id: int, state: CheckState) -> tuple[object, ...]:
+    return (
+        require_epoch(state.checked_at), state.interval, require_epoch(state.next_check_at),
+        state.validators.etag, state.validators.last_modified, state.validators.body_hash,
+        state.title, state.canonical_url, state.final_url, state.entry_count,
+        int(state.found_new), require_epoch(state.checked_at), story_id,
     )
 
 

@@ -13,6 +13,7 @@ import pytest
 from bot.dispatcher import Dispatcher, DispatchPolicy
 from bot.errors import ChatGone, ChatMoved, RateLimited, Rejected, Transient
 from bot.model import Alert, ChatRef, Entry, Notice, StoryRef
+from bot.pacing import Limits, Rate
 from storage import Database, chats, entries, outbox, stories, subscriptions
 from storage.outbox import NewDelivery
 from tests.fakes.messenger import RecordingMessenger
@@ -212,3 +213,56 @@ async def test_a_platform_without_a_messenger_keeps_its_deliveries(world: World)
         await outbox.enqueue(tx, [NewDelivery(chat.id, "notice", Notice("hi"), T0)], now=T0)
     assert await world.dispatcher.drain() == 0
     assert await world.states(chat.id) == [("pending", None)]
+
+
+class TimedMessenger(RecordingMessenger):
+    """Records when each send arrived, by the loop's clock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    async def send(self, chat: ChatRef, message: object) -> str:  # type: ignore[override]
+        self.times.append(asyncio.get_running_loop().time())
+        return await super().send(chat, message)  # type: ignore[arg-type]
+
+
+async def test_sends_are_paced_overall_without_serialising_chats(tmp_path: Path) -> None:
+    """40 chats at 100 a second overall: spaced 10 ms apart, all in about 0.4 s, not 40 turns."""
+    messenger = TimedMessenger()
+    policy = DispatchPolicy(concurrency=8, pacing={"telegram": Limits(overall=Rate(100),
+                                                                      chat=Rate(1))})
+    async with Database.open(tmp_path / "d.db") as db:
+        async with db.write() as tx:
+            story = await stories.add(tx, STORY.url, now=T0, interval=60)
+            for n in range(40):
+                chat = await chats.ensure(tx, ChatRef("telegram", str(n)), now=T0)
+                await outbox.enqueue(tx, [NewDelivery(chat.id, "alert", alert(f"a{n}"), T0,
+                                                      story.id)], now=T0)
+        dispatcher = Dispatcher(db, {"telegram": messenger}, policy, lambda: datetime.now(UTC))
+        assert await dispatcher.drain() == 40
+    times = messenger.times
+    # Slots are 10 ms apart; a late wake-up may bunch two, but never more than the rate allows.
+    assert 0.37 < times[-1] - times[0] < 1.0
+    assert all(times[n + 10] - times[n] > 0.08 for n in range(len(times) - 10))
+
+
+async def test_a_group_over_its_limit_is_put_off_not_waited_for(tmp_path: Path) -> None:
+    """A group's second alert within its limit's spacing is deferred in the outbox; the
+    worker moves on and the drain ends."""
+    messenger = RecordingMessenger()
+    limits = Limits(overall=Rate(1000), group=Rate(6 / 60))  # one every 10 s
+    policy = DispatchPolicy(linger=0.5, pacing={"telegram": limits})
+    async with Database.open(tmp_path / "d.db") as db:
+        async with db.write() as tx:
+            story = await stories.add(tx, STORY.url, now=T0, interval=60)
+            group = await chats.ensure(tx, ChatRef("telegram", "-100"), now=T0, kind="group")
+            await outbox.enqueue(tx, [NewDelivery(group.id, "alert", alert(text), T0, story.id)
+                                      for text in ("g1", "g2")], now=T0)
+        now = datetime.now(UTC)
+        dispatcher = Dispatcher(db, {"telegram": messenger}, policy, lambda: now)
+        assert await dispatcher.drain() == 1
+        waiting = await outbox.list_for_chat(db, group.id, "pending")
+    assert [_text(m) for _, m in messenger.sent] == ["g1"]
+    assert len(waiting) == 1 and waiting[0].attempts == 0 and waiting[0].error is None
+    assert timedelta(seconds=9) < waiting[0].not_before - now <= timedelta(seconds=10)

@@ -1,9 +1,11 @@
 """From one fetched document to its updates: `extract_page`.
 
 Sources on the page each propose candidates (schema.org JSON-LD and microdata,
-RSS/Atom, site recipes, the generic HTML block heuristic, plain-text timestamp
-lines); they are merged by id or text, each field taken from the source most
-trusted for it on that page. Pure: no I/O, no clock; `fetched_at` is "now".
+RSS/Atom/RDF and JSON Feed, site recipes, the generic HTML block heuristic,
+plain-text timestamp lines); they are merged by id or text, each field taken from
+the source most trusted for it on that page. The page's language, host and own
+offsets decide its zone and how it writes numeric dates. Pure: no I/O, no clock;
+`fetched_at` is "now".
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from bot.extract.candidate import Candidate
 from bot.extract.dating import Reference
 from bot.extract.document import read_document
 from bot.extract.feeds import feed_candidates
+from bot.extract.jsonfeed import json_feed_candidates
+from bot.extract.markup import bounded
 from bot.extract.merge import dated, merge
 from bot.extract.pageinfo import page_info, page_zone, written_zone
 from bot.extract.plaintext import text_candidates, text_title
 from bot.extract.recipes import BUILTIN_RECIPES, recipe_candidates, recipe_for
 from bot.extract.structured import json_ld_candidates, json_ld_objects, microdata_candidates
-from bot.extract.zones import country_zone
+from bot.extract.zones import country_zone, month_first
 from bot.model import Page, Recipe
 
 __all__ = ["BUILTIN_RECIPES", "extract_page"]
@@ -43,7 +47,8 @@ def extract_page(
 ) -> Page:
     """Extract the page's title, canonical URL and updates (newest first).
 
-    `content_type` is the HTTP media type, or "" to sniff (feed XML, HTML, else text).
+    `content_type` is the HTTP media type, or "" to sniff (feed XML, JSON Feed, HTML, else
+    text).
     `recipes` are extra site recipes; `builtin_recipes=False` turns the built-in ones off.
     Returns a Page whose entries may be empty. Raises NotAPage for binary,
     undecodable or non-text bodies.
@@ -51,42 +56,45 @@ def extract_page(
     now = fetched_at.astimezone(UTC) if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC)
     document = read_document(body, content_type, charset)
     if document.kind == "feed":
-        return _feed_page(document.text)
+        return _feed_page(*feed_candidates(document.text))
+    if document.kind == "jsonfeed":
+        return _feed_page(*json_feed_candidates(document.text))
     if document.kind == "text":
         return _text_page(document.text, url, now)
     all_recipes = (*recipes, *(BUILTIN_RECIPES if builtin_recipes else ()))
     return _html_page(document.text, document.utf8, url, now, all_recipes)
 
 
-def _feed_page(text: str) -> Page:
-    title, link, candidates = feed_candidates(text)
+def _feed_page(title: str | None, link: str | None, candidates: list[Candidate]) -> Page:
     return Page(title, merge([], candidates), link)
 
 
 def _text_page(text: str, url: str, now: datetime) -> Page:
-    candidates = text_candidates(text)
-    zone = written_zone(candidates) or country_zone(urlsplit(url).hostname or "", "") or UTC
-    entries = merge(dated(candidates, zone, Reference(now, True)), [])
+    host = urlsplit(url).hostname or ""
+    candidates = text_candidates(text, month_first=month_first(host, "", text))
+    zone = written_zone(candidates) or country_zone(host, "") or UTC
+    entries = merge(dated(candidates, zone, Reference(now, True, now)), [])
     return Page(text_title(text), entries, None)
 
 
 def _html_page(
     text: str, utf8: bytes | None, url: str, now: datetime, recipes: Sequence[Recipe]
 ) -> Page:
-    tree = LexborHTMLParser(utf8 if utf8 is not None else text)
+    tree = LexborHTMLParser(bounded(utf8 if utf8 is not None else text.encode("utf-8")))
     objects = json_ld_objects(tree)
     info = page_info(tree, objects, url, now)
     base = info.canonical_url or url
-    structured = json_ld_candidates(objects) or microdata_candidates(tree)
+    structured = json_ld_candidates(objects, base) or microdata_candidates(tree)
     recipe = recipe_for(info.host, recipes)
     epochs = epoch_attributes(text)
+    us = month_first(info.host, info.lang, text)
     primary: list[Candidate] = []
     if recipe is not None:
         primary = recipe_candidates(tree, recipe, now, base, epochs)
     if not primary and tree.body is not None:
-        primary = html_candidates(tree.body, now, base, epochs)
+        primary = html_candidates(tree.body, now, base, epochs, month_first=us)
     if not primary and not structured and tree.body is not None:
-        primary = text_candidates(tree.body.text(separator="\n"))
+        primary = text_candidates(tree.body.text(separator="\n"), month_first=us)
     zone = page_zone(info, primary)
     return Page(info.title, merge(dated(primary, zone, info.reference), structured), base)
 

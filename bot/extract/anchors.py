@@ -12,16 +12,20 @@ from bot.extract.candidate import RANK_ATTRIBUTE, RANK_EPOCH, RANK_RELATIVE
 from bot.extract.clock import Shown, find_clock, find_day, find_relative, parse_epoch, parse_iso
 from bot.extract.furniture import SKIP_TAGS
 
+# What may stand before an update's time: labels, weekdays, named days and separators
+# ("Updated:", "Sat 3 Feb 2024,", "18 feb 2024 -", "20 maggio, ore"), once any date is cut out.
 _LABEL = re.compile(
-    r"^[\s(\[]*((update[ds]?|posted|published|aktualisiert|mis à jour|le|at|um|vom|à|o|godz\.?"
-    r"|(mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag|freitag"
-    r"|samstag|sonntag)\b[\s,:.]*)*$",
+    r"^[\s(\[,:.|·–—-]*((update[ds]?|posted|published|aktualisiert|mis à jour|le|at|um|vom|à"
+    r"|o|godz\.?|today|yesterday|heute|gestern|aujourd['’]hui|hier|dzisiaj|wczoraj|hoy|ayer"
+    r"|oggi|ieri|publié|modifié|mise à jour|ore|alle|actualizado|publicado|aggiornato"
+    r"|(mon|tues|wednes|thurs|fri|satur|sun)day|(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\b[\s,:.|·–—-]*)*$",
     re.IGNORECASE,
 )
 _SET_OFF = re.compile(r"^\s*[:|–—-]")
 _MINUTE = re.compile(r"^\s*\d{1,3}(\+\d{1,2})?\s*['’′]\s*$")
 # A cheap first look: most text holds no time at all.
-_CLOCKISH = re.compile(r"\d(?:[:.h]\d|\s*['’′])")
+_CLOCKISH = re.compile(r"\d(?:[:.h]\d|\sh\s?\d|\s*['’′]|\s?[aApP]\.?[mM]\b)")
 
 
 def _maybe_time(text: str) -> bool:
@@ -74,7 +78,8 @@ def epoch_attributes(source: str) -> frozenset[str]:
 
 
 def find_anchors(
-    root: LexborNode, now: datetime, epoch_names: frozenset[str] = frozenset()
+    root: LexborNode, now: datetime, epoch_names: frozenset[str] = frozenset(),
+    *, month_first: bool = False,
 ) -> list[Anchor]:
     """Every element under `root` that carries a time, in document order.
 
@@ -96,7 +101,8 @@ def find_anchors(
             if not own or len(own) > 200 or not _maybe_time(own) or node.tag in SKIP_TAGS:
                 continue
             own = own.strip()
-            hint = text_hint(own, now, loose=node.tag == "time" or len(own) <= 12)
+            loose = node.tag == "time" or len(own) <= 12
+            hint = text_hint(own, now, loose=loose, month_first=month_first)
         if hint is not None:
             anchors.append(Anchor(node, hint))
     return anchors
@@ -141,15 +147,15 @@ def _stands_as_stamp(prefix: str, rest: str) -> bool:
     return _SET_OFF.match(rest) is not None
 
 
-def text_hint(text: str, now: datetime, *, loose: bool) -> Hint | None:
+def text_hint(text: str, now: datetime, *, loose: bool, month_first: bool = False) -> Hint | None:
     """A hint from visible text that starts with a time (after a label such as "Update vom")."""
     if _MINUTE.match(text):
         return Hint(minute=True)
-    found = find_clock(text, loose=loose)
+    found = find_clock(text, loose=loose, month_first=month_first)
     if found is not None:
         shown, match = found
         prefix = text[: match.start()]
-        day = find_day(prefix)
+        day = find_day(prefix, month_first=month_first)
         if day is not None:
             prefix = prefix[: day[1].start()] + prefix[day[1].end() :]
         labelled = "(" not in prefix and _LABEL.match(prefix) is not None

@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 
-from bot.extract.candidate import Candidate
+from bot.extract.candidate import RANK_SHOWN, Candidate
 from bot.extract.clock import Shown
 
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """The page's own idea of "now": its last modification, or the fetch time."""
+    """The page's own idea of "now": its last modification, or the fetch time; `fetched`
+    is the fetch time itself, which "today" and "yesterday" count from."""
 
     at: datetime
     is_latest: bool
+    fetched: datetime | None = None
 
 
 def date_shown(
@@ -34,17 +36,31 @@ def date_shown(
     newest_first = _newest_first(candidates)
     ordered = candidates if newest_first else candidates[::-1]
     known: list[datetime | None] = [_known_local(c, zone) for c in ordered]
+    older = _next_known(known)
+    newer: datetime | None = None  # the last time placed above, known or inferred
     result: list[datetime | None] = []
     for index, candidate in enumerate(ordered):
         shown = candidate.shown
         if shown is None:
             result.append(None)
+            newer = known[index] or newer
             continue
         day = shown.day or candidate.header_day
-        local = known[index] or _infer(shown, day, index, known, zone, reference)
-        known[index] = local
+        local = known[index] or _infer(shown, day, (older[index], newer), zone, reference)
+        newer = local
         result.append(local.astimezone(UTC))
     return result if newest_first else result[::-1]
+
+
+def _next_known(known: list[datetime | None]) -> list[datetime | None]:
+    """For each position, the nearest time known below it (one pass: pages can hold
+    tens of thousands of updates)."""
+    below: list[datetime | None] = [None] * len(known)
+    nearest: datetime | None = None
+    for index in range(len(known) - 1, -1, -1):
+        below[index] = nearest
+        nearest = known[index] or nearest
+    return below
 
 
 def _newest_first(candidates: list[Candidate]) -> bool:
@@ -64,31 +80,45 @@ def _clock_key(shown: Shown | None) -> tuple[int, ...]:
 
 def _known_local(candidate: Candidate, zone: tzinfo) -> datetime | None:
     shown = candidate.shown
-    if candidate.instant is not None:
+    if candidate.instant is not None and (shown is None or candidate.rank > RANK_SHOWN):
         return candidate.instant.astimezone(_zone_of(shown, zone))
     if shown is None:
         return None
     day = shown.day or candidate.header_day
-    if day is None or day[0] is None:
-        return None
-    return _local(date(day[0], day[1], day[2]), shown, zone)
+    if day is not None and day[0] is not None:
+        return _local(date(day[0], day[1], day[2]), shown, zone)
+    if candidate.instant is not None:
+        # A coarse relative time ("3 hours ago") beside the exact clock ("06:10 GMT") says
+        # which day that clock is on.
+        return _nearest(candidate.instant, shown, zone)
+    return None
+
+
+def _nearest(instant: datetime, shown: Shown, zone: tzinfo) -> datetime:
+    """The shown clock time on the day that puts it closest to `instant`."""
+    around = instant.astimezone(_zone_of(shown, zone))
+    options = [_local(around.date() + timedelta(days=d), shown, zone) for d in (-1, 0, 1)]
+    return min(options, key=lambda option: abs(option - instant))
 
 
 def _infer(
     shown: Shown,
     day: tuple[int | None, int, int] | None,
-    index: int,
-    known: list[datetime | None],
+    neighbours: tuple[datetime | None, datetime | None],
     zone: tzinfo,
     reference: Reference,
 ) -> datetime:
+    """A day for a shown time: its own or its header's, a named day, else the nearest
+    neighbours' (`neighbours` is the time known below it and the one placed above it)."""
     if day is not None:
         return _local(_with_year(day, reference, zone), shown, zone)
+    if shown.days_back is not None:
+        today = (reference.fetched or reference.at).astimezone(_zone_of(shown, zone)).date()
+        return _local(today - timedelta(days=shown.days_back), shown, zone)
     clock = time(shown.hour, shown.minute, shown.second)
-    older = next((k for k in known[index + 1 :] if k is not None), None)
+    older, newer = neighbours
     if older is not None and older.time() <= clock:
         return _local(older.date(), shown, zone)
-    newer = next((k for k in reversed(known[:index]) if k is not None), None)
     if newer is not None:
         back = 1 if clock > newer.time() else 0
         return _local(newer.date() - timedelta(days=back), shown, zone)

@@ -15,11 +15,12 @@ _HTML_MARK = re.compile(r"<(!doctype html|html|head|body|div|p|article|section)\
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _FEED_TYPES = ("rss", "atom", "rdf", "feed")
 _TEXT_TYPES = ("text/plain", "text/markdown")
+_JSON_FEED_MARK = "jsonfeed.org/version"
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A decoded body and what it is: `kind` is "html", "feed" or "text".
+    """A decoded body and what it is: `kind` is "html", "feed", "jsonfeed" or "text".
 
     `utf8` is the body itself when it was UTF-8 (the HTML parser reads it faster than text).
     """
@@ -72,6 +73,8 @@ def _control_share(sample: str) -> float:
 def _kind(text: str, content_type: str) -> str:
     head = text[:2048]
     if content_type:
+        if "json" in content_type:
+            return _json_kind(head, content_type)
         if "html" in content_type:
             return "html"
         if any(word in content_type for word in _FEED_TYPES):
@@ -82,8 +85,17 @@ def _kind(text: str, content_type: str) -> str:
             return "text"
         if not content_type.startswith("text/"):
             raise NotAPage(f"{content_type} is not a page, a feed or text")
+    if head.lstrip().startswith("{") and _JSON_FEED_MARK in head:
+        return "jsonfeed"
     if _FEED_ROOT.search(head) and not _HTML_MARK.search(head):
         return "feed"
     if _HTML_MARK.search(text[:65536]):
         return "html"
     return "text"
+
+
+def _json_kind(head: str, content_type: str) -> str:
+    """JSON is a page only as a JSON Feed: by its media type or its version URL."""
+    if content_type == "application/feed+json" or _JSON_FEED_MARK in head:
+        return "jsonfeed"
+    raise NotAPage(f"{content_type} is not a page, a feed or text")

@@ -36,7 +36,7 @@ def _item(item: Any) -> Candidate:
     title = item.get("title")
     return Candidate(
         "feed",
-        _plain(body),
+        plain_text(body),
         " ".join(title.split()) if title else None,
         item.get("id") or link,
         link,
@@ -52,7 +52,8 @@ def _when(value: struct_time | None) -> datetime | None:
     return datetime.fromtimestamp(calendar.timegm(value), UTC)
 
 
-def _plain(markup: str) -> str:
+def plain_text(markup: str) -> str:
+    """The paragraphs of an item's HTML (or its text, when it holds no markup)."""
     if "<" not in markup:
         return " ".join(markup.split())
     tree = LexborHTMLParser(f"<div>{markup}</div>")

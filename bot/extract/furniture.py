@@ -6,6 +6,8 @@ import re
 
 FURNITURE_LINE = re.compile(
     r"^\s*(read more\b.*|read more @.*|share( this)?( post| update)?|advertisement|anzeige"
+    r"|(also read|read also|see also|lire aussi|à lire aussi|mehr zum thema|lesen sie auch)\b.*"
+    r"|keep reading|continue reading|reblog\s*like"
     r"|copy link|link copied|facebook|twitter|x|whatsapp|email|e-mail|tweet|reddit|linkedin"
     r"|show more|mehr anzeigen|voir plus|posted at.*|updated at.*|key event|pinned( post)?"
     r"|by [\w .'-]{2,40}|von [\w .'-]{2,40}|par [\w .'-]{2,40}|(\d+\s*)?(mins?|hours?) ago"
@@ -14,7 +16,8 @@ FURNITURE_LINE = re.compile(
 )
 FURNITURE_CLASS = re.compile(
     r"share|social|byline|author|avatar|advert|\bad-|\bads?\b|promo|newsletter|related"
-    r"|caption|credit|toolbar|footer|sharing|button|visually-hidden|sr-only|meta-time|timestamp",
+    r"|caption|credit|toolbar|footer|sharing|button|visually-hidden|sr-only|meta-time|timestamp"
+    r"|controls",
     re.IGNORECASE,
 )
 _LONGEST_FURNITURE = 160

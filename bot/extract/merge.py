@@ -117,14 +117,25 @@ def _newest_first(candidates: list[Candidate]) -> list[Candidate]:
     return [candidate for _, _, candidate in order]
 
 
+def _unique(key: str, seen: set[str], repeats: dict[str, int]) -> str:
+    """`key`, or for its n-th repeat `key+` then `key+2`, `key+3`...: counted, not searched,
+    so a page repeating one id ten thousand times stays linear."""
+    count = repeats.get(key, 0)
+    repeats[key] = count + 1
+    unique = key if count == 0 else key + ("+" if count == 1 else f"+{count}")
+    while unique in seen:  # only when a page's own id happens to look like a repeat's
+        unique += "+"
+    seen.add(unique)
+    return unique
+
+
 def _entries(candidates: list[Candidate]) -> tuple[Entry, ...]:
     entries: list[Entry] = []
     seen: set[str] = set()
+    repeats: dict[str, int] = {}
     for candidate in _newest_first(candidates):
-        key = candidate.ident or derived_key(candidate.instant, candidate.title, candidate.text)
-        while key in seen:
-            key += "+"
-        seen.add(key)
+        key = _unique(candidate.ident or derived_key(candidate.instant, candidate.title,
+                                                     candidate.text), seen, repeats)
         updated = candidate.updated_at
         if updated is not None and (candidate.instant is None or updated <= candidate.instant):
             updated = None

@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborHTMLParser
 from bot.extract.candidate import Candidate
 from bot.extract.clock import parse_iso
 from bot.extract.dating import Reference
-from bot.extract.zones import country_zone, offset_zone
+from bot.extract.zones import publisher_zone
 
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "last-modified")
 _PUBLISHED_META = ("article:published_time", "datePublished", "date", "pubdate")
@@ -98,11 +98,11 @@ def _stamps(metas: dict[str, str], objects: list[dict[str, Any]]) -> list[tuple[
 def _reference(stamps: list[tuple[bool, datetime]], fetched_at: datetime) -> Reference:
     modified = [stamp for latest, stamp in stamps if latest and stamp <= fetched_at]
     if modified:
-        return Reference(max(modified).astimezone(UTC), True)
+        return Reference(max(modified).astimezone(UTC), True, fetched_at)
     published = [stamp for latest, stamp in stamps if not latest and stamp <= fetched_at]
     if published:
-        return Reference(max(published).astimezone(UTC), False)
-    return Reference(fetched_at.astimezone(UTC), True)
+        return Reference(max(published).astimezone(UTC), False, fetched_at)
+    return Reference(fetched_at.astimezone(UTC), True, fetched_at)
 
 
 def _offset(stamps: list[tuple[bool, datetime]]) -> timedelta | None:
@@ -112,15 +112,12 @@ def _offset(stamps: list[tuple[bool, datetime]]) -> timedelta | None:
 
 def page_zone(info: PageInfo, candidates: list[Candidate]) -> tzinfo:
     """The zone for times shown without one: an abbreviation the page writes beside its times,
-    else the publisher's country, else the page's own offsets, else UTC.
+    else the publisher's, from its country and the page's own offsets, else UTC.
     """
     written = written_zone(candidates)
     if written is not None:
         return written
-    country = country_zone(info.host, info.lang)
-    if country is not None:
-        return country
-    return offset_zone(info.offset) if info.offset else UTC
+    return publisher_zone(info.host, info.lang, info.offset, info.reference.at) or UTC
 
 
 def written_zone(candidates: list[Candidate]) -> tzinfo | None:

@@ -16,7 +16,10 @@ _WEEKDAYS = re.compile(
     r"|poniedziałek|wtorek|środa|czwartek|piątek|sobota|niedziela)\b",
     re.IGNORECASE,
 )
-_LABEL_WORDS = re.compile(r"\b(update[ds]?|posted|at|um|vom|le|à|gmt|utc|uhr)\b", re.IGNORECASE)
+_LABEL_WORDS = re.compile(
+    r"\b(update[ds]?|posted|at|um|vom|le|à|gmt|utc|uhr|today|yesterday|heute|gestern|hier)\b",
+    re.IGNORECASE,
+)
 _SEPARATOR = re.compile(r"^\s*[:|–—-]\s*")
 
 
@@ -36,31 +39,35 @@ def text_title(text: str) -> str | None:
     return None
 
 
-def text_candidates(text: str) -> list[Candidate]:
-    """One candidate per timestamp line, with the lines under it as its text, page order."""
+def text_candidates(text: str, *, month_first: bool = False) -> list[Candidate]:
+    """One candidate per timestamp line, with the lines under it as its text, page order.
+
+    `month_first` reads numeric dates as US pages write them.
+    """
     header: tuple[int | None, int, int] | None = None
     current: _Open | None = None
     found: list[_Open] = []
     for raw in text.splitlines():
         line = _BULLET.sub("", raw).strip()
-        day_only = _day_header(line)
+        day_only = _day_header(line, month_first)
         if day_only is not None:
             header = day_only
             continue
-        stamp = _stamp(line)
+        stamp = _stamp(line, month_first)
         if stamp is not None:
             shown, rest = stamp
             current = _Open(shown, header, [rest] if rest else [])
             found.append(current)
         elif current is not None:
             current.lines.append(line)
-    return [_candidate(item) for item in found]
+    # A timestamp with no words under it is no update (a clock, a list of bare times).
+    return [c for c in map(_candidate, found) if c.text]
 
 
-def _day_header(line: str) -> tuple[int | None, int, int] | None:
+def _day_header(line: str, month_first: bool) -> tuple[int | None, int, int] | None:
     if not line or len(line) > 40:
         return None
-    found = find_day(line)
+    found = find_day(line, month_first=month_first)
     if found is None or find_clock(line) is not None:
         return None
     day, match = found
@@ -68,15 +75,15 @@ def _day_header(line: str) -> tuple[int | None, int, int] | None:
     return day if len(re.sub(r"[\W\d]+", "", rest)) <= 3 else None
 
 
-def _stamp(line: str) -> tuple[Shown, str] | None:
+def _stamp(line: str, month_first: bool) -> tuple[Shown, str] | None:
     if not line:
         return None
-    found = find_clock(line, loose=len(line) <= 12)
+    found = find_clock(line, loose=len(line) <= 12, month_first=month_first)
     if found is None:
         return None
     shown, match = found
     before = line[: match.start()]
-    day = find_day(before)
+    day = find_day(before, month_first=month_first)
     label = _LABEL_WORDS.sub("", (day and before.replace(day[1][0], "")) or before)
     if re.sub(r"[\W\d]+", "", _WEEKDAYS.sub("", label)):
         return None

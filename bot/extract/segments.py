@@ -16,10 +16,14 @@ _META_ROW_CHARS = 80
 _STAMP_TAIL = re.compile(r"^[\s:|–—-]+")
 _ID_ATTRIBUTES = ("id", "data-id", "data-post-id", "data-entry-id", "data-block-id")
 _GENERATED_ID = re.compile(r"^(ember|react|ng|yui|uid|ext-gen)[-_]?\d+$", re.IGNORECASE)
-_MIN_CHARS = 15
+_TWO_LETTERS = re.compile(r"[^\W\d_].*?[^\W\d_]", re.DOTALL)
+# An untimed block inside a timed list needs more words to count as an update of its own.
+_UNTIMED_CHARS = 30
 
 
-def block_candidate(block: LexborNode, anchors: list[Anchor], base_url: str) -> Candidate | None:
+def block_candidate(
+    block: LexborNode, anchors: list[Anchor], base_url: str, *, month_first: bool = False
+) -> Candidate | None:
     """The update one block element holds, or None when it says almost nothing."""
     skip = {anchor.node.mem_id for anchor in anchors if anchor.node.mem_id != block.mem_id}
     skip |= _meta_rows(block, anchors)
@@ -28,15 +32,25 @@ def block_candidate(block: LexborNode, anchors: list[Anchor], base_url: str) -> 
     if title_node is not None:
         skip.add(title_node.mem_id)
     text = "\n\n".join(paragraphs(block.iter(include_text=True), skip))
-    if len(text) + len(title or "") < (_MIN_CHARS if anchors else 2 * _MIN_CHARS):
+    if not _says_something(title or "", text, timed=bool(anchors)):
         return None
     ident = element_id(block)
     candidate = Candidate("html", text, title, ident, _url(base_url, ident))
-    return _with_time(candidate, [a.hint for a in anchors], _day_beside(anchors))
+    return _with_time(candidate, [a.hint for a in anchors], _day_beside(anchors, month_first))
 
 
-def segment_candidate(run: list[LexborNode], anchors: list[Anchor], base_url: str) -> Candidate:
-    """The update a flat run holds: a stamped heading or paragraph and the siblings after it."""
+def _says_something(title: str, text: str, *, timed: bool) -> bool:
+    """Whether a block holds words: "Goal!" is an update; a lone icon, a dash or a number is not."""
+    if timed:
+        return _TWO_LETTERS.search(f"{title} {text}") is not None
+    return len(title) + len(text) >= _UNTIMED_CHARS
+
+
+def segment_candidate(
+    run: list[LexborNode], anchors: list[Anchor], base_url: str
+) -> Candidate | None:
+    """The update a flat run holds: a stamped heading or paragraph and the siblings after it;
+    None when it holds no words beside its time."""
     first = run[0]
     skip = {a.node.mem_id for a in anchors if a.node.mem_id != first.mem_id}
     title = None
@@ -48,8 +62,10 @@ def segment_candidate(run: list[LexborNode], anchors: list[Anchor], base_url: st
         # The stamp is the paragraph's own opening text ("14:05 Police have..."), not a child.
         stamped_itself = any(a.node.mem_id == first.mem_id for a in anchors)
         found[0] = strip_stamp(found[0]) if stamped_itself else found[0]
-    ident = element_id(first) if first.tag != "-text" else None
     text = "\n\n".join(p for p in found if p)
+    if not text and not title:
+        return None
+    ident = element_id(first) if first.tag != "-text" else None
     return _with_time(Candidate("html", text, title, ident, _url(base_url, ident)),
                       [a.hint for a in anchors])
 
@@ -104,7 +120,7 @@ def _meta_rows(block: LexborNode, anchors: list[Anchor]) -> set[int]:
     return rows
 
 
-def _day_beside(anchors: list[Anchor]) -> tuple[int | None, int, int] | None:
+def _day_beside(anchors: list[Anchor], month_first: bool) -> tuple[int | None, int, int] | None:
     """A date written in a short element just before the time ("03 February 2024", "14:52")."""
     for anchor in anchors:
         sibling = anchor.node.prev
@@ -113,7 +129,7 @@ def _day_beside(anchors: list[Anchor]) -> tuple[int | None, int, int] | None:
                 break
             text = sibling.text(strip=True)
             if text and len(text) <= 40:
-                found = find_day(text)
+                found = find_day(text, month_first=month_first)
                 if found is not None:
                     return found[0]
             sibling = sibling.prev
@@ -124,6 +140,9 @@ def _with_time(
     candidate: Candidate, hints: list[Hint], day: tuple[int | None, int, int] | None = None
 ) -> Candidate:
     published = [h for h in hints if not h.updated and not h.minute]
+    if not published:
+        # "Updated 12 mins ago" is then the only time the reader is given for the update.
+        published = [h for h in hints if h.updated]
     updated = [h.instant for h in hints if h.updated and h.instant]
     best = max(published, key=lambda h: h.rank, default=None)
     shown = next((h.shown for h in published if h.shown is not None), None)

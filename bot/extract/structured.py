@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -26,19 +27,23 @@ def json_ld_objects(tree: LexborHTMLParser) -> list[dict[str, Any]]:
     for script in tree.css('script[type="application/ld+json"]'):
         try:
             data = json.loads(script.text(), strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # broken, or nested past the parser's depth
             continue
         found.extend(_flatten(data))
     return found
 
 
 def _flatten(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for item in data:
-            yield from _flatten(item)
-    elif isinstance(data, dict):
-        yield data
-        yield from _flatten(data.get("@graph", []))
+    """Objects in document order, out of lists and @graph; iterative, as a hostile page
+    may nest lists as deep as the JSON parser allows."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            yield item
+            stack.append(item.get("@graph", []))
 
 
 def has_type(obj: dict[str, Any], name: str) -> bool:
@@ -47,21 +52,22 @@ def has_type(obj: dict[str, Any], name: str) -> bool:
     return name in kind if isinstance(kind, list) else kind == name
 
 
-def json_ld_candidates(objects: list[dict[str, Any]]) -> list[Candidate]:
-    """The liveBlogUpdate items of every LiveBlogPosting, with untrustworthy fields dropped."""
+def json_ld_candidates(objects: list[dict[str, Any]], base_url: str) -> list[Candidate]:
+    """The liveBlogUpdate items of every LiveBlogPosting, with untrustworthy fields dropped;
+    relative ids and urls ("#u4") are resolved against `base_url`."""
     found: list[Candidate] = []
     for blog in (o for o in objects if has_type(o, "LiveBlogPosting")):
         updates = blog.get("liveBlogUpdate") or []
         updates = [u for u in (updates if isinstance(updates, list) else [updates])
                    if isinstance(u, dict)]
         headline = normalise(_text(blog.get("headline")))
-        found.extend(_trusted([_json_ld_update(u, headline) for u in updates]))
+        found.extend(_trusted([_json_ld_update(u, headline, base_url) for u in updates]))
     return found
 
 
-def _json_ld_update(update: dict[str, Any], page_headline: str) -> Candidate:
+def _json_ld_update(update: dict[str, Any], page_headline: str, base_url: str) -> Candidate:
     url = update.get("url") or update.get("@id")
-    url = url if isinstance(url, str) else None
+    url = _absolute(url.strip(), base_url) if isinstance(url, str) and url.strip() else None
     published = parse_iso(str(update.get("datePublished") or ""))
     modified = parse_iso(str(update.get("dateModified") or ""))
     body = _text(update.get("articleBody"))
@@ -157,6 +163,15 @@ def _fragment(url: str | None) -> str | None:
     if "#" in url:
         return url.split("#", 1)[1] or None
     return url
+
+
+def _absolute(url: str, base_url: str) -> str:
+    """A fragment or relative path resolved against the page (only http(s) pages have one)."""
+    if url.startswith(("http://", "https://")) or not base_url.startswith(("http://", "https://")):
+        return url
+    if not url.startswith(("#", "/", "?")):
+        return url  # a bare id ("post-12"), not a link
+    return urljoin(base_url.split("#")[0], url)
 
 
 def _aware(value: datetime | None) -> datetime | None:

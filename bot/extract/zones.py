@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta, timezone, tzinfo
+import re
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 _FIXED_HOURS = {
@@ -39,6 +40,39 @@ _LANGUAGE_ZONES = {"de": "de", "fr": "fr", "pl": "pl", "it": "it", "nl": "nl", "
                    "hu": "hu", "ro": "ro", "uk": "ua", "tr": "tr"}
 
 
+# A time followed by a US zone name: "9:45 pm ET", "14:05 EDT", "10:30 a.m. (PT)".
+_US_ZONE_BESIDE_TIME = re.compile(
+    r"\d[:.]\d\d\s*(?:[aApP]\.?\s?[mM]\.?\s*)?\(?(?:E|C|M|P|AK)[SD]?T\b(?![-'’])"
+)
+# Every US zone name ends in "T": a scan for that literal is fast even on a megabyte page,
+# and the regex then checks only the few characters before each one.
+_ENDS_IN_T = re.compile(r"T\b")
+_MOST_LOOKS = 2000
+_MONTH_FIRST_REGIONS = frozenset({"us", "ph", "fm", "pw", "mh"})
+
+
+def month_first(host: str, lang: str, text: str) -> bool:
+    """Whether numeric dates on the page are US style (03/04/2024 is March 4).
+
+    A US region in the language ("en-US") or a ".us" host says so; a plain "en" page
+    (as most US publishers declare) says so when its times carry US zone names
+    (ET, EDT, PT ...). Any other region or language keeps day-first.
+    """
+    lang = lang.lower().replace("_", "-")
+    language, _, region = lang.partition("-")
+    if region:
+        return region in _MONTH_FIRST_REGIONS
+    if host.lower().rstrip(".").endswith(".us"):
+        return True
+    if language not in ("", "en"):
+        return False
+    for looks, end in enumerate(_ENDS_IN_T.finditer(text)):
+        window = text[max(0, end.start() - 16) : end.end() + 1]
+        if looks >= _MOST_LOOKS or _US_ZONE_BESIDE_TIME.search(window):
+            return looks < _MOST_LOOKS
+    return False
+
+
 def zone_for_abbreviation(name: str) -> tzinfo | None:
     """The zone an abbreviation like "BST" or "ET" stands for, or None when unknown."""
     name = name.upper()
@@ -65,6 +99,34 @@ def country_zone(host: str, lang: str) -> tzinfo | None:
         return ZoneInfo(_COUNTRY_ZONES[region])
     country = _LANGUAGE_ZONES.get(lang.split("-")[0])
     return ZoneInfo(_COUNTRY_ZONES[country]) if country else None
+
+
+# Countries that span several zones: the capital's zone first (in _COUNTRY_ZONES), then these.
+_OTHER_ZONES = {
+    "America/New_York": ("America/Chicago", "America/Denver", "America/Phoenix",
+                         "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu"),
+    "America/Toronto": ("America/Halifax", "America/Winnipeg", "America/Edmonton",
+                        "America/Vancouver"),
+    "Australia/Sydney": ("Australia/Brisbane", "Australia/Adelaide", "Australia/Darwin",
+                         "Australia/Perth"),
+}
+
+
+def publisher_zone(host: str, lang: str, offset: timedelta | None, at: datetime) -> tzinfo | None:
+    """The publisher's zone: its country's, from the TLD or language, checked against the
+    page's own UTC `offset` at `at` (a Dallas station on an en-US page writes -06:00, not
+    New York's -05:00); a fixed zone for that offset when the country says nothing or
+    disagrees. None when neither is known.
+    """
+    country = country_zone(host, lang)
+    if offset is None:
+        return country
+    if country is not None:
+        names = (str(country), *_OTHER_ZONES.get(str(country), ()))
+        for zone in (country, *(ZoneInfo(name) for name in names[1:])):
+            if at.astimezone(zone).utcoffset() == offset:
+                return zone
+    return offset_zone(offset)
 
 
 def offset_zone(offset: timedelta) -> tzinfo:

@@ -144,3 +144,60 @@ PROSE_TIME = """<html lang="de"><body><div class="artikel">
 <p>Mehr dazu in Kürze.</p>
 <p><strong>Update, 13:17 Uhr:</strong> Die Regierung hat am Vormittag eine Erklärung abgegeben.</p>
 </div></body></html>"""
+
+# Exactly what tests/fakes/stories.py LiveStory renders, with one-word updates among them.
+SHORT_UPDATES = """<!doctype html><html><head><title>Cup final: live</title></head><body>
+<h1>Cup final: live</h1><main>
+<article class="update" id="post-3"><time datetime="2024-02-03T10:03:00+00:00">10:03</time><p>Goal!</p></article>
+<article class="update" id="post-2"><time datetime="2024-02-03T10:02:00+00:00">10:02</time><p>News on A.</p></article>
+<article class="update" id="post-1"><time datetime="2024-02-03T10:01:00+00:00">10:01</time><p>Kick-off.</p></article>
+</main></body></html>"""
+
+JSON_LD_FRAGMENT_IDS = """<html><head><script type="application/ld+json">
+{"@context": "https://schema.org", "@type": "LiveBlogPosting", "headline": "Flood watch",
+ "liveBlogUpdate": [
+  {"@type": "BlogPosting", "@id": "#u4", "headline": "River peaks",
+   "datePublished": "2024-03-01T09:05:00Z", "articleBody": "The river peaked at 4.2 metres overnight."},
+  {"@type": "BlogPosting", "@id": "#u3", "headline": "Sandbags handed out",
+   "datePublished": "2024-03-01T08:40:00Z", "articleBody": "Volunteers handed out sandbags in the square."}
+ ]}
+</script></head><body><h1>Flood watch</h1></body></html>"""
+
+US_NUMERIC_DATES = """<html lang="{lang}"><body><div class="feed">
+<div class="post"><span class="stamp">03/04/2024 9:45 PM {zone}</span><p>Results from the county are in.</p></div>
+<div class="post"><span class="stamp">03/04/2024 8:10 PM {zone}</span><p>Polls have closed across the state.</p></div>
+</div></body></html>"""
+
+WORDY_RELATIVE_TIMES = """<html lang="en"><body><div class="feed">
+<div class="post"><span class="when">just now</span><p>Fire crews reached the warehouse.</p></div>
+<div class="post"><span class="when">a minute ago</span><p>Smoke is visible across the bay.</p></div>
+<div class="post"><span class="when">an hour ago</span><p>Residents were told to close windows.</p></div>
+<div class="post"><span class="when">yesterday at 14:05</span><p>The first alarm was raised.</p></div>
+</div></body></html>"""
+
+JSON_FEED = """{"version": "https://jsonfeed.org/version/1.1", "title": "Launch: live",
+ "home_page_url": "https://space.example.org/live",
+ "items": [{"id": "u2", "url": "https://space.example.org/live#u2", "title": "Liftoff",
+            "content_html": "<p>The rocket <b>lifted off</b>.</p>", "date_published": "2024-03-14T13:25:00Z"},
+           {"id": 1, "content_text": "Fuelling has begun.", "date_modified": "2024-03-14T12:00:00+01:00"}]}"""
+
+UPDATED_ONLY = """<html lang="en"><body><div class="items">
+<div class="item" id="i2"><time datetime="2024-04-14T06:48:00Z">Updated 12 mins ago</time><p>Israel says 99% were intercepted.</p></div>
+<div class="item" id="i1"><time datetime="2024-04-14T06:13:00Z">Updated 47 mins ago</time><p>Jordan reopens its airspace to flights.</p></div>
+</div></body></html>"""
+
+SIDEBAR_OUTNUMBERS = """<html lang="en-GB"><body><main><div class="live">
+<div class="post" id="p2"><span>21:48</span><p>Power is back in most of the city.</p></div>
+<div class="post" id="p1"><span>20:15</span><p>Flights were diverted.</p></div>
+</div></main><aside><div class="latest">
+<article><span>21:40</span><a href="/a">Crash in Cork</a><p>A man was taken to hospital after a collision.</p></article>
+<article><span>21:12</span><a href="/b">Lotto</a><p>There was no winner of the jackpot tonight.</p></article>
+<article><span>20:55</span><a href="/c">Football</a><p>The champions signed a striker from Scotland.</p></article>
+</div></aside></body></html>"""
+
+TICKER_PER_DAY = """<html lang="de"><body><div class="inhalt">
+<h2>Sonntag, 15. September 2024</h2>
+<dl class="ticker"><dt>16:42 Uhr</dt><dd>Der Pegel sinkt.</dd><dt>11:05 Uhr</dt><dd>Die Bahn bleibt gesperrt.</dd></dl>
+<h2>Samstag, 14. September 2024</h2>
+<dl class="ticker"><dt>22:30 Uhr</dt><dd>Katastrophenalarm ausgerufen.</dd></dl>
+</div></body></html>"""

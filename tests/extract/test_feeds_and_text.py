@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from bot.errors import NotAPage
 from bot.extract import extract_page
 from tests.extract import pages
 
@@ -54,3 +57,26 @@ def test_latin1_body_with_charset() -> None:
     page = extract_page(body, url="https://x.example/", fetched_at=NOW,
                         content_type="text/html", charset="latin-1")
     assert page.entries == ()
+
+
+def test_json_feed_items_become_entries() -> None:
+    """A JSON Feed (application/feed+json) is read like RSS: id, url, title, text and time;
+    an item with only date_modified is dated by it, and a numeric id is a key too."""
+    page = extract_page(pages.JSON_FEED, url="https://space.example.org/feed.json",
+                        fetched_at=NOW, content_type="application/feed+json")
+    assert page.title == "Launch: live"
+    assert [(e.key, e.title, e.text, e.url, e.published_at) for e in page.entries] == [
+        ("u2", "Liftoff", "The rocket lifted off.", "https://space.example.org/live#u2",
+         datetime(2024, 3, 14, 13, 25, tzinfo=UTC)),
+        ("1", None, "Fuelling has begun.", None, datetime(2024, 3, 14, 11, 0, tzinfo=UTC)),
+    ]
+
+
+def test_json_feed_is_sniffed_and_other_json_refused() -> None:
+    """Without a content type a JSON Feed is recognised by its version URL; other JSON is
+    not a page."""
+    page = extract_page(pages.JSON_FEED.encode(), url="feed.json", fetched_at=NOW)
+    assert len(page.entries) == 2
+    with pytest.raises(NotAPage):
+        extract_page(b'{"a": 1}', url="https://x.example/api", fetched_at=NOW,
+                     content_type="application/json")

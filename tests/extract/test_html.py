@@ -209,3 +209,70 @@ def test_time_inside_prose_is_not_a_stamp() -> None:
     first = page.entries[0]
     assert first.published_at == _at(2020, 5, 3, 14, 5)
     assert first.text.startswith("Um 14:00 Uhr trat der Minister")
+
+
+def test_one_word_updates_keep_their_blocks() -> None:
+    """Updates as short as "Goal!" stay blocks: each keeps its <time datetime> and element id."""
+    page = _extract(pages.SHORT_UPDATES, "http://127.0.0.1:8080/live", now=_at(2024, 2, 5, 12, 0))
+    assert [(e.key, e.published_at, e.text) for e in page.entries] == [
+        ("post-3", _at(2024, 2, 3, 10, 3), "Goal!"),
+        ("post-2", _at(2024, 2, 3, 10, 2), "News on A."),
+        ("post-1", _at(2024, 2, 3, 10, 1), "Kick-off."),
+    ]
+
+
+def test_json_ld_fragment_id_links_into_the_page() -> None:
+    """A liveBlogUpdate @id "#u4" gives the entry the page URL + "#u4" and the key "u4"."""
+    page = _extract(pages.JSON_LD_FRAGMENT_IDS, "https://news.example.com/flood?x=1")
+    assert [(e.key, e.url) for e in page.entries] == [
+        ("u4", "https://news.example.com/flood?x=1#u4"),
+        ("u3", "https://news.example.com/flood?x=1#u3"),
+    ]
+
+
+@pytest.mark.parametrize(("lang", "zone"), [("en-US", "ET"), ("en", "ET"), ("en", "EST")])
+def test_us_pages_read_numeric_dates_month_first(lang: str, zone: str) -> None:
+    """On an en-US page, or a plain "en" page timed in US zones, 03/04/2024 is March 4."""
+    body = pages.US_NUMERIC_DATES.format(lang=lang, zone=zone)
+    page = _extract(body, "https://news.example.com/vote", now=_at(2024, 3, 6, 0, 0))
+    assert [e.published_at for e in page.entries] == [
+        _at(2024, 3, 5, 2, 45), _at(2024, 3, 5, 1, 10)]
+
+
+@pytest.mark.parametrize("lang", ["en-GB", "de", "fr", "pl"])
+def test_other_pages_read_numeric_dates_day_first(lang: str) -> None:
+    """Elsewhere 03/04/2024 is 3 April."""
+    body = pages.US_NUMERIC_DATES.format(lang=lang, zone="GMT")
+    page = _extract(body, "https://news.example.com/vote", now=_at(2024, 4, 5, 0, 0))
+    assert [e.published_at for e in page.entries] == [
+        _at(2024, 4, 3, 21, 45), _at(2024, 4, 3, 20, 10)]
+
+
+def test_relative_times_in_words() -> None:
+    """"just now", "a minute ago", "an hour ago" and "yesterday at 14:05" count from fetch time."""
+    page = _extract(pages.WORDY_RELATIVE_TIMES, now=_at(2024, 2, 5, 12, 0))
+    assert [e.published_at for e in page.entries] == [
+        _at(2024, 2, 5, 12, 0), _at(2024, 2, 5, 11, 59), _at(2024, 2, 5, 11, 0),
+        _at(2024, 2, 4, 14, 5)]
+
+
+def test_updated_time_stands_in_when_it_is_the_only_one() -> None:
+    """An update whose only time says "Updated 12 mins ago" is dated by it, not left untimed."""
+    page = _extract(pages.UPDATED_ONLY, now=_at(2024, 4, 14, 7, 0))
+    assert [(e.key, e.published_at) for e in page.entries] == [
+        ("i2", _at(2024, 4, 14, 6, 48)), ("i1", _at(2024, 4, 14, 6, 13))]
+
+
+def test_sidebar_teasers_never_outvote_the_story() -> None:
+    """A "Latest" sidebar with more timed teasers than the live list is not taken for it."""
+    page = _extract(pages.SIDEBAR_OUTNUMBERS, "https://www.example.ie/live",
+                    now=_at(2024, 1, 21, 22, 0))
+    assert [e.key for e in page.entries] == ["p2", "p1"]
+
+
+def test_ticker_split_into_one_list_per_day_is_read_whole() -> None:
+    """Sibling lists of the same kind under day headers are one ticker, each dated by its day."""
+    page = _extract(pages.TICKER_PER_DAY, "https://www.example.at/ticker",
+                    now=_at(2024, 9, 15, 15, 0))
+    assert [e.published_at for e in page.entries] == [
+        _at(2024, 9, 15, 14, 42), _at(2024, 9, 15, 9, 5), _at(2024, 9, 14, 20, 30)]

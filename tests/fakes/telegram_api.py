@@ -64,7 +64,10 @@ class TelegramApiServer:
         token: str = "123456:TEST-TOKEN",
         username: str = "storywatch_bot",
         rate_per_second: float | None = None,
+        port: int = 0,
     ) -> None:
+        """`port` 0 takes a free one; a given port brings an API back where it was (an outage
+        that ends)."""
         self.token = token
         self.bot_user = User(
             id=int(token.split(":")[0]),
@@ -79,7 +82,7 @@ class TelegramApiServer:
         self.commands: list[dict[str, Any]] = []
         self.messages: dict[tuple[str, int], dict[str, Any]] = {}
         self.html: dict[tuple[str, int], str] = {}  # the text as sent, before entity parsing
-        self.port = 0
+        self.port = port
         self._bucket = TokenBucket(rate_per_second) if rate_per_second else None
         self._updates: list[dict[str, Any]] = []
         self._next_update_id = 1
@@ -102,16 +105,18 @@ class TelegramApiServer:
         app.router.add_post("/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        """Stop serving (the port then refuses connections); a second call does nothing."""
         self._closing = True  # releases long polls so shutdown does not wait for them
         self._update_arrived.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
 
     # ----- what tests set up -------------------------------------------------------------
 

@@ -9,9 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import BadArgument
-from handlers.parse import (
+from handlers.command_values import (
     HELP_TEXT,
-    MAX_ARGUMENT_CHARS,
     USAGE,
     DigestDaily,
     DigestEvery,
@@ -28,6 +27,9 @@ from handlers.parse import (
     Unlock,
     Unmute,
     Unsubscribe,
+)
+from handlers.parse import (
+    DEFAULT_ARGUMENT_CHARS,
     parse_clock,
     parse_command,
     parse_duration,
@@ -150,7 +152,7 @@ def test_too_many_words() -> None:
 
 def test_arguments_over_cap() -> None:
     """Arguments over 2,000 characters are refused before parsing."""
-    assert str(MAX_ARGUMENT_CHARS) in bad("/filter add " + "a" * MAX_ARGUMENT_CHARS)
+    assert str(DEFAULT_ARGUMENT_CHARS) in bad("/filter add " + "a" * DEFAULT_ARGUMENT_CHARS)
 
 
 def test_subscribe_adds_scheme() -> None:

@@ -1,0 +1,53 @@
+"""How a Discord interaction is answered: within the content limit, never pinging anyone,
+and on time (a reply that takes long is deferred by the caller, then followed up)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+
+from handlers.commands import Reply
+
+NO_MENTIONS = discord.AllowedMentions.none()
+CONTENT_LIMIT = 2000  # characters in one Discord message
+
+
+async def finished_within(task: asyncio.Future[Reply | None], seconds: float) -> bool:
+    """Whether `task` is done within `seconds`; it runs on either way (cancelled with us)."""
+    if seconds <= 0:
+        return task.done()
+    try:
+        await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    return task.done()
+
+
+async def send(interaction: discord.Interaction, reply: Reply) -> None:
+    """Answer the interaction with `reply`, in as many messages as Discord's limit needs."""
+    first, *rest = pieces(reply.text)
+    await interaction.response.send_message(first, ephemeral=reply.private,
+                                            allowed_mentions=NO_MENTIONS)
+    for piece in rest:
+        await interaction.followup.send(piece, ephemeral=reply.private,
+                                        allowed_mentions=NO_MENTIONS)
+
+
+async def follow_up(interaction: discord.Interaction, reply: Reply) -> None:
+    """Answer a deferred interaction with `reply`, in follow-up messages."""
+    for piece in pieces(reply.text):
+        await interaction.followup.send(piece, ephemeral=reply.private,
+                                        allowed_mentions=NO_MENTIONS)
+
+
+def pieces(text: str) -> list[str]:
+    """`text` cut into messages within Discord's content limit, at line ends where it can."""
+    cut_up = []
+    while len(text) > CONTENT_LIMIT:
+        cut = text.rfind("\n", 0, CONTENT_LIMIT + 1)
+        cut = cut if cut > 0 else CONTENT_LIMIT
+        cut_up.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    return [*cut_up, text]
