@@ -269,10 +269,15 @@ async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
         poller = Poller(db, watcher, concurrency=config.fetch.concurrency,
                         per_host=config.fetch.per_host, clock=_now, checked=deliveries.wake)
         stack.push_async_callback(poller.aclose)
+        digester = Digester(db, _now, default_timezone=config.bot.default_timezone,
+                            max_chars=config.summary.max_chars, released=deliveries.wake)
         if once:
-            await _check_due_once(poller, dispatcher)
+            await _check_due_once(poller, digester, dispatcher)
             return
-        await stack.enter_async_context(Scheduler(_ticks(config, db, poller, deliveries)))
+        housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
+                                    max_failures=config.schedule.max_failures,
+                                    notified=deliveries.wake)
+        await stack.enter_async_context(Scheduler(_ticks(config, poller, digester, housekeeping)))
         # A TaskGroup waits for every job on a stop, so nothing still writing
         # outlives the database.
         async with asyncio.TaskGroup() as jobs:
@@ -281,20 +286,19 @@ async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
                 jobs.create_task(_console_then_wait(layer, stdin, out))
 
 
-async def _check_due_once(poller: Poller, dispatcher: Dispatcher) -> None:
-    """Check every story due now, then send until nothing more is due (`run --once`)."""
+async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispatcher) -> None:
+    """Check every story due now, release due digests, then send until nothing more is due
+    (`run --once`)."""
     await poller.tick()
     await poller.idle()
+    await digester.tick()
     while await dispatcher.drain():
         pass
 
 
-def _ticks(config: Config, db: Database, poller: Poller, deliveries: DeliveryLoop) -> list[Tick]:
+def _ticks(config: Config, poller: Poller, digester: Digester,
+           housekeeping: Housekeeping) -> list[Tick]:
     schedule = config.schedule
-    digester = Digester(db, _now, default_timezone=config.bot.default_timezone,
-                        max_chars=config.summary.max_chars, released=deliveries.wake)
-    housekeeping = Housekeeping(db, _now, retire_after=schedule.retire_after,
-                                max_failures=schedule.max_failures, notified=deliveries.wake)
     return [Tick("poll", schedule.tick, poller.tick),
             Tick("digests", schedule.tick, digester.tick),
             Tick("housekeeping", max(schedule.tick, 60.0), housekeeping.tick)]

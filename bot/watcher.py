@@ -252,17 +252,19 @@ class Watcher:
     async def _edits(self, tx: Transaction, ref: StoryRef, story_id: int, diff: Diff,
                      summaries: dict[str, str], audience: list[Audience],
                      now: datetime) -> list[NewDelivery]:
-        """Edits of messages already sent for corrected entries, in chats that want them."""
+        """Corrected entries: an alert still waiting takes the correction; a message already
+        sent is edited, in chats that want edits."""
         deliveries = []
         for edit in diff.edited:
             entry = edit.entry
             for member in audience:
-                if not member.chat.edits or await outbox.sent_message(
-                        tx, member.chat.id, edit.stored.id) is None:
-                    continue
                 matched = judge_levels(entry.title, entry.text, member.levels).matched
                 zone = member.chat.timezone or self._policy.default_timezone
                 alert = Alert(ref, entry, summaries.get(entry.key, ""), matched, zone)
-                deliveries.append(NewDelivery(member.chat.id, "edit", alert,
-                                              sort_time(entry, now), story_id, edit.stored.id))
+                if await outbox.revise_waiting(tx, member.chat.id, edit.stored.id, alert):
+                    continue
+                if member.chat.edits and await outbox.sent_message(
+                        tx, member.chat.id, edit.stored.id) is not None:
+                    deliveries.append(NewDelivery(member.chat.id, "edit", alert,
+                                                  sort_time(entry, now), story_id, edit.stored.id))
         return deliveries

@@ -23,25 +23,34 @@ async def subscribe(context: Context, ref: ChatRef, kind: str, raw_url: str) -> 
     chat = await context.chat(ref)
     following = await subscriptions.for_chat(context.db, chat.id) if chat else []
     story = await stories.by_url(context.db, url)
-    if story is not None and any(s.story_id == story.id for s in following):
+    known = _number_of(following, story)
+    if known and story is not None and story.state != "ended" and following[known - 1].active:
         return f"This chat already follows {_name(story)}."
-    if len(following) >= context.limits.subscriptions_per_chat:
+    if not known and len(following) >= context.limits.subscriptions_per_chat:
         raise BadArgument(f"This chat follows {len(following)} stories, the most allowed; "
                           "/unsubscribe one first (example: /unsubscribe 1).")
     if story is None or not story.baseline_done or story.state != "active":
         story = await _check_now(context, url)
-        if any(s.story_id == story.id for s in following):
+        if not known and (known := _number_of(following, story)):
             return f"This chat already follows {_name(story)}."
     async with context.db.write() as tx:
         chat = await context.ensure_chat(tx, ref, kind)
         await subscriptions.subscribe(tx, chat.id, story.id, now=context.clock())
-    number = len(following) + 1
-    return await _followed(context, story, number, context.zone(chat))
+    return await _followed(context, story, known or len(following) + 1, context.zone(chat))
+
+
+def _number_of(following: list[Subscription], story: Story | None) -> int:
+    """The story's number in the chat's /list, or 0 when the chat does not follow it."""
+    if story is None:
+        return 0
+    return next((n for n, s in enumerate(following, 1) if s.story_id == story.id), 0)
 
 
 async def _check_now(context: Context, url: str) -> Story:
     async with context.db.write() as tx:
         story = await stories.add(tx, url, now=context.clock(), interval=context.interval)
+        # A retired story followed again is polled again, quiet only from now on.
+        await stories.resume(tx, story.id, now=context.clock())
     result = await context.checker.check(story.id)
     if result.outcome == "failed":
         async with context.db.write() as tx:
@@ -62,7 +71,8 @@ async def _check_now(context: Context, url: str) -> Story:
 async def _followed(context: Context, story: Story, number: int, zone: str) -> str:
     count = await entries.count(context.db, story.id)
     latest = await entries.latest(context.db, story.id)
-    reply = f"Following {_name(story)} (number {number} in /list): {count} updates so far."
+    noun = "update" if count == 1 else "updates"
+    reply = f"Following {_name(story)} (number {number} in /list): {count} {noun} so far."
     if latest is not None:
         when = format_time(latest.published_at, zone) if latest.published_at else "untimed"
         gist = summarize(latest.title, latest.text, min(context.summary_chars, 300))

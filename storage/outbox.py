@@ -151,6 +151,17 @@ async def fail_pending(tx: Transaction, chat_id: int, *, error: str) -> None:
     )
 
 
+async def revise_waiting(tx: Transaction, chat_id: int, entry_id: int, message: Message) -> bool:
+    """Give the entry's alert that still waits (pending or held) in the chat a corrected
+    message; returns whether there was one. The chat never saw the first version."""
+    changed = await tx.execute(
+        "UPDATE deliveries SET payload = ? WHERE chat_id = ? AND entry_id = ? AND kind = 'alert'"
+        " AND state IN ('pending', 'held')",
+        (payloads.encode(message), chat_id, entry_id),
+    )
+    return changed > 0
+
+
 async def sent_message(db: Reader, chat_id: int, entry_id: int) -> str | None:
     """The platform id of the message the entry became in the chat, if it was sent."""
     row = await db.fetch_one(

@@ -173,6 +173,15 @@ async def delete_unfollowed(tx: Transaction, story_id: int) -> None:
     )
 
 
+async def resume(tx: Transaction, story_id: int, *, now: datetime) -> None:
+    """Poll an ended story again, due now, its quiet time counted from `now`."""
+    await tx.execute(
+        "UPDATE stories SET state = 'active', failures = 0, last_error = NULL,"
+        " resumed_at = ?, next_check_at = ? WHERE id = ? AND state = 'ended'",
+        (require_epoch(now), require_epoch(now), story_id),
+    )
+
+
 async def retire(
     tx: Transaction, *, quiet_since: datetime, max_failures: int
 ) -> list[Story]:
@@ -182,7 +191,8 @@ async def retire(
     """
     rows = await tx.fetch_all(
         "SELECT * FROM stories WHERE state IN ('active', 'failing')"
-        " AND (COALESCE(last_update_at, created_at) < ? OR failures >= ?)",
+        " AND (MAX(COALESCE(last_update_at, created_at), COALESCE(resumed_at, 0)) < ?"
+        " OR failures >= ?)",
         (require_epoch(quiet_since), max_failures),
     )
     await tx.execute_many(

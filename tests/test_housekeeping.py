@@ -7,8 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from tests.fakes.web import WebServer
 from tests.inprocess import Service, service
 
@@ -71,9 +69,6 @@ async def test_a_story_failing_max_failures_times_retires_with_the_reason(
     assert "— ended" in listed
 
 
-@pytest.mark.xfail(strict=True, reason="handlers/following.subscribe answers 'already follows' "
-                   "for an ended story the chat still follows, instead of checking it again; "
-                   "and a resumed story is still quiet by last_update_at, so it retires at once")
 async def test_subscribing_again_resumes_a_retired_story(
     tmp_path: Path, web_server: WebServer
 ) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.extract.anchors import epoch_attributes
 from bot.extract.blocks import html_candidates
@@ -23,6 +23,7 @@ from bot.extract.dating import Reference
 from bot.extract.document import read_document
 from bot.extract.feeds import feed_candidates
 from bot.extract.jsonfeed import json_feed_candidates
+from bot.extract.lone import lone_candidate, machine_timed, page_stamps
 from bot.extract.markup import bounded
 from bot.extract.merge import dated, merge
 from bot.extract.pageinfo import page_info, page_zone, written_zone
@@ -93,8 +94,25 @@ def _html_page(
         primary = recipe_candidates(tree, recipe, now, base, epochs)
     if not primary and tree.body is not None:
         primary = html_candidates(tree.body, now, base, epochs, month_first=us)
-    if not primary and not structured and tree.body is not None:
-        primary = text_candidates(tree.body.text(separator="\n"), month_first=us)
+    if not primary and tree.body is not None:
+        primary = _one_update(tree.body, now, base, epochs, us, bool(structured))
     zone = page_zone(info, primary)
     return Page(info.title, merge(dated(primary, zone, info.reference), structured), base)
 
+
+
+def _one_update(
+    body: LexborNode, now: datetime, base: str, epochs: frozenset[str], us: bool,
+    structured: bool,
+) -> list[Candidate]:
+    """Updates of a page without repeated stamped blocks: its text's timestamp lines when
+    they show several, else its one stamped item, else what its text shows, dated by the
+    markup's own times. Structured data, when the page has it, stands for the text."""
+    texts = [] if structured else text_candidates(body.text(separator="\n"), month_first=us)
+    if len(texts) >= 2:
+        return texts
+    stamps = page_stamps(body, now, epochs, month_first=us)
+    lone = lone_candidate(stamps, base, month_first=us)
+    if lone is not None:
+        return [lone]
+    return machine_timed(texts, stamps)

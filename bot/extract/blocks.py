@@ -91,7 +91,7 @@ def _best_container(anchors: list[Anchor]) -> tuple[tuple[int, int, int], list[_
         container = _Container(nodes[key], children[key], grouped[key], depths[key])
         scored.append(((_substantial(container), len(children[key]), depths[key]), container))
     scored.sort(key=lambda item: item[0], reverse=True)
-    best = next((s for s in scored if s[0][0] >= 2 and not _aside(s[1].node)), None)
+    best = next((s for s in scored if s[0][0] >= 2 and not in_aside(s[1].node)), None)
     if best is None:
         return None
     twins = [_Container(nodes[key], children[key], grouped[key], best[1].depth)
@@ -123,7 +123,7 @@ def _depth(node: LexborNode) -> int:
     return depth
 
 
-def _aside(node: LexborNode) -> bool:
+def in_aside(node: LexborNode) -> bool:
     """Whether `node` sits in a sidebar, navigation or footer (a "Latest news" list with
     times and teasers can outnumber the story's own updates)."""
     current: LexborNode | None = node

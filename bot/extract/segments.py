@@ -27,6 +27,9 @@ def block_candidate(
     """The update one block element holds, or None when it says almost nothing."""
     skip = {anchor.node.mem_id for anchor in anchors if anchor.node.mem_id != block.mem_id}
     skip |= _meta_rows(block, anchors)
+    beside = _day_beside(anchors, month_first)
+    if beside is not None and beside[1].mem_id != block.mem_id:
+        skip.add(beside[1].mem_id)
     title_node = find_title(block, skip)
     title = _clean_title(title_node.text()) if title_node is not None else None
     if title_node is not None:
@@ -36,7 +39,7 @@ def block_candidate(
         return None
     ident = element_id(block)
     candidate = Candidate("html", text, title, ident, _url(base_url, ident))
-    return _with_time(candidate, [a.hint for a in anchors], _day_beside(anchors, month_first))
+    return _with_time(candidate, [a.hint for a in anchors], beside[0] if beside else None)
 
 
 def _says_something(title: str, text: str, *, timed: bool) -> bool:
@@ -84,13 +87,21 @@ def element_id(node: LexborNode) -> str | None:
     for _ in range(3):
         if current is None or current.tag == "-text":
             return None
-        attributes = current.attributes
-        for name in _ID_ATTRIBUTES:
-            value = (attributes.get(name) or "").strip()
-            if value and not _GENERATED_ID.match(value) and len(value) <= 120:
-                return value
+        found = own_id(current)
+        if found is not None:
+            return found
         kids = [c for c in current.iter() if c.tag not in ("script", "style", "noscript")]
         current = kids[0] if len(kids) == 1 else None  # descend through lone wrappers
+    return None
+
+
+def own_id(node: LexborNode) -> str | None:
+    """The element's own id or data-id, unless a framework generated it."""
+    attributes = node.attributes
+    for name in _ID_ATTRIBUTES:
+        value = (attributes.get(name) or "").strip()
+        if value and not _GENERATED_ID.match(value) and len(value) <= 120:
+            return value
     return None
 
 
@@ -120,8 +131,12 @@ def _meta_rows(block: LexborNode, anchors: list[Anchor]) -> set[int]:
     return rows
 
 
-def _day_beside(anchors: list[Anchor], month_first: bool) -> tuple[int | None, int, int] | None:
-    """A date written in a short element just before the time ("03 February 2024", "14:52")."""
+def _day_beside(
+    anchors: list[Anchor], month_first: bool
+) -> tuple[tuple[int | None, int, int], LexborNode] | None:
+    """A date written in a short element just before the time ("03 February 2024", "14:52"),
+    with that element: it is part of the stamp, not of the update's text (the newest post
+    shows it, the same post pushed down by newer ones may not)."""
     for anchor in anchors:
         sibling = anchor.node.prev
         for _ in range(3):
@@ -131,7 +146,7 @@ def _day_beside(anchors: list[Anchor], month_first: bool) -> tuple[int | None, i
             if text and len(text) <= 40:
                 found = find_day(text, month_first=month_first)
                 if found is not None:
-                    return found[0]
+                    return found[0], sibling
             sibling = sibling.prev
     return None
 

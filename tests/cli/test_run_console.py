@@ -151,3 +151,20 @@ async def test_one_story_under_two_urls_is_followed_once(web_server: WebServer, 
         await bot.command(f"/subscribe {web_server.url('/amp')}", "already follows “Strikes: live”")
         listing = await bot.command("/list", "Stories followed here (1)")
         assert "2." not in listing
+
+
+async def test_a_story_that_starts_with_one_update_alerts_only_what_is_new(
+    web_server: WebServer, tmp_path: Path,
+) -> None:
+    """A live blog followed when it has a single post: as it grows, only the new posts are alerted."""
+    story = LiveStory(web_server, "/new", "Election night: live")
+    story.post("Polls have closed across the country and counting begins.")
+    async with console_bot(cli_env(tmp_path, **FAST)) as bot:
+        reply = await bot.command(f"/subscribe {story.url}", "New updates")
+        assert "1 update so far" in reply
+        story.post("The first result is declared in the north-east, a hold for the incumbents.")
+        await bot.expect("first result is declared")
+        story.post("Turnout is estimated at sixty-one percent, up four points on the last vote.")
+        await bot.expect("Turnout is estimated")
+        await web_server.fetched_again("/new")
+    assert "counting begins" not in bot.output.split("New updates will be sent here")[1]

@@ -9,8 +9,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from tests.delivery.harness import WAIT, Rig, rig
 from tests.fakes import telegram_updates as updates
 from tests.fakes.stories import LiveStory, Post
@@ -97,8 +95,6 @@ async def test_a_corrected_update_edits_the_alert_sent_unless_edits_are_off(
     assert "resigend" in kept
 
 
-@pytest.mark.xfail(strict=True, reason="bot/watcher._edits queues an edit only for a message "
-                   "already sent: a correction found while the alert waits is dropped")
 async def test_a_correction_found_while_the_alert_waits_is_not_lost(
     tmp_path: Path, web_server: WebServer
 ) -> None:
