@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
-import mimetypes
 import sqlite3
 import sys
 import tempfile
@@ -22,15 +20,15 @@ from bot.console import ConsoleMessenger
 from bot.demo import DemoServer, load_story
 from bot.digester import Digester
 from bot.dispatcher import Dispatcher, DispatchPolicy
-from bot.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError, TooLarge
+from bot.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError
 from bot.extraction_pool import extract_with, extraction_pool
 from bot.fetch import HttpFetcher
 from bot.filters import parse_words
 from bot.housekeeping import Housekeeping
 from bot.llm_summary import LlmSummarizer
-from bot.model import ChatRef, Fetched, Page, Recipe, Validators
+from bot.local_file import read_file
+from bot.model import ChatRef, Fetched, Page, Recipe
 from bot.ports import Messenger, Summarizer
-from bot.render.console import entry_json
 from bot.scheduler import Scheduler, Tick
 from bot.service import DeliveryLoop, Poller
 from bot.summarize import ExtractiveSummarizer
@@ -41,9 +39,6 @@ from handlers.console_bindings import serve_console
 from handlers.context import Context
 from storage import Database, chats, filters, stories, subscriptions
 
-FILE_TYPES = {".txt": "text/plain", ".xml": "application/xml", ".rss": "application/rss+xml",
-              ".atom": "application/atom+xml", ".html": "text/html", ".htm": "text/html"}
-
 
 async def check(target: str, config: Config) -> Page:
     """Fetch a URL, or read a file, and extract its entries once.
@@ -52,7 +47,7 @@ async def check(target: str, config: Config) -> Page:
     NoUpdates when the document holds no timestamped updates.
     """
     if _is_local_file(target):
-        fetched = read_file(Path(target), config.fetch.max_bytes)
+        fetched = read_file(Path(target), config.fetch.max_bytes, now=_now())
     else:
         async with HttpFetcher(config.fetch) as fetcher:
             fetched = await fetcher.fetch(_as_url(target))
@@ -72,18 +67,6 @@ def recipes(config: Config) -> tuple[Recipe, ...]:
     return tuple(Recipe(r.host, r.entry, r.time, r.title, r.text) for r in config.recipes)
 
 
-def format_check(page: Page, *, as_json: bool) -> str:
-    """`check`'s output: one JSON array of entries, or a readable table."""
-    if as_json:
-        return json.dumps([entry_json(entry) for entry in page.entries], ensure_ascii=False)
-    lines = [page.title or "(untitled story)", f"{len(page.entries)} updates, newest first", ""]
-    for entry in page.entries:
-        when = f"{entry.published_at:%Y-%m-%d %H:%M} UTC" if entry.published_at else "(no time)"
-        words = " ".join((entry.title or entry.text).split())
-        lines.append(f"{when:<22}  {words[:96] + ('…' if len(words) > 96 else '')}")
-    return "\n".join(lines)
-
-
 def _is_local_file(target: str) -> bool:
     return "://" not in target and Path(target).is_file()
 
@@ -92,22 +75,6 @@ def _as_url(target: str) -> str:
     if "://" not in target and not target.startswith("www."):
         raise BadUrl(f"no such file, and not an http(s) URL: {target}")
     return normalize_url(target if "://" in target else f"https://{target}")
-
-
-def read_file(path: Path, max_bytes: int) -> Fetched:
-    """A local file as if it had been fetched (for `check FILE`)."""
-    with path.open("rb") as file:
-        body = file.read(max_bytes + 1)
-    if len(body) > max_bytes:
-        raise TooLarge(f"{path} is over the size limit of {max_bytes} bytes")
-    url = path.resolve().as_uri()
-    return Fetched(url=url, final_url=url, fetched_at=datetime.now(UTC), body=body,
-                   content_type=_file_type(path), charset=None, validators=Validators(),
-                   unchanged=False)
-
-
-def _file_type(path: Path) -> str:
-    return FILE_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or ""
 
 
 # --- watch and demo: one story polled in a loop, alerts printed to the console ---

@@ -20,6 +20,7 @@ from bot import app
 from bot.config import Config, load_config
 from bot.errors import StorywatchError
 from bot.logs import configure_logging
+from bot.render.console import render_check
 
 T = TypeVar("T")
 
@@ -45,7 +46,7 @@ def check(target: str, as_json: bool, config_path: Path | None) -> None:
     """Fetch or read TARGET (a URL or a file) once and show the entries extracted."""
     config = _load(config_path)
     page = run_command(lambda: app.check(target, config))
-    click.echo(app.format_check(page, as_json=as_json))
+    click.echo(render_check(page, as_json=as_json))
 
 
 @main.command()

@@ -3,8 +3,8 @@
 Conditional GET (ETag, Last-Modified, body hash), connect and total deadlines,
 a body limit counted after decompression, redirects followed here so that
 every hop is checked, and an SSRF guard on the address actually connected to:
-`GuardedResolver` sits in the connector and drops refused addresses from each
-DNS answer, while IP literals, which aiohttp does not resolve, are checked
+`bot.fetch_guard.GuardedResolver` sits in the connector and drops refused addresses
+from each DNS answer, while IP literals, which aiohttp does not resolve, are checked
 before each request. aiohttp and its exceptions stay inside this module:
 callers see `Fetched` or a `bot.errors.FetchError` with a one-line message.
 """
@@ -13,22 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.abc import AbstractResolver
 from aiohttp.http_exceptions import ContentEncodingError
 from multidict import CIMultiDictProxy
 
 from bot.config import FetchConfig
 from bot.errors import BadUrl, BlockedAddress, HttpStatus, NotAPage, TooLarge, Unreachable
+from bot.fetch_guard import BlockPolicy, GuardedResolver
 from bot.model import Fetched, Validators
-from bot.netguard import IPAddress, is_blocked_address, literal_host_address
+from bot.netguard import is_blocked_address, literal_host_address
 from bot.urls import normalize_url
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -46,44 +46,6 @@ ACCEPT = (
     "application/atom+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 )
 
-BlockPolicy = Callable[[IPAddress], bool]
-
-
-class GuardedResolver(AbstractResolver):
-    """A DNS resolver that drops the addresses `is_blocked` refuses.
-
-    The connector connects only to what this returns, so the address checked is
-    the address connected to (no second look-up for a rebinding DNS to exploit).
-    """
-
-    def __init__(self, inner: AbstractResolver, is_blocked: BlockPolicy = is_blocked_address):
-        self._inner = inner
-        self._is_blocked = is_blocked
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        """The inner resolver's answer without refused addresses.
-
-        Raises BlockedAddress when every address is refused.
-        """
-        answers = await self._inner.resolve(host, port, family)
-        allowed = [answer for answer in answers if not self._refused(answer["host"])]
-        if not allowed:
-            shown = ", ".join(sorted({answer["host"] for answer in answers}))
-            raise BlockedAddress(
-                f"refused to connect to {host.rstrip('.')}: it resolves to {shown}, "
-                "a private, local or reserved address"
-            )
-        return allowed
-
-    def _refused(self, address: str) -> bool:
-        parsed = literal_host_address(address)
-        return parsed is None or self._is_blocked(parsed)
-
-    async def close(self) -> None:
-        """Close the inner resolver."""
-        await self._inner.close()
 
 
 class HttpFetcher:

@@ -21,7 +21,8 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot.config import FetchConfig
 from bot.errors import BadUrl, BlockedAddress, HttpStatus, NotAPage, TooLarge, Unreachable
-from bot.fetch import GuardedResolver, HttpFetcher
+from bot.fetch import HttpFetcher
+from bot.fetch_guard import GuardedResolver
 from bot.netguard import IPAddress, is_blocked_address
 from tests.fakes.web import WebServer
 

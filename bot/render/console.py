@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot.model import Alert, Digest, Entry, Folded, Message, Notice
+from bot.model import Alert, Digest, Entry, Folded, Message, Notice, Page
 from bot.render import clean_text, format_time, safe_link
 
 # json.dumps(ensure_ascii=False) leaves C1 controls, bidi overrides and
@@ -166,3 +166,15 @@ def render_json(message: Alert | Folded) -> str:
 
 def _story_json(message: Alert | Folded) -> dict[str, object]:
     return {"url": message.story.url, "title": message.story.title}
+
+
+def render_check(page: Page, *, as_json: bool) -> str:
+    """`check`'s output: one JSON array of entries, or a readable table."""
+    if as_json:
+        return json.dumps([entry_json(entry) for entry in page.entries], ensure_ascii=False)
+    lines = [page.title or "(untitled story)", f"{len(page.entries)} updates, newest first", ""]
+    for entry in page.entries:
+        when = f"{entry.published_at:%Y-%m-%d %H:%M} UTC" if entry.published_at else "(no time)"
+        words = " ".join((entry.title or entry.text).split())
+        lines.append(f"{when:<22}  {words[:96] + ('…' if len(words) > 96 else '')}")
+    return "\n".join(lines)
