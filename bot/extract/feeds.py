@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import io
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
@@ -16,7 +17,11 @@ from bot.extract.candidate import RANK_STRUCTURED, Candidate
 
 def feed_candidates(text: str) -> tuple[str | None, str | None, list[Candidate]]:
     """The feed's title, its site link and one candidate per item."""
-    parsed = feedparser.parse(text)
+    # A stream, never the text itself: feedparser fetches a str that looks like a URL
+    # and opens one that names a file, so a hostile body could read our disk or reach
+    # past the SSRF guard.
+    parsed = feedparser.parse(io.BytesIO(text.encode("utf-8")),
+                              response_headers={"content-type": "application/xml; charset=utf-8"})
     feed = parsed.get("feed", {})
     found = [_item(item) for item in parsed.get("entries", [])]
     title = feed.get("title")

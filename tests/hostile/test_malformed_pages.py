@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -230,6 +231,19 @@ def test_an_external_entity_is_not_read() -> None:
     outcome, _ = extracted(XXE, "application/rss+xml")
     if isinstance(outcome, Page):
         assert all("root:" not in entry.text + (entry.title or "") for entry in outcome.entries)
+
+
+@pytest.mark.parametrize("feed_type", ["application/rss+xml", "application/atom+xml"])
+def test_a_body_naming_a_local_file_is_not_opened(tmp_path: Path, feed_type: str) -> None:
+    """A feed whose whole body is a file path is data: the file's items never become entries."""
+    secret = tmp_path / "secret.xml"
+    secret.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>SECRET</title>'
+                      "<item><guid>s1</guid><title>SECRET ITEM</title>"
+                      "<pubDate>Tue, 05 Mar 2024 10:15:00 GMT</pubDate></item></channel></rss>")
+    outcome, _ = extracted(str(secret).encode(), feed_type)
+    if isinstance(outcome, Page):
+        assert outcome.title != "SECRET"
+        assert all("SECRET" not in (entry.title or "") + entry.text for entry in outcome.entries)
 
 
 BOUNDED = settings(max_examples=150, deadline=PAGE_SECONDS * 1000,
