@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.model import Entry
+
 # Bidirectional overrides and isolates reorder what follows them on screen.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LINE_SEPARATORS = re.compile("[\r\u2028\u2029\x85\x0b\x0c]")
@@ -73,3 +75,20 @@ def safe_link(url: str | None) -> str | None:
     if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
         return None
     return url
+
+
+def when(entry: Entry, zone: str) -> str:
+    """When the entry was posted (or updated), in `zone`; "time not given" for an untimed one."""
+    moment = entry.published_at or entry.updated_at
+    return format_time(moment, zone) if moment is not None else "time not given"
+
+
+def one_line(text: str) -> str:
+    """Source text made safe (see `clean_text`) and folded onto one line."""
+    return " ".join(clean_text(text).split())
+
+
+def shown_word(word: str) -> str:
+    """A filter word as the chat would type it: a phrase in quotes."""
+    word = one_line(word)
+    return f'"{word}"' if " " in word else word

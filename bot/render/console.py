@@ -11,7 +11,7 @@ import json
 from datetime import UTC, datetime
 
 from bot.model import Alert, Digest, Entry, Folded, Message, Notice, Page
-from bot.render import clean_text, format_time, safe_link
+from bot.render import clean_text, one_line, safe_link, shown_word, when
 
 # json.dumps(ensure_ascii=False) leaves C1 controls, bidi overrides and
 # Unicode line separators raw; escape them so a line stays one safe line.
@@ -38,9 +38,9 @@ def render_text(message: Message) -> str:
 
 def _alert_text(alert: Alert) -> str:
     entry = alert.entry
-    story = _one_line(alert.story.title or alert.story.url)
-    lines = [f"{story} · {_when(entry, alert.timezone)}"]
-    headline = _one_line(entry.title or "")
+    story = one_line(alert.story.title or alert.story.url)
+    lines = [f"{story} · {when(entry, alert.timezone)}"]
+    headline = one_line(entry.title or "")
     summary = clean_text(alert.summary).strip()
     # The extractive summary starts with the headline; don't print it twice.
     if headline and not summary.startswith(headline):
@@ -51,18 +51,18 @@ def _alert_text(alert: Alert) -> str:
     if link:
         lines.append(link)
     if alert.matched:
-        lines.append("Matched: " + ", ".join(_shown_word(word) for word in alert.matched))
+        lines.append("Matched: " + ", ".join(shown_word(word) for word in alert.matched))
     return "\n".join(lines)
 
 
 def _folded_text(folded: Folded) -> str:
     count = len(folded.entries)
     noun = "update" if count == 1 else "updates"
-    story = _one_line(folded.story.title or folded.story.url)
+    story = one_line(folded.story.title or folded.story.url)
     lines = [f"{story} · and {count} more {noun}:"]
     for entry in folded.entries[:FOLDED_SHOWN]:
-        gist = _one_line(entry.title or entry.text)
-        lines.append(f"  {_when(entry, folded.timezone)}  {_shorten(gist, 120)}")
+        gist = one_line(entry.title or entry.text)
+        lines.append(f"  {when(entry, folded.timezone)}  {_shorten(gist, 120)}")
     if count > FOLDED_SHOWN:
         lines.append(f"  … {count - FOLDED_SHOWN} more")
     link = safe_link(folded.story.url)
@@ -94,15 +94,6 @@ def _notice_text(notice: Notice) -> str:
     return "\n".join(lines)
 
 
-def _when(entry: Entry, zone: str) -> str:
-    moment = entry.published_at or entry.updated_at
-    return format_time(moment, zone) if moment is not None else "time not given"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(clean_text(text).split())
-
-
 def _shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -110,12 +101,6 @@ def _shorten(text: str, limit: int) -> str:
     if " " in head:
         head = head.rsplit(" ", 1)[0]
     return f"{head}…"
-
-
-def _shown_word(word: str) -> str:
-    """A phrase is shown in quotes, as the chat would type it."""
-    word = _one_line(word)
-    return f'"{word}"' if " " in word else word
 
 
 def _iso_utc(moment: datetime | None) -> str | None:
@@ -174,7 +159,7 @@ def render_check(page: Page, *, as_json: bool) -> str:
         return json.dumps([entry_json(entry) for entry in page.entries], ensure_ascii=False)
     lines = [page.title or "(untitled story)", f"{len(page.entries)} updates, newest first", ""]
     for entry in page.entries:
-        when = f"{entry.published_at:%Y-%m-%d %H:%M} UTC" if entry.published_at else "(no time)"
+        stamp = f"{entry.published_at:%Y-%m-%d %H:%M} UTC" if entry.published_at else "(no time)"
         words = " ".join((entry.title or entry.text).split())
-        lines.append(f"{when:<22}  {words[:96] + ('…' if len(words) > 96 else '')}")
+        lines.append(f"{stamp:<22}  {words[:96] + ('…' if len(words) > 96 else '')}")
     return "\n".join(lines)

@@ -17,9 +17,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from bot.model import Alert, Digest, Entry, Folded, Message, Notice, StoryRef
+from bot.render import safe_link, zone_of
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -93,16 +94,6 @@ def safe_trimmed(text: str, limit: int) -> str:
         budget -= len(rendered) - limit
 
 
-def http_url(url: str | None) -> str | None:
-    """`url` when it is an absolute http(s) URL with a host and no whitespace; else None."""
-    if not url or any(c.isspace() for c in url):
-        return None
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
-
-
 def embed_size(embed: dict) -> int:
     """The characters of `embed` that count towards Discord's 6000 per message."""
     size = len(embed.get("title", "")) + len(embed.get("description", ""))
@@ -159,7 +150,7 @@ def alert_embed(alert: Alert) -> dict:
         description += safe_trimmed(matched, room) if room > len(ELLIPSIS) + 12 else ""
     embed = _base_embed(entry.title or story.title or "New update", story)
     embed["description"] = description
-    url = http_url(entry.url) or http_url(story.url)
+    url = safe_link(entry.url) or safe_link(story.url)
     if url:
         embed["url"] = url
     when = entry.published_at or entry.updated_at
@@ -172,10 +163,10 @@ def folded_embed(folded: Folded) -> dict:
     """One embed saying "and N more updates", listing as many of them as fit."""
     count = len(folded.entries)
     embed = _base_embed(f"and {count} more update{'s' if count != 1 else ''}", folded.story)
-    url = http_url(folded.story.url)
+    url = safe_link(folded.story.url)
     if url:
         embed["url"] = url
-    zone = _zone(folded.timezone)
+    zone = zone_of(folded.timezone)
     lines: list[str] = []
     used = 0
     for index, entry in enumerate(folded.entries):
@@ -201,7 +192,7 @@ def digest_header(digest: Digest) -> str:
 
 def notice_content(notice: Notice) -> str:
     """A notice as plain content: its text and extra lines made inert, then the link."""
-    link = http_url(notice.link)
+    link = safe_link(notice.link)
     # Angle brackets keep Discord from unfurling a preview under the bot's reply.
     tail = f"\n<{link}>" if link else ""
     text = "\n".join((notice.text, *notice.extra))
@@ -224,10 +215,3 @@ def _folded_line(entry: Entry, zone: ZoneInfo) -> str:
     stamp = when.astimezone(zone).strftime("%H:%M") if when else "--:--"
     text = safe_trimmed(entry.title or entry.text, FOLDED_LINE_BUDGET)
     return f"- {stamp} {text}"
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")

@@ -15,8 +15,8 @@ import html
 import re
 from dataclasses import dataclass, replace
 
-from bot.model import Alert, Digest, Entry, Folded, Message, Notice
-from bot.render import clean_text, format_time, safe_link
+from bot.model import Alert, Digest, Folded, Message, Notice
+from bot.render import clean_text, one_line, safe_link, shown_word, when
 
 MAX_LENGTH = 4096
 FOLDED_SHOWN = 20
@@ -98,10 +98,10 @@ def _alert_block(alert: Alert, zone: str, budget: int = MAX_LENGTH - _DIGEST_HEA
     """The alert's HTML within `budget` visible characters; the summary is trimmed to fit."""
     entry = alert.entry
     head = [
-        f"<b>{_escape(_one_line(alert.story.title or alert.story.url), _TITLE_CHARS)}</b>",
-        f"<i>{html.escape(_when(entry, zone))}</i>",
+        f"<b>{_escape(one_line(alert.story.title or alert.story.url), _TITLE_CHARS)}</b>",
+        f"<i>{html.escape(when(entry, zone))}</i>",
     ]
-    headline = _one_line(entry.title or "")
+    headline = one_line(entry.title or "")
     summary = clean_text(alert.summary).strip()
     # The extractive summary starts with the headline; don't show it twice.
     if headline and not summary.startswith(headline):
@@ -113,7 +113,7 @@ def _alert_block(alert: Alert, zone: str, budget: int = MAX_LENGTH - _DIGEST_HEA
         label = "Read the update" if entry_link else "Open the story"
         tail.append(f'<a href="{html.escape(link, quote=True)}">{label}</a>')
     if alert.matched:
-        words = ", ".join(_shown_word(word) for word in alert.matched)
+        words = ", ".join(shown_word(word) for word in alert.matched)
         tail.append(f"Matched: {_escape(words, _MATCHED_CHARS)}")
     fixed = visible_length("\n".join([*head, *tail])) + (2 if summary else 0)
     if summary:
@@ -123,11 +123,11 @@ def _alert_block(alert: Alert, zone: str, budget: int = MAX_LENGTH - _DIGEST_HEA
 
 def _folded(folded: Folded) -> TelegramText:
     count = len(folded.entries)
-    title = _escape(_one_line(folded.story.title or folded.story.url), _TITLE_CHARS)
+    title = _escape(one_line(folded.story.title or folded.story.url), _TITLE_CHARS)
     lines = [f"<b>{title}</b>", f"and {count} more {_updates(count)}:"]
     for entry in folded.entries[:FOLDED_SHOWN]:
-        gist = _escape(_one_line(entry.title or entry.text), _FOLDED_GIST_CHARS)
-        lines.append(f"• <i>{html.escape(_when(entry, folded.timezone))}</i> {gist}")
+        gist = _escape(one_line(entry.title or entry.text), _FOLDED_GIST_CHARS)
+        lines.append(f"• <i>{html.escape(when(entry, folded.timezone))}</i> {gist}")
     if count > FOLDED_SHOWN:
         lines.append(f"… and {count - FOLDED_SHOWN} more")
     link = safe_link(folded.story.url)
@@ -194,21 +194,6 @@ def _trim(text: str, budget: int) -> str:
     if boundary > cut // 2:
         head = head[:boundary]
     return head.rstrip() + "…" if budget >= 1 else ""
-
-
-def _when(entry: Entry, zone: str) -> str:
-    moment = entry.published_at or entry.updated_at
-    return format_time(moment, zone) if moment is not None else "time not given"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(clean_text(text).split())
-
-
-def _shown_word(word: str) -> str:
-    """A phrase is shown in quotes, as the chat would type it."""
-    word = _one_line(word)
-    return f'"{word}"' if " " in word else word
 
 
 def _updates(count: int) -> str:

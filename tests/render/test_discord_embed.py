@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
+
 from bot.model import Alert, Digest, Entry, Folded, Notice, StoryRef
 from bot.render.discord_embed import (
     CONTENT_LIMIT,
@@ -190,3 +192,13 @@ def test_split_payload_of_content_only() -> None:
     """A content-only payload stays one part."""
     payload = DiscordPayload("hello")
     assert split_payload(payload) == (payload,)
+
+
+@pytest.mark.parametrize("link", ["http://a\u200b.example/x", "http://[x/", "javascript:alert(1)"])
+def test_a_disguised_or_malformed_link_is_dropped_not_fatal(link: str) -> None:
+    """A zero-width character, a broken IPv6 host or a non-web scheme never becomes the embed's
+    link, and never stops the alert from rendering."""
+    story = StoryRef("https://news.example/live", "Live")
+    entry = Entry("k", datetime(2024, 2, 3, 14, 52, tzinfo=UTC), "Text of the update.", url=link)
+    [embed] = render_discord(Alert(story, entry, "Text of the update.")).embeds
+    assert embed["url"] == "https://news.example/live"
