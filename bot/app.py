@@ -91,7 +91,7 @@ async def watch(url: str, config: Config, *, every: float | None = None,
     """
     target = normalize_url(url)
     words = (_filter_words(include), _filter_words(exclude))
-    async with (Database.open(config.storage.path, busy_timeout=config.storage.busy_timeout) as db,
+    async with (_database(config) as db,
                 HttpFetcher(config.fetch) as fetcher):
         story_id = await _console_subscription(db, target, config, every, *words)
         await _poll(db, fetcher, config, ConsoleMessenger(out, as_json=as_json), story_id, err=err)
@@ -111,7 +111,7 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
         })
         messenger = ConsoleMessenger(out)
         async with (DemoServer(load_story(), reveal_every=reveal_every) as server,
-                    Database.open(config.storage.path) as db,
+                    _database(config) as db,
                     HttpFetcher(config.fetch) as fetcher):
             err.write(f"storywatch demo: watching {server.url}, a new update every "
                       f"{reveal_every:g} s; Ctrl-C stops\n")

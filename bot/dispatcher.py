@@ -242,9 +242,12 @@ class Dispatcher:
             return False
 
 
+SHARED_KINDS = frozenset({"group", "supergroup", "channel"})
+
+
 def _is_group(chat: Chat) -> bool:
-    """Whether the group limit applies: Telegram gives groups and channels negative ids."""
-    return chat.ref.chat_id.startswith("-")
+    """Whether the per-group limit applies: the chat is shared (a group or a channel)."""
+    return chat.kind in SHARED_KINDS
 
 
 async def _settled(coroutine: Coroutine[Any, Any, None], *, grace: float) -> None:

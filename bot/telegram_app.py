@@ -1,10 +1,13 @@
 """Telegram: the messenger and the python-telegram-bot `Application` wiring.
 
-This is the only module that sees python-telegram-bot's exceptions: they become
-`bot.errors.DeliveryError`s here (DESIGN §5). The application is built for
-running beside other asyncio services: no job queue (APScheduler drives the
-bot), no `run_polling()`, the rate limiter never retries or sleeps on a 429
-(the dispatcher owns each chat's waits), and loopback is never proxied.
+Delivery errors from python-telegram-bot become `bot.errors.DeliveryError`s
+here (DESIGN §5); only command replies (handlers/telegram_bindings.py) answer
+the library's errors themselves, as they go out at once, not through the outbox.
+
+The application is built for running beside other asyncio services: no job
+queue (APScheduler drives the bot), no `run_polling()`, the rate limiter never
+retries or sleeps on a 429 (the dispatcher owns each chat's waits), and
+loopback is never proxied.
 """
 
 from __future__ import annotations
@@ -156,7 +159,7 @@ def _translate(error: tg.TelegramError) -> DeliveryError:
     if isinstance(error, tg.ChatMigrated):
         return ChatMoved(str(error.new_chat_id))
     if isinstance(error, tg.RetryAfter):
-        return RateLimited(_seconds(error.retry_after))
+        return RateLimited(retry_seconds(error.retry_after))
     if isinstance(error, tg.Forbidden):
         return ChatGone(error.message)
     if isinstance(error, tg.BadRequest):  # before NetworkError: BadRequest subclasses it
@@ -168,7 +171,7 @@ def _translate(error: tg.TelegramError) -> DeliveryError:
     return Transient(f"{type(error).__name__}: {error.message}")
 
 
-def _seconds(retry_after: int | float | timedelta) -> float:
+def retry_seconds(retry_after: int | float | timedelta) -> float:
     """`RetryAfter.retry_after` is a timedelta under PTB_TIMEDELTA, else seconds."""
     if isinstance(retry_after, timedelta):
         return retry_after.total_seconds()

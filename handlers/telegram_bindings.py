@@ -36,7 +36,8 @@ from telegram.ext import Application, ChatMemberHandler, CommandHandler, Context
 from bot.config import TelegramConfig
 from bot.errors import NotAllowed
 from bot.model import ChatRef
-from bot.telegram_app import COMMANDS
+from bot.render.telegram_html import utf16_length
+from bot.telegram_app import COMMANDS, retry_seconds
 from handlers.commands import Caller, CommandLayer, Reply
 from storage import Database, chats, subscriptions
 
@@ -208,7 +209,7 @@ async def _send_part(bot: Bot, chat_id: int, text: str, thread: int | None,
                                    link_preview_options=_NO_PREVIEW, reply_parameters=quote)
             return True
         except tg.RetryAfter as error:
-            wait = _seconds(error.retry_after)
+            wait = retry_seconds(error.retry_after)
             if attempt == 2 or wait > MAX_REPLY_WAIT:
                 logger.warning("reply to chat %s dropped: flood wait %.0f s", chat_id, wait)
                 return False
@@ -224,7 +225,7 @@ def reply_parts(text: str, limit: int = MAX_REPLY_UNITS) -> Iterator[str]:
     part = ""
     for line in _short_lines(text, limit):
         candidate = f"{part}\n{line}" if part else line
-        if _units(candidate) > limit:
+        if utf16_length(candidate) > limit:
             yield part
             candidate = line
         part = candidate
@@ -234,7 +235,7 @@ def reply_parts(text: str, limit: int = MAX_REPLY_UNITS) -> Iterator[str]:
 
 def _short_lines(text: str, limit: int) -> Iterator[str]:
     for line in text.splitlines():
-        while _units(line) > limit:
+        while utf16_length(line) > limit:
             head = _prefix_within(line, limit)
             yield head
             line = line[len(head):]
@@ -244,14 +245,6 @@ def _short_lines(text: str, limit: int) -> Iterator[str]:
 def _prefix_within(line: str, limit: int) -> str:
     """The longest prefix of `line` of at most `limit` UTF-16 units."""
     cut = min(len(line), limit)
-    while _units(line[:cut]) > limit:
+    while utf16_length(line[:cut]) > limit:
         cut -= 1
     return line[:cut]
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _seconds(retry_after: float | timedelta) -> float:
-    return retry_after.total_seconds() if isinstance(retry_after, timedelta) else float(retry_after)

@@ -138,16 +138,14 @@ def _check_params(story_id: int, state: CheckState) -> tuple[object, ...]:
 
 async def record_failure(
     tx: Transaction, story_id: int, *, now: datetime, error: str, next_check_at: datetime
-) -> int:
-    """Record a failed check: the story is 'failing' until a check succeeds. Returns failures."""
+) -> None:
+    """Record a failed check: the story is 'failing' until a check succeeds."""
     await tx.execute(
         "UPDATE stories SET state = CASE WHEN state = 'ended' THEN state ELSE 'failing' END,"
         " failures = failures + 1, last_error = ?, last_checked_at = ?, next_check_at = ?"
         " WHERE id = ?",
         (error, require_epoch(now), require_epoch(next_check_at), story_id),
     )
-    row = await tx.fetch_one("SELECT failures FROM stories WHERE id = ?", (story_id,))
-    return int(row[0]) if row else 0
 
 
 async def twin_of(db: Reader, story: Story) -> Story | None:

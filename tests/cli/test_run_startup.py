@@ -41,3 +41,14 @@ async def test_discord_token_refused(tmp_path: Path) -> None:
     assert result.status != 0
     assert "Discord" in result.stderr and "not-the-token" not in result.stderr
     assert result.stderr.strip().count("\n") == 0, result.stderr
+
+
+async def test_a_file_that_is_no_database_is_one_line(tmp_path: Path) -> None:
+    """storage.path naming a file that is not SQLite stops watch and run with one line."""
+    bad = tmp_path / "notes.db"
+    bad.write_text("these are my notes, not a database")
+    for args in (("watch", "http://127.0.0.1:9/live"), ("run",)):
+        result = await storywatch(*args, env=cli_env(tmp_path, STORYWATCH_STORAGE__PATH=str(bad)))
+        assert result.status != 0
+        assert result.stderr.strip() == f"storywatch: cannot open the database {bad}: file is not a database"
+    assert bad.read_text() == "these are my notes, not a database"

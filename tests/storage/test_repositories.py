@@ -47,10 +47,9 @@ async def test_a_failure_counts_up_and_a_success_clears_it(db: Database) -> None
     async with db.write() as tx:
         story = await stories.add(tx, "https://example.com/live", now=NOW, interval=60)
         await stories.record_failure(tx, story.id, now=NOW, error="boom", next_check_at=NOW)
-        failures = await stories.record_failure(tx, story.id, now=NOW, error="again",
-                                                next_check_at=NOW)
+        await stories.record_failure(tx, story.id, now=NOW, error="again", next_check_at=NOW)
     failing = await stories.get(db, story.id)
-    assert failures == 2 and failing is not None
+    assert failing is not None and failing.failures == 2
     assert (failing.state, failing.last_error) == ("failing", "again")
     async with db.write() as tx:
         await stories.record_check(tx, story.id, CheckState(NOW, 60, NOW, Validators()))
