@@ -1,9 +1,9 @@
 """Extraction accuracy on every corpus page with a truth file, recipes on and off, and on the
-hand-written pages of publishers the corpus does not hold (tests/extract/unseen/, recipes off).
+hand-written pages of publishers the corpus does not hold (tests/core/extract/unseen/, recipes off).
 
 Prints one line per page and run, the totals of each run (the unseen pages as a separate
 "unseen" total), and as the last line one JSON object. Scoring is the corpus README's
-(tests/extract/scoring.py). Each corpus page is "fetched" at 23:59 UTC on the date in its
+(tests/core/extract/scoring.py). Each corpus page is "fetched" at 23:59 UTC on the date in its
 file name; each unseen page at the `fetched_at` its truth gives.
 
     .venv/bin/python bench/accuracy.py [CORPUS_DIR]
@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.extract import extract_page
-from tests.extract.scoring import Score, fetch_time, load_truth, score
-from tests.extract.unseen import UnseenCase, unseen_cases
+from bot.core.extract import extract_page
+from tests.core.extract.scoring import Score, fetch_time, load_truth, score
+from tests.core.extract.unseen import UnseenCase, unseen_cases
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 

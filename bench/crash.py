@@ -1,7 +1,7 @@
 """Bench: SIGKILL `storywatch run` at random moments while 1,000 alerts fan out; count losses.
 
 A real `storywatch run` subprocess against the fake Bot API and a live story on loopback
-(tests/delivery/harness.py): 100 chats follow the story, which gains 10 updates, two at a
+(tests/app/delivery/harness.py): 100 chats follow the story, which gains 10 updates, two at a
 time; after each pair the bot is killed with SIGKILL at a random moment and started again
 on the same database. At the end every chat must have every update. Per kill it prints the
 sends in flight (accepted by the fake, not recorded as sent); then alerts lost and
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import contextlib
 
-from tests.delivery.harness import Rig, rig
+from tests.app.delivery.harness import Rig, rig
 from tests.fakes.web import WebServer
 
 ALERT = "Update number"

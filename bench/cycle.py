@@ -40,14 +40,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loopback import UPDATES, PageServer, Served, cpu_seconds, median_of, peak_rss_mb
-from bot import app
-from bot.config import Config, load_config
-from bot.extraction_pool import extract_with, extraction_pool
-from bot.fetch import HttpFetcher
-from bot.model import ChatRef
-from bot.service import Poller
-from bot.summarize import ExtractiveSummarizer
-from bot.watcher import Watcher, WatchPolicy
+from bot.app import root as app
+from bot.app.service import Poller
+from bot.app.watcher import Watcher, WatchPolicy
+from bot.core.model import ChatRef
+from bot.core.summarize import ExtractiveSummarizer
+from bot.edges.config import Config, load_config
+from bot.edges.extraction_pool import extract_with, extraction_pool
+from bot.edges.fetch import HttpFetcher
 from storage import Database, chats, stories, subscriptions
 
 SCENARIOS = ("unchanged_304", "unchanged_hash", "changed", "changed_inline")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.extract import extract_page
+from bot.core.extract import extract_page
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 FETCHED_AT = datetime(2024, 8, 27, 23, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """Bench: one update fanned out to 3,000 Telegram chats within Telegram's 30 messages a second.
 
 In-process: the real `Dispatcher` and `TelegramMessenger` (python-telegram-bot, its
-AIORateLimiter as configured by bot.telegram_app) drain an outbox of one alert per
+AIORateLimiter as configured by bot.platforms.telegram.messenger) drain an outbox of one alert per
 private chat, written into a fresh SQLite database, to the fake Bot API on loopback
 (tests.fakes.telegram_api) enforcing 30 messages a second overall: a token bucket of 30
 refilled at 30 a second, a 429 with retry_after beyond it. Rates are the defaults of
@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import telegram_app
-from bot.config import TelegramConfig
-from bot.dispatcher import Dispatcher, DispatchPolicy, telegram_limits
-from bot.model import Alert, ChatRef, Entry, StoryRef
+from bot.app.dispatcher import Dispatcher, DispatchPolicy, telegram_limits
+from bot.core.model import Alert, ChatRef, Entry, StoryRef
+from bot.edges.config import TelegramConfig
+from bot.platforms.telegram import messenger as telegram_app
 from storage import Database, chats, outbox, stories
 from storage.outbox import NewDelivery
 from tests.fakes.telegram_api import TelegramApiServer

@@ -75,7 +75,7 @@ async def measure(updates: int, interval: float) -> list[float]:
         db_path = Path(folder) / "storywatch.db"
         await seed(db_path, server.urls(1))
         bot = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", cwd=REPO, env=run_env(db_path, interval),
+            sys.executable, "-m", "bot.app.cli", "run", cwd=REPO, env=run_env(db_path, interval),
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE)
         assert bot.stdout is not None
         seen: dict[int, float] = {}

@@ -37,10 +37,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loopback import median_of
-from bot.diff import FUZZY_WINDOW, diff_entries, marks_of
-from bot.model import Entry, Fetched, Page, Validators
-from bot.summarize import ExtractiveSummarizer
-from bot.watcher import Watcher, WatchPolicy
+from bot.app.watcher import Watcher, WatchPolicy
+from bot.core.diff import FUZZY_WINDOW, diff_entries, marks_of
+from bot.core.model import Entry, Fetched, Page, Validators
+from bot.core.summarize import ExtractiveSummarizer
 from storage import Database, entries, stories
 
 REPO = Path(__file__).resolve().parent.parent
@@ -170,7 +170,7 @@ def idle_rss_mb(path: Path, seconds: float) -> float:
         db.execute("UPDATE stories SET next_check_at = ?", (time.time() + 3600,))
     env = {key: value for key, value in os.environ.items() if not key.startswith("STORYWATCH_")}
     env["STORYWATCH_STORAGE__PATH"] = str(path)
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=REPO, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "bot.app.cli", "run"], cwd=REPO, env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     time.sleep(seconds)
     status = Path(f"/proc/{process.pid}/status").read_text()

@@ -66,7 +66,7 @@ def storywatch_env(db_path: Path, folder: Path) -> dict[str, str]:
 def compare(pages: int = 1000, runs: int = 3) -> dict[str, float]:
     """The side-by-side's medians, printed as they come; returns them with the speedup."""
     binary = urlwatch_binary()
-    ours_argv = [sys.executable, "-m", "bot.cli", "run", "--once"]
+    ours_argv = [sys.executable, "-m", "bot.app.cli", "run", "--once"]
     with (PageServer(Served(body=CORPUS_PAGE.read_bytes())) as server,
           tempfile.TemporaryDirectory(prefix="storywatch-vs-urlwatch-") as name):
         folder = Path(name)

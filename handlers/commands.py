@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.errors import CommandError, FetchError, NotAllowed
-from bot.model import ChatRef
+from bot.core.errors import CommandError, FetchError, NotAllowed
+from bot.core.model import ChatRef
 from handlers import following, settings
 from handlers.command_values import (
     HELP_TEXT,

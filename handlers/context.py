@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.config import Config
-from bot.model import ChatRef
-from bot.watcher import CheckResult
+from bot.core.model import ChatRef, CheckResult
+from bot.edges.config import Config
 from storage import Database, Transaction, chats
 from storage.chats import Chat
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.errors import BadArgument, CommandError, NotFound
-from bot.model import ChatRef
-from bot.render import format_time
-from bot.summarize import summarize
-from bot.urls import normalize_url
+from bot.core.errors import BadArgument, CommandError, NotFound
+from bot.core.model import ChatRef
+from bot.core.render import format_time
+from bot.core.summarize import summarize
+from bot.edges.urls import normalize_url
 from handlers.context import Context
 from storage import entries, filters, stories, subscriptions
 from storage.chats import Chat

@@ -16,8 +16,8 @@ from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
-from bot.errors import BadArgument
-from bot.filters import parse_words
+from bot.core.errors import BadArgument
+from bot.core.filters import parse_words
 from handlers.command_values import (
     FILTER_ACTIONS,
     Command,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.digest_plan import next_daily, next_digest
-from bot.errors import BadArgument, NotFound
-from bot.model import ChatRef
-from bot.render import format_time
+from bot.core.digest_plan import next_daily, next_digest
+from bot.core.errors import BadArgument, NotFound
+from bot.core.model import ChatRef
+from bot.core.render import format_time
 from handlers.command_values import (
     Command,
     DigestDaily,

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.model import ChatRef
+from bot.core.model import ChatRef
 from storage.db import Reader, Transaction
 from storage.times import from_epoch, require_datetime, require_epoch, to_epoch
 

@@ -7,8 +7,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from bot.diff import Edit, StoredEntry, marks_of
-from bot.model import Entry
+from bot.core.diff import Edit, StoredEntry, marks_of
+from bot.core.model import Entry
 from storage.db import Reader, Transaction
 from storage.times import from_epoch, require_epoch, to_epoch
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.model import Message
+from bot.core.model import Message
 from storage import payloads
 from storage.db import Reader, Transaction
 from storage.times import from_epoch, require_datetime, require_epoch

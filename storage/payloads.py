@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.model import Alert, Digest, Entry, Folded, Message, Notice, StoryRef
+from bot.core.model import Alert, Digest, Entry, Folded, Message, Notice, StoryRef
 
 
 def encode(message: Message) -> str:

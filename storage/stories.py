@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.model import Validators
+from bot.core.model import Validators
 from storage.db import Reader, Transaction
 from storage.times import from_epoch, require_datetime, require_epoch
 

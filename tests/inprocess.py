@@ -14,17 +14,17 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.config import FetchConfig, TelegramConfig
-from bot.digester import Digester
-from bot.dispatcher import Dispatcher, DispatchPolicy
-from bot.extraction_pool import extract_with
-from bot.fetch import HttpFetcher
-from bot.housekeeping import Housekeeping
-from bot.model import ChatRef
-from bot.service import Poller
-from bot.summarize import ExtractiveSummarizer
-from bot.telegram_app import TelegramMessenger, build_application
-from bot.watcher import Watcher, WatchPolicy
+from bot.app.digester import Digester
+from bot.app.dispatcher import Dispatcher, DispatchPolicy
+from bot.app.housekeeping import Housekeeping
+from bot.app.service import Poller
+from bot.app.watcher import Watcher, WatchPolicy
+from bot.core.model import ChatRef
+from bot.core.summarize import ExtractiveSummarizer
+from bot.edges.config import FetchConfig, TelegramConfig
+from bot.edges.extraction_pool import extract_with
+from bot.edges.fetch import HttpFetcher
+from bot.platforms.telegram.messenger import TelegramMessenger, build_application
 from handlers.commands import Caller, CommandLayer
 from handlers.context import Context
 from storage import Database, stories

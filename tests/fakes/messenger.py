@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
-from bot.errors import DeliveryError
-from bot.model import ChatRef, Message
+from bot.core.errors import DeliveryError
+from bot.core.model import ChatRef, Message
 
 
 class RecordingMessenger:
-    """Satisfies `bot.ports.Messenger`. Scripted errors are raised per chat id, in order.
+    """Satisfies `bot.core.ports.Messenger`. Scripted errors are raised per chat id, in order.
 
     `gates[chat_id]`, when set, holds that chat's sends until the event is set.
     """

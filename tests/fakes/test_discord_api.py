@@ -9,8 +9,8 @@ import aiohttp
 import discord
 import pytest
 
-from bot.config import DiscordConfig
-from bot.discord_app import build_client, running
+from bot.edges.config import DiscordConfig
+from bot.platforms.discord.messenger import build_client, running
 from tests.fakes import discord_objects as objects
 from tests.fakes.discord_api import Failure, FakeDiscord
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.errors import BadArgument
+from bot.core.errors import BadArgument
 from handlers.command_values import (
     HELP_TEXT,
     USAGE,

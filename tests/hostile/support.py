@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from bot.config import FetchConfig
+from bot.edges.config import FetchConfig
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 

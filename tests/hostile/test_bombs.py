@@ -17,11 +17,11 @@ import brotli
 import pytest
 from aiohttp import web
 
-from bot.errors import FetchError, NotAPage, TooLarge, Unreachable
-from bot.extract import extract_page
-from bot.fetch import HttpFetcher
-from tests.cli.console_bot import console_bot
-from tests.cli.runner import cli_env
+from bot.core.errors import FetchError, NotAPage, TooLarge, Unreachable
+from bot.core.extract import extract_page
+from bot.edges.fetch import HttpFetcher
+from tests.app.cli.console_bot import console_bot
+from tests.app.cli.runner import cli_env
 from tests.fakes.stories import LiveStory
 from tests.fakes.web import WebServer
 from tests.hostile.support import fetch_config, serve

@@ -14,8 +14,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import extract
-from bot.config import (
+from bot.app.root import extract
+from bot.app.watcher import Watcher, WatchPolicy
+from bot.core.model import ChatRef
+from bot.core.summarize import ExtractiveSummarizer
+from bot.edges.config import (
     Config,
     DiscordConfig,
     FetchConfig,
@@ -23,15 +26,13 @@ from bot.config import (
     StorageConfig,
     TelegramConfig,
 )
-from bot.discord_app import build_client
-from bot.discord_app import running as discord_running
-from bot.fetch import HttpFetcher
-from bot.model import ChatRef
-from bot.summarize import ExtractiveSummarizer
-from bot.telegram_app import build_application
-from bot.telegram_app import running as telegram_running
-from bot.watcher import Watcher, WatchPolicy
-from handlers import discord_bindings, telegram_bindings
+from bot.edges.fetch import HttpFetcher
+from bot.platforms.discord import bindings as discord_bindings
+from bot.platforms.discord.messenger import build_client
+from bot.platforms.discord.messenger import running as discord_running
+from bot.platforms.telegram import bindings as telegram_bindings
+from bot.platforms.telegram.messenger import build_application
+from bot.platforms.telegram.messenger import running as telegram_running
 from handlers.commands import Caller, CommandLayer
 from handlers.context import Context
 from handlers.throttle import MAX_TRACKED, Throttle
@@ -41,9 +42,9 @@ from tests.fakes import telegram_updates as updates
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TelegramApiServer
 from tests.fakes.web import WebServer
-from tests.platforms.test_discord_bindings import command as discord_command
-from tests.platforms.test_discord_bindings import option, sub
-from tests.platforms.test_telegram_bindings import live_page
+from tests.platforms.discord.test_bindings import command as discord_command
+from tests.platforms.discord.test_bindings import option, sub
+from tests.platforms.telegram.test_bindings import live_page
 
 GROUP, ADMIN, MEMBER, OTHER = -1001234, 6002, 6001, 6003
 WAIT = 5.0

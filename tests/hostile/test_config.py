@@ -14,10 +14,10 @@ import annotated_types
 import pytest
 from pydantic import BaseModel, SecretStr
 
-from bot.config import Config, load_config
-from bot.errors import ConfigError
-from bot.logs import QUIET, configure_logging
-from tests.cli.runner import cli_env, start
+from bot.app.logs import QUIET, configure_logging
+from bot.core.errors import ConfigError
+from bot.edges.config import Config, load_config
+from tests.app.cli.runner import cli_env, start
 from tests.fakes.telegram_api import TelegramApiServer
 
 TOKEN = "424242:SECRETtokenVALUE"
@@ -184,8 +184,8 @@ async def test_the_token_never_reaches_the_log_even_at_debug(
         root_logging: None, capsys: pytest.CaptureFixture[str]) -> None:
     """Telegram puts the token in every request path; with every logger at DEBUG, httpx's
     included, the log shows *** where the token would be."""
-    from bot.config import TelegramConfig
-    from bot.telegram_app import build_application, running
+    from bot.edges.config import TelegramConfig
+    from bot.platforms.telegram.messenger import build_application, running
 
     async with TelegramApiServer(token=TOKEN) as fake:
         configure_logging([TOKEN], level=logging.DEBUG)

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from bot.config import DiscordConfig, TelegramConfig
-from bot.discord_app import DiscordMessenger, build_client
-from bot.discord_app import running as discord_running
-from bot.model import Alert, ChatRef, Digest, Entry, Folded, Message, Notice, StoryRef
-from bot.render.telegram_html import render_telegram
-from bot.telegram_app import TelegramMessenger, build_application
+from bot.core.model import Alert, ChatRef, Digest, Entry, Folded, Message, Notice, StoryRef
+from bot.core.render.telegram_html import render_telegram
+from bot.edges.config import DiscordConfig, TelegramConfig
+from bot.platforms.discord.messenger import DiscordMessenger, build_client
+from bot.platforms.discord.messenger import running as discord_running
+from bot.platforms.telegram.messenger import TelegramMessenger, build_application
 from tests.fakes import discord_objects as objects
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.telegram_api import TelegramApiServer

@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import StorywatchError
-from bot.extract import extract_page
-from bot.model import Page
+from bot.core.errors import StorywatchError
+from bot.core.extract import extract_page
+from bot.core.model import Page
 
 PAGE_SECONDS = 5.0
 # A 10 MB page (fetch.max_bytes) is read in about 3 s on a quiet machine: its bound leaves
@@ -165,7 +165,7 @@ BROKEN: dict[str, Callable[[], tuple[bytes | str, str]]] = {
                                    "text/html"),
 }
 
-# Found by these cases and fixed in bot/extract (each was an xfail(strict=True) until then):
+# Found by these cases and fixed in bot/core/extract (each was an xfail(strict=True) until then):
 # 100k nested or unclosed divs and 100k attributes (quadratic in the HTML parser: 26 s, over
 # 30 s), 100k-deep JSON-LD (RecursionError), out-of-range JSON-LD dates (OverflowError), and
 # 10k candidates sharing one key (quadratic in merge._entries).

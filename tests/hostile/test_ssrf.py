@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.app import extract
-from bot.config import Config, FetchConfig, StorageConfig, load_config
-from bot.errors import BadUrl, BlockedAddress, FetchError
-from bot.fetch import HttpFetcher
-from bot.netguard import IPAddress, is_blocked_address
-from bot.summarize import ExtractiveSummarizer
-from bot.watcher import Watcher, WatchPolicy
+from bot.app.root import extract
+from bot.app.watcher import Watcher, WatchPolicy
+from bot.core.errors import BadUrl, BlockedAddress, FetchError
+from bot.core.summarize import ExtractiveSummarizer
+from bot.edges.config import Config, FetchConfig, StorageConfig, load_config
+from bot.edges.fetch import HttpFetcher
+from bot.edges.netguard import IPAddress, is_blocked_address
+from bot.platforms.console.bindings import CONSOLE_CALLER
 from handlers.commands import CommandLayer
-from handlers.console_bindings import CONSOLE_CALLER
 from handlers.context import Context
 from storage import Database, stories
 from tests.fakes.stories import LiveStory

@@ -8,7 +8,7 @@ import json
 import signal
 from pathlib import Path
 
-from tests.cli.runner import cli_env, start
+from tests.app.cli.runner import cli_env, start
 from tests.fakes import discord_objects as objects
 from tests.fakes import telegram_updates as updates
 from tests.fakes.discord_api import FakeDiscord

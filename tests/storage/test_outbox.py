@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.model import Alert, ChatRef, Digest, Entry, Folded, Notice, StoryRef
+from bot.core.model import Alert, ChatRef, Digest, Entry, Folded, Notice, StoryRef
 from storage import Database, chats, entries, outbox, payloads, stories
 from storage.outbox import NewDelivery
 

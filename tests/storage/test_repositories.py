@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.diff import Edit, StoredEntry
-from bot.model import ChatRef, Entry, Validators
+from bot.core.diff import Edit, StoredEntry
+from bot.core.model import ChatRef, Entry, Validators
 from storage import Database, chats, entries, filters, stories, subscriptions
 from storage.stories import CheckState
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.diff import FUZZY_WINDOW, diff_entries, marks_of
-from bot.model import Entry
+from bot.core.diff import FUZZY_WINDOW, diff_entries, marks_of
+from bot.core.model import Entry
 from storage import Database, entries, stories
 
 NOW = datetime(2024, 2, 3, 15, 0, tzinfo=UTC)

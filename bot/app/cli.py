@@ -1,0 +1,178 @@
+"""The command line: `storywatch check|watch|demo|run|db`.
+
+Each command loads the config once, hands it to the composition root
+(`bot.app.root`) and maps domain errors to one line on stderr and a non-zero status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from bot.app import root as app
+from bot.app.logs import configure_logging
+from bot.core.errors import StorywatchError
+from bot.core.render.console import render_check
+from bot.edges.config import Config, load_config
+
+T = TypeVar("T")
+
+config_option = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="TOML config file (defaults apply without one).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Watch live news stories and alert chats of each new update."""
+
+
+@main.command()
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array of entries.")
+@config_option
+def check(target: str, as_json: bool, config_path: Path | None) -> None:
+    """Fetch or read TARGET (a URL or a file) once and show the entries extracted."""
+    config = _load(config_path)
+    page = run_command(lambda: app.check(target, config))
+    click.echo(render_check(page, as_json=as_json))
+
+
+@main.command()
+@click.argument("url")
+@click.option("--every", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="Check every SECONDS, fixed (no back-off).")
+@click.option("--include", multiple=True, metavar="WORD",
+              help="Alert only updates with this word or phrase (repeatable).")
+@click.option("--exclude", multiple=True, metavar="WORD",
+              help="Drop updates with this word or phrase (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per alert.")
+@config_option
+def watch(url: str, every: float | None, include: tuple[str, ...], exclude: tuple[str, ...],
+          as_json: bool, config_path: Path | None) -> None:
+    """Watch the story at URL and print each new update; the first check is a baseline."""
+    config = _load(config_path)
+    run_command(lambda: app.watch(url, config, every=every, include=include, exclude=exclude,
+                                  as_json=as_json))
+
+
+@main.command()
+@click.option("--updates", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Exit after N alerts.")
+@click.option("--reveal-every", type=click.FloatRange(min=0.05), default=5.0, hidden=True,
+              help="Seconds between the demo story's updates (tests make it fast).")
+@config_option
+def demo(updates: int | None, reveal_every: float, config_path: Path | None) -> None:
+    """Watch a bundled live story served on this machine: no network, no tokens."""
+    config = _load(config_path)
+    run_command(lambda: app.demo(config, updates=updates, reveal_every=reveal_every))
+
+
+@main.command(name="run")
+@click.option("--once", is_flag=True,
+              help="Check every due story once, send what is due, then exit (for cron).")
+@config_option
+def run_service(once: bool, config_path: Path | None) -> None:
+    """Run the bots the config enables; with no token, the console is a chat."""
+    config = _load(config_path)
+    run_command(lambda: app.run(config, once=once))
+
+
+@main.group()
+def db() -> None:
+    """Storage upkeep."""
+
+
+@db.command()
+@config_option
+def migrate(config_path: Path | None) -> None:
+    """Apply the database's pending migrations, then exit."""
+    config = _load(config_path)
+    version = run_command(lambda: app.migrate(config))
+    click.echo(f"{config.storage.path}: schema version {version}")
+
+
+@db.command()
+@click.argument("destination", type=click.Path(path_type=Path, dir_okay=False))
+@config_option
+def backup(destination: Path, config_path: Path | None) -> None:
+    """Copy the database, consistently, to DESTINATION while the bot may be running."""
+    config = _load(config_path)
+    run_command(lambda: app.backup(config, destination))
+    click.echo(f"backed up {config.storage.path} to {destination}")
+
+
+def _load(path: Path | None) -> Config:
+    try:
+        config = load_config(path)
+    except StorywatchError as error:
+        fail(str(error))
+    configure_logging(_secrets(config))
+    return config
+
+
+def _secrets(config: Config) -> list[str]:
+    tokens = (config.telegram.token, config.discord.token, config.summary.api_key)
+    return [token.get_secret_value() for token in tokens if token is not None]
+
+
+def fail(message: str, status: int = 1) -> NoReturn:
+    """Print one line on stderr and exit with `status`."""
+    click.echo(f"storywatch: {message}", err=True)
+    sys.exit(status)
+
+
+def run_command(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a command's coroutine; SIGINT/SIGTERM end it cleanly with status 0.
+
+    Domain errors become one line on stderr and status 1.
+    """
+    try:
+        return asyncio.run(_until_signal(make()))
+    except StorywatchError as error:
+        fail(str(error))
+    except _Stopped:
+        sys.exit(0)
+
+
+class _Stopped(Exception):
+    """SIGINT or SIGTERM arrived."""
+
+
+async def _until_signal(coroutine: Coroutine[Any, Any, T]) -> T:
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(coroutine)
+    stopped = False
+
+    def stop() -> None:
+        nonlocal stopped
+        stopped = True
+        task.cancel()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if stopped:
+            raise _Stopped from None
+        raise
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(signum)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""The digest tick (DESIGN §2, §3): chats whose digest is due, or whose mute ended, get one
+digest of what they held.
+
+What is due is stored per chat (`next_digest_at`, `muted_until`), so one tick
+serves any number of chats and a restart resumes where it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.core.digest_plan import compose_digest, next_digest
+from storage import Database, chats, outbox
+from storage.chats import Chat
+from storage.outbox import NewDelivery
+
+
+class Digester:
+    """Releases held alerts as digests; calls `released` when it wrote any."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime], *, default_timezone: str,
+                 max_chars: int, released: Callable[[], None]) -> None:
+        self._db = db
+        self._clock = clock
+        self._default_timezone = default_timezone
+        self._max_chars = max_chars
+        self._released = released
+
+    async def tick(self) -> int:
+        """Release every due chat's held alerts; returns how many digests were written."""
+        now = self._clock()
+        written = 0
+        for chat in await chats.due_for_release(self._db, now):
+            written += await self._release(chat, now)
+        if written:
+            self._released()
+        return written
+
+    async def _release(self, chat: Chat, now: datetime) -> int:
+        zone = chat.timezone or self._default_timezone
+        mute_over = chat.muted_until is not None and chat.muted_until <= now
+        still_muted = chat.muted_until is not None and not mute_over
+        due_next = chat.next_digest_at
+        if due_next is None or due_next <= now:
+            due_next = next_digest(chat.digest_mode, every=chat.digest_every, at=chat.digest_at,
+                                   zone=zone, previous_due=chat.next_digest_at, now=now)
+        async with self._db.write() as tx:
+            digest = None
+            if not still_muted:
+                held = await outbox.held(tx, chat.id)
+                reason = "mute" if mute_over else "digest"
+                digest = compose_digest([d.message for d in held], timezone=zone, reason=reason,
+                                        max_chars=self._max_chars)
+                if digest is not None:
+                    await outbox.enqueue(tx, [NewDelivery(chat.id, "digest", digest, now)], now=now)
+                await outbox.mark_digested(tx, [d.id for d in held])
+            await chats.set_released(tx, chat.id, next_digest_at=due_next, unmute=mute_over)
+        return int(digest is not None)

@@ -1,0 +1,307 @@
+"""The composition root: builds the parts each command needs and runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sqlite3
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+import aiohttp
+
+from bot.app.demo import DemoServer, load_story
+from bot.app.digester import Digester
+from bot.app.dispatcher import Dispatcher, DispatchPolicy
+from bot.app.housekeeping import Housekeeping
+from bot.app.scheduler import Scheduler, Tick
+from bot.app.service import DeliveryLoop, Poller
+from bot.app.watcher import Watcher, WatchPolicy
+from bot.core.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError
+from bot.core.filters import parse_words
+from bot.core.model import ChatRef, Fetched, Page, Recipe
+from bot.core.ports import Messenger, Summarizer
+from bot.core.summarize import ExtractiveSummarizer
+from bot.edges.config import Config
+from bot.edges.extraction_pool import extract_with, extraction_pool
+from bot.edges.fetch import HttpFetcher
+from bot.edges.llm_summary import LlmSummarizer
+from bot.edges.local_file import read_file
+from bot.edges.urls import normalize_url
+from bot.platforms.console.bindings import serve_console
+from bot.platforms.console.messenger import ConsoleMessenger
+from handlers.commands import CommandLayer
+from handlers.context import Context
+from storage import Database, chats, filters, stories, subscriptions
+
+
+async def check(target: str, config: Config) -> Page:
+    """Fetch a URL, or read a file, and extract its entries once.
+
+    Raises FetchError subclasses for what cannot be fetched or read, and
+    NoUpdates when the document holds no timestamped updates.
+    """
+    if _is_local_file(target):
+        fetched = read_file(Path(target), config.fetch.max_bytes, now=_now())
+    else:
+        async with HttpFetcher(config.fetch) as fetcher:
+            fetched = await fetcher.fetch(_as_url(target))
+    page = extract(fetched, config)
+    if not page.entries:
+        raise NoUpdates(f"no timestamped updates found in {target}")
+    return page
+
+
+def extract(fetched: Fetched, config: Config) -> Page:
+    """Extract a fetched document's entries with the configured recipes."""
+    return extract_with(recipes(config), fetched)
+
+
+def recipes(config: Config) -> tuple[Recipe, ...]:
+    """The site recipes configured by the operator."""
+    return tuple(Recipe(r.host, r.entry, r.time, r.title, r.text) for r in config.recipes)
+
+
+def _is_local_file(target: str) -> bool:
+    return "://" not in target and Path(target).is_file()
+
+
+def _as_url(target: str) -> str:
+    if "://" not in target and not target.startswith("www."):
+        raise BadUrl(f"no such file, and not an http(s) URL: {target}")
+    return normalize_url(target if "://" in target else f"https://{target}")
+
+
+# --- watch and demo: one story polled in a loop, alerts printed to the console ---
+
+
+async def watch(url: str, config: Config, *, every: float | None = None,
+                include: Sequence[str] = (), exclude: Sequence[str] = (),
+                as_json: bool = False, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+    """Watch one story and print each new update to `out`, until cancelled.
+
+    The console chat's subscription gets `include`/`exclude` (each one word or
+    phrase), replacing any it had. Raises BadUrl, BadArgument for a filter
+    word, and StorywatchError when a story never checked before fails its first check.
+    """
+    target = normalize_url(url)
+    words = (_filter_words(include), _filter_words(exclude))
+    async with (_database(config) as db,
+                HttpFetcher(config.fetch) as fetcher):
+        story_id = await _console_subscription(db, target, config, every, *words)
+        await _poll(db, fetcher, config, ConsoleMessenger(out, as_json=as_json), story_id, err=err)
+
+
+async def demo(config: Config, *, updates: int | None = None, reveal_every: float = 5.0,
+               out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+    """Serve the bundled story on loopback and watch it with a temporary database.
+
+    Returns after `updates` alerts (never when None: until cancelled).
+    """
+    with tempfile.TemporaryDirectory(prefix="storywatch-demo-") as folder:
+        config = config.model_copy(update={
+            "storage": config.storage.model_copy(update={"path": Path(folder) / "demo.db"}),
+            # The demo's own server is on loopback, which stories may otherwise not use.
+            "fetch": config.fetch.model_copy(update={"allow_private_networks": True}),
+        })
+        messenger = ConsoleMessenger(out)
+        async with (DemoServer(load_story(), reveal_every=reveal_every) as server,
+                    _database(config) as db,
+                    HttpFetcher(config.fetch) as fetcher):
+            err.write(f"storywatch demo: watching {server.url}, a new update every "
+                      f"{reveal_every:g} s; Ctrl-C stops\n")
+            err.flush()
+            every = max(reveal_every / 4, 0.05)
+            story_id = await _console_subscription(db, server.url, config, every, (), ())
+            await _poll(db, fetcher, config, messenger, story_id, err=err,
+                        done=lambda: updates is not None and messenger.sent >= updates)
+
+
+async def _console_subscription(db: Database, url: str, config: Config, every: float | None,
+                                include: Sequence[str], exclude: Sequence[str]) -> int:
+    """Subscribe the console chat of this story with these filters; returns the story id."""
+    now = _now()
+    async with db.write() as tx:
+        story = await stories.add(tx, url, now=now, interval=every or config.schedule.interval)
+        await stories.set_schedule(tx, story.id, interval=every or story.interval,
+                                   fixed=every is not None, next_check_at=now)
+        # A console chat per story: the filters of one `watch` don't leak into another's.
+        chat = await chats.ensure(tx, ChatRef("console", "watch", str(story.id)), now=now,
+                                  edits=False)
+        subscription = await subscriptions.subscribe(tx, chat.id, story.id, now=now)
+        await filters.clear(tx, chat.id, subscription.id)
+        await filters.add(tx, chat.id, subscription.id, "include", include, now=now)
+        await filters.add(tx, chat.id, subscription.id, "exclude", exclude, now=now)
+    return story.id
+
+
+async def _poll(db: Database, fetcher: HttpFetcher, config: Config, messenger: ConsoleMessenger,
+                story_id: int, *, err: TextIO, done: Callable[[], bool] = lambda: False) -> None:
+    """Check the story whenever it is due and send what it found, until `done()`."""
+    watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
+                      ExtractiveSummarizer(), WatchPolicy.from_config(config), _now)
+    dispatcher = Dispatcher(db, {messenger.platform: messenger},
+                            DispatchPolicy.from_config(config), _now)
+    first = True
+    while True:
+        result = await watcher.check(story_id)
+        if result.outcome == "failed":
+            story = await stories.get(db, story_id)
+            if first and story is not None and not story.baseline_done:
+                raise StorywatchError(f"cannot watch {story.url}: {result.error}")
+            err.write(f"storywatch: check failed, retrying: {result.error}\n")
+            err.flush()
+        first = False
+        await dispatcher.drain()
+        if done():
+            return
+        await asyncio.sleep(max((result.next_check_at - _now()).total_seconds(), 0.0))
+
+
+def _filter_words(values: Sequence[str]) -> tuple[str, ...]:
+    """Each command-line value as one word or phrase, as written (BadArgument when empty)."""
+    words = []
+    for value in values:
+        parsed = parse_words(value)
+        words.append(" ".join(value.split()) if len(parsed) > 1 else parsed[0] if parsed else "")
+        if not words[-1]:
+            raise BadArgument('a filter word is empty; example: --include "red sea"')
+    return tuple(words)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- db: storage upkeep ---
+
+
+async def migrate(config: Config) -> int:
+    """Open the database (which applies pending migrations); returns its schema version."""
+    async with _database(config) as db:
+        return await db.schema_version()
+
+
+async def backup(config: Config, destination: Path) -> None:
+    """Copy the database to `destination` consistently. Raises StorageError."""
+    async with _database(config) as db:
+        try:
+            await db.backup(destination)
+        except sqlite3.Error as error:
+            raise StorageError(f"cannot back up to {destination}: {error}") from None
+
+
+@asynccontextmanager
+async def _database(config: Config) -> AsyncIterator[Database]:
+    """The configured database, its errors on opening as one-line StorageErrors."""
+    path = config.storage.path
+    async with AsyncExitStack() as stack:
+        try:
+            db = await stack.enter_async_context(
+                Database.open(path, busy_timeout=config.storage.busy_timeout))
+        except (sqlite3.Error, OSError) as error:
+            raise StorageError(f"cannot open the database {path}: {error}") from None
+        yield db
+
+
+# --- run: the service loop, with the platforms the config enables ---
+
+
+async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
+              out: TextIO = sys.stdout) -> None:
+    """Run the bots the config enables, the scheduler and the dispatcher, until cancelled.
+
+    With no platform token the console is the chat: commands from `stdin`,
+    replies and alerts on `out`. With `once`, no commands are read: every
+    story due now is checked once, what is due is delivered, and it returns.
+    """
+    async with (_database(config) as db, HttpFetcher(config.fetch) as fetcher,
+                AsyncExitStack() as stack):
+        pool = stack.enter_context(extraction_pool())
+        watcher = Watcher(db, fetcher, functools.partial(extract_with, recipes(config)),
+                          await _summarizer(config, stack), WatchPolicy.from_config(config), _now,
+                          pool=pool)
+        layer = CommandLayer(Context.from_config(config, db, watcher, _now))
+        messengers = await _start_platforms(config, layer, db, stack)
+        console = not messengers
+        if console:
+            messengers["console"] = ConsoleMessenger(out)
+        dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now)
+        deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
+        poller = Poller(db, watcher, concurrency=config.fetch.concurrency,
+                        per_host=config.fetch.per_host, clock=_now, checked=deliveries.wake)
+        stack.push_async_callback(poller.aclose)
+        digester = Digester(db, _now, default_timezone=config.bot.default_timezone,
+                            max_chars=config.summary.max_chars, released=deliveries.wake)
+        if once:
+            await _check_due_once(poller, digester, dispatcher)
+            return
+        housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
+                                    max_failures=config.schedule.max_failures,
+                                    notified=deliveries.wake)
+        await stack.enter_async_context(Scheduler(_ticks(config, poller, digester, housekeeping)))
+        # A TaskGroup waits for every job on a stop, so nothing still writing
+        # outlives the database.
+        async with asyncio.TaskGroup() as jobs:
+            jobs.create_task(deliveries.run())
+            if console:
+                jobs.create_task(_console_then_wait(layer, stdin, out))
+
+
+async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispatcher) -> None:
+    """Check every story due now, release due digests, then send until nothing more is due
+    (`run --once`)."""
+    await poller.tick()
+    await poller.idle()
+    await digester.tick()
+    while await dispatcher.drain():
+        pass
+
+
+def _ticks(config: Config, poller: Poller, digester: Digester,
+           housekeeping: Housekeeping) -> list[Tick]:
+    schedule = config.schedule
+    return [Tick("poll", schedule.tick, poller.tick),
+            Tick("digests", schedule.tick, digester.tick),
+            Tick("housekeeping", max(schedule.tick, 60.0), housekeeping.tick)]
+
+
+async def _start_platforms(config: Config, layer: CommandLayer, db: Database,
+                           stack: AsyncExitStack) -> dict[str, Messenger]:
+    """Start Telegram and Discord when their tokens are set; returns their messengers."""
+    messengers: dict[str, Messenger] = {}
+    if config.telegram.token is not None:
+        from bot.platforms.telegram import bindings as telegram_bindings
+        from bot.platforms.telegram import messenger as telegram_app
+
+        application = telegram_app.build_application(config.telegram)
+        telegram_bindings.install(application, layer, db, config.telegram, _now)
+        await stack.enter_async_context(telegram_app.running(application, config.telegram))
+        messengers["telegram"] = telegram_app.TelegramMessenger(application.bot)
+    if config.discord.token is not None:
+        from bot.platforms.discord import bindings as discord_bindings
+        from bot.platforms.discord import messenger as discord_app
+
+        client = discord_app.build_client(config.discord)
+        discord_bindings.install(client, layer, db)
+        await stack.enter_async_context(discord_app.running(client, config.discord))
+        messengers["discord"] = discord_app.DiscordMessenger(client)
+    return messengers
+
+
+async def _summarizer(config: Config, stack: AsyncExitStack) -> Summarizer:
+    if config.summary.llm_url is None:
+        return ExtractiveSummarizer()
+    session = await stack.enter_async_context(aiohttp.ClientSession())
+    return LlmSummarizer(config.summary, session)
+
+
+async def _console_then_wait(layer: CommandLayer, stdin: TextIO, out: TextIO) -> None:
+    """Serve console commands; at the end of input keep running (alerts still come)."""
+    await serve_console(layer, stdin, out)
+    await asyncio.Event().wait()

@@ -1,0 +1,136 @@
+"""The service loop's moving parts: the poll tick that starts due checks, and the delivery loop.
+
+A slow story never holds up the others: each due story is checked in a task
+of its own (at most `concurrency` at once) and a story already being checked
+is not started again. Every check that may have written deliveries wakes the
+delivery loop, so an alert leaves within moments of its check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from bot.app.dispatcher import Dispatcher
+from bot.app.watcher import Watcher
+from storage import Database, stories
+from storage.stories import Story
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryLoop:
+    """Drains the outbox when woken, and at least every `idle` seconds (for retries due later)."""
+
+    def __init__(self, dispatcher: Dispatcher, idle: float) -> None:
+        self._dispatcher = dispatcher
+        self._idle = idle
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Ask for a drain now: something was just written to the outbox."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Drain forever; cancel the task to stop."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._idle)
+            self._wake.clear()
+            try:
+                await self._dispatcher.drain()
+            except Exception:
+                # A job boundary: the loop must outlive one failed pass.
+                log.exception("draining the outbox failed")
+
+
+class Poller:
+    """The poll tick: starts a check of every due story not already being checked.
+
+    Memory stays flat however many stories are due: the tick pages through them
+    with a cursor and at most `concurrency * 4` checks wait at once. A check
+    takes a slot of its host (`per_host`) before a global slot (`concurrency`),
+    so a host with many due stories queues on its own and never holds global
+    slots the other hosts could use.
+    """
+
+    def __init__(self, db: Database, watcher: Watcher, *, concurrency: int, per_host: int,
+                 clock: Callable[[], datetime], checked: Callable[[], None]) -> None:
+        self._db = db
+        self._watcher = watcher
+        self._gate = asyncio.Semaphore(concurrency)
+        self._hosts = HostGates(per_host)
+        self._batch = concurrency * 4
+        self._room = asyncio.Semaphore(self._batch)
+        self._clock = clock
+        self._checked = checked
+        self._running: dict[int, asyncio.Task[None]] = {}
+
+    async def tick(self) -> int:
+        """Start checks of every story due now; returns how many were started.
+
+        Returns once the last is started: with more due than may wait at once,
+        that is after earlier checks have made room.
+        """
+        now = self._clock()
+        after: tuple[datetime, int] | None = None
+        started = 0
+        while due := await stories.due(self._db, now, limit=self._batch, after=after):
+            after = (due[-1].next_check_at, due[-1].id)
+            for story in due:
+                if story.id in self._running:
+                    continue
+                await self._room.acquire()
+                self._running[story.id] = asyncio.create_task(self._check(story))
+                started += 1
+        return started
+
+    async def idle(self) -> None:
+        """Wait until every check started so far has finished."""
+        while self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Cancel the checks in flight (their transactions roll back) and wait for them."""
+        for task in self._running.values():
+            task.cancel()
+        await self.idle()
+
+    async def _check(self, story: Story) -> None:
+        try:
+            async with self._hosts.hold(story.url), self._gate:
+                result = await self._watcher.check(story.id, story)
+            if result.new or result.edited:
+                self._checked()
+        except Exception:
+            # A job boundary: one story's failure is logged, the others go on.
+            log.exception("checking story %s (%s) failed", story.id, story.url)
+        finally:
+            self._running.pop(story.id, None)
+            self._room.release()
+
+
+class HostGates:
+    """At most `per_host` checks at once per host; a host's gate lives while it is in use."""
+
+    def __init__(self, per_host: int) -> None:
+        self._per_host = per_host
+        self._gates: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, url: str) -> AsyncIterator[None]:
+        """Hold one of the slots of `url`'s host (host and port) for the block."""
+        host = urlsplit(url).netloc.lower()
+        gate, users = self._gates.setdefault(host, (asyncio.Semaphore(self._per_host), [0]))
+        users[0] += 1
+        try:
+            async with gate:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._gates[host]

@@ -1,0 +1,258 @@
+"""Check one story (DESIGN §2): fetch, extract, diff, then store, route and reschedule at once.
+
+Whatever drives it (the `watch` loop, the scheduler's poll tick) calls
+`Watcher.check(story_id)`. New and edited entries, their deliveries and the
+story's next check are written in one transaction, so a crash loses nothing
+between them. A failed check records its reason and backs off; it removes
+nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.cadence import failure_delay, next_interval
+from bot.core.diff import FUZZY_WINDOW, Diff, diff_entries, marks_of
+from bot.core.errors import FetchError
+from bot.core.filters import judge_levels
+from bot.core.model import Alert, CheckResult, Entry, Fetched, Page, StoryRef
+from bot.core.ports import Fetcher, Summarizer
+from bot.core.route import Routed, route_entries, sort_time
+from bot.edges.config import Config
+from storage import Database, Transaction, entries, outbox, stories, subscriptions
+from storage.filters import Levels
+from storage.outbox import NewDelivery
+from storage.stories import CheckState, Story
+from storage.subscriptions import Audience
+
+log = logging.getLogger(__name__)
+
+RETAINED_ENTRIES = 1000
+"""Entries kept per story: more than any live page shows. Older ones are pruned;
+their marks stay, so they are never new again."""
+
+Extract = Callable[[Fetched], Page]
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class WatchPolicy:
+    """The configuration a check needs."""
+
+    interval: float
+    min_interval: float
+    max_interval: float
+    burst_limit: int
+    max_chars: int
+    default_timezone: str = "UTC"
+
+    @classmethod
+    def from_config(cls, config: Config) -> WatchPolicy:
+        """The policy of a loaded configuration."""
+        return cls(config.schedule.interval, config.schedule.min_interval,
+                   config.schedule.max_interval, config.alerts.burst_limit,
+                   config.summary.max_chars, config.bot.default_timezone)
+
+
+class CheckBatch:
+    """Writes unchanged checks' states together: one transaction for all that wait for the writer.
+
+    Most checks find nothing new; one commit each made the writer the bottleneck
+    of a pass. `record` returns once its state is committed, as a lone write would.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._pending: list[tuple[int, CheckState]] = []
+        self._next: asyncio.Future[None] | None = None
+
+    async def record(self, story_id: int, state: CheckState) -> None:
+        """Write the story's check state with the next batch; returns when it is committed."""
+        self._pending.append((story_id, state))
+        if self._next is None:
+            self._next = asyncio.ensure_future(self._write_next())
+        await self._next
+
+    async def _write_next(self) -> None:
+        async with self._db.write() as tx:
+            # Whatever joined while this waited for the writer goes in this batch.
+            batch, self._pending, self._next = self._pending, [], None
+            await stories.record_checks(tx, batch)
+
+
+class Watcher:
+    """Checks stories: the use case between the fetcher, the extractor and storage."""
+
+    def __init__(self, db: Database, fetcher: Fetcher, extract: Extract,
+                 summarizer: Summarizer, policy: WatchPolicy, clock: Clock,
+                 pool: Executor | None = None) -> None:
+        """`pool` runs `extract` off the event loop (it must then be picklable); None: inline."""
+        self._db = db
+        self._fetcher = fetcher
+        self._extract = extract
+        self._summarizer = summarizer
+        self._policy = policy
+        self._clock = clock
+        self._pool = pool
+        self._unchanged_states = CheckBatch(db)
+
+    async def check(self, story_id: int, known: Story | None = None) -> CheckResult:
+        """Check the story once and record the outcome.
+
+        `known` is the story's row when the caller has just read it (the poll
+        tick has), saving a read. Raises LookupError when no story has this id.
+        Fetch and extraction errors are not raised: they are the check's
+        recorded failure.
+        """
+        story = known or await stories.get(self._db, story_id)
+        if story is None:
+            raise LookupError(f"no story with id {story_id}")
+        now = self._clock()
+        try:
+            fetched = await self._fetcher.fetch(story.url, story.validators)
+            if fetched.unchanged:
+                return await self._unchanged(story, fetched, now)
+            page = await self._page(fetched)
+        except FetchError as error:
+            return await self._fail(story, str(error), now)
+        # Only what this page can match: the story's whole history would grow every check.
+        stored = await entries.near(self._db, story.id, page.entries, FUZZY_WINDOW)
+        wanted = [mark for entry in page.entries
+                  for mark in marks_of(entry.key, entry.published_at, entry.text)]
+        marks = await entries.marks_among(self._db, story.id, wanted)
+        diff = diff_entries(stored, page.entries, marks, story.last_entry_count,
+                            baseline=not story.baseline_done)
+        if diff.failed_reason is not None:
+            return await self._fail(story, diff.failed_reason, now)
+        return await self._record(story, fetched, page, diff, now)
+
+    async def _page(self, fetched: Fetched) -> Page:
+        if self._pool is not None:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._pool, self._extract, fetched)
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): a broken pool stays broken, so
+                # extraction goes on inline rather than failing every check from now on.
+                log.exception("the extraction pool broke; extracting inline from now on")
+                self._pool = None
+        return self._extract(fetched)
+
+    async def _record(
+        self, story: Story, fetched: Fetched, page: Page, diff: Diff, now: datetime
+    ) -> CheckResult:
+        summaries = await self._summaries([*diff.alerts, *(edit.entry for edit in diff.edited)])
+        # The baseline counts as finding updates: a new story starts at the base interval.
+        found_new = bool(diff.new)
+        interval, next_check_at = self._next_check(story, fetched, found_new, now)
+        state = CheckState(
+            checked_at=now, interval=interval, next_check_at=next_check_at,
+            validators=fetched.validators, found_new=found_new, title=page.title,
+            canonical_url=page.canonical_url, final_url=fetched.final_url,
+            entry_count=len(page.entries),
+        )
+        async with self._db.write() as tx:
+            ids = await self._store(tx, story.id, diff, now)
+            audience = await subscriptions.audience(tx, story.id) if summaries else []
+            ref = StoryRef(story.url, page.title or story.title)
+            deliveries = self._alerts(ref, story.id, diff, ids, summaries, audience, now)
+            deliveries += await self._edits(tx, ref, story.id, diff, summaries, audience, now)
+            await outbox.enqueue(tx, deliveries, now=now)
+            await stories.record_check(tx, story.id, state)
+        outcome = "baseline" if diff.baseline else "checked"
+        return CheckResult(story.id, outcome, next_check_at, len(diff.new), len(diff.edited))
+
+    async def _unchanged(self, story: Story, fetched: Fetched, now: datetime) -> CheckResult:
+        """Record a check that found the page as it was: nothing to diff, store or route."""
+        interval, next_check_at = self._next_check(story, fetched, False, now)
+        state = CheckState(checked_at=now, interval=interval, next_check_at=next_check_at,
+                           validators=fetched.validators, final_url=fetched.final_url)
+        await self._unchanged_states.record(story.id, state)
+        return CheckResult(story.id, "unchanged", next_check_at)
+
+    def _next_check(self, story: Story, fetched: Fetched, found_new: bool,
+                    now: datetime) -> tuple[float, datetime]:
+        """The story's next interval and when its next check is due."""
+        interval = next_interval(
+            story.interval, found_new=found_new, base=self._policy.interval,
+            minimum=self._policy.min_interval, maximum=self._policy.max_interval,
+            server_hint=fetched.max_age, fixed=story.interval if story.interval_fixed else None,
+        )
+        return interval, now + timedelta(seconds=interval)
+
+    async def _fail(self, story: Story, reason: str, now: datetime) -> CheckResult:
+        base = story.interval if story.interval_fixed else self._policy.interval
+        delay = failure_delay(story.failures + 1, base=base,
+                              maximum=max(self._policy.max_interval, base))
+        next_check_at = now + timedelta(seconds=delay)
+        async with self._db.write() as tx:
+            await stories.record_failure(tx, story.id, now=now, error=reason,
+                                         next_check_at=next_check_at)
+        return CheckResult(story.id, "failed", next_check_at, error=reason)
+
+    async def _summaries(self, found: list[Entry]) -> dict[str, str]:
+        # Summaries are made before the write transaction: an LLM may be slow.
+        max_chars = self._policy.max_chars
+        return {entry.key: await self._summarizer.summarize(entry.title, entry.text, max_chars)
+                for entry in found}
+
+    @staticmethod
+    async def _store(tx: Transaction, story_id: int, diff: Diff, now: datetime) -> dict[str, int]:
+        if diff.new:
+            # Before adding: a new entry timed older than the kept ones must not be
+            # pruned while deliveries about to be written refer to it.
+            await entries.prune(tx, story_id, RETAINED_ENTRIES)
+        ids = {entry.key: await entries.add(tx, story_id, entry, now=now) for entry in diff.new}
+        for edit in diff.edited:
+            await entries.update(tx, story_id, edit, now=now)
+            ids[edit.entry.key] = edit.stored.id
+        return ids
+
+    def _alerts(self, ref: StoryRef, story_id: int, diff: Diff, ids: dict[str, int],
+                summaries: dict[str, str], audience: list[Audience],
+                now: datetime) -> list[NewDelivery]:
+        deliveries = []
+        # Chats with the same filters and time zone get the same messages: route once per
+        # kind of chat, not once per chat (a big story has thousands of plain followers).
+        routes: dict[tuple[Levels, str], list[Routed]] = {}
+        for member in audience:
+            state = "held" if member.chat.holds_alerts(now) else "pending"
+            timezone = member.chat.timezone or self._policy.default_timezone
+            routed = routes.get((member.levels, timezone))
+            if routed is None:
+                routed = routes[member.levels, timezone] = route_entries(
+                    ref, diff.alerts, summaries, member.levels,
+                    burst_limit=self._policy.burst_limit, timezone=timezone, now=now,
+                )
+            deliveries += [
+                NewDelivery(member.chat.id, item.kind, item.message, item.sort_key, story_id,
+                            ids.get(item.entry_key or ""), state)
+                for item in routed
+            ]
+        return deliveries
+
+    async def _edits(self, tx: Transaction, ref: StoryRef, story_id: int, diff: Diff,
+                     summaries: dict[str, str], audience: list[Audience],
+                     now: datetime) -> list[NewDelivery]:
+        """Corrected entries: an alert still waiting takes the correction; a message already
+        sent is edited, in chats that want edits."""
+        deliveries = []
+        for edit in diff.edited:
+            entry = edit.entry
+            for member in audience:
+                matched = judge_levels(entry.title, entry.text, member.levels).matched
+                zone = member.chat.timezone or self._policy.default_timezone
+                alert = Alert(ref, entry, summaries.get(entry.key, ""), matched, zone)
+                if await outbox.revise_waiting(tx, member.chat.id, edit.stored.id, alert):
+                    continue
+                if member.chat.edits and await outbox.sent_message(
+                        tx, member.chat.id, edit.stored.id) is not None:
+                    deliveries.append(NewDelivery(member.chat.id, "edit", alert,
+                                                  sort_time(entry, now), story_id, edit.stored.id))
+        return deliveries

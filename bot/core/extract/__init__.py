@@ -1,0 +1,118 @@
+"""From one fetched document to its updates: `extract_page`.
+
+Sources on the page each propose candidates (schema.org JSON-LD and microdata,
+RSS/Atom/RDF and JSON Feed, site recipes, the generic HTML block heuristic,
+plain-text timestamp lines); they are merged by id or text, each field taken from
+the source most trusted for it on that page. The page's language, host and own
+offsets decide its zone and how it writes numeric dates. Pure: no I/O, no clock;
+`fetched_at` is "now".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from bot.core.extract.anchors import epoch_attributes
+from bot.core.extract.blocks import html_candidates
+from bot.core.extract.candidate import Candidate
+from bot.core.extract.dating import Reference
+from bot.core.extract.document import read_document
+from bot.core.extract.feeds import feed_candidates
+from bot.core.extract.jsonfeed import json_feed_candidates
+from bot.core.extract.lone import lone_candidate, machine_timed, page_stamps
+from bot.core.extract.markup import bounded
+from bot.core.extract.merge import dated, merge
+from bot.core.extract.pageinfo import page_info, page_zone, written_zone
+from bot.core.extract.plaintext import text_candidates, text_title
+from bot.core.extract.recipes import BUILTIN_RECIPES, recipe_candidates, recipe_for
+from bot.core.extract.structured import json_ld_candidates, json_ld_objects, microdata_candidates
+from bot.core.extract.zones import country_zone, month_first
+from bot.core.model import Page, Recipe
+
+__all__ = ["BUILTIN_RECIPES", "extract_page"]
+
+
+def extract_page(
+    body: bytes | str,
+    *,
+    url: str,
+    fetched_at: datetime,
+    content_type: str = "",
+    charset: str | None = None,
+    recipes: Sequence[Recipe] = (),
+    builtin_recipes: bool = True,
+) -> Page:
+    """Extract the page's title, canonical URL and updates (newest first).
+
+    `content_type` is the HTTP media type, or "" to sniff (feed XML, JSON Feed, HTML, else
+    text).
+    `recipes` are extra site recipes; `builtin_recipes=False` turns the built-in ones off.
+    Returns a Page whose entries may be empty. Raises NotAPage for binary,
+    undecodable or non-text bodies.
+    """
+    now = fetched_at.astimezone(UTC) if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC)
+    document = read_document(body, content_type, charset)
+    if document.kind == "feed":
+        return _feed_page(*feed_candidates(document.text))
+    if document.kind == "jsonfeed":
+        return _feed_page(*json_feed_candidates(document.text))
+    if document.kind == "text":
+        return _text_page(document.text, url, now)
+    all_recipes = (*recipes, *(BUILTIN_RECIPES if builtin_recipes else ()))
+    return _html_page(document.text, document.utf8, url, now, all_recipes)
+
+
+def _feed_page(title: str | None, link: str | None, candidates: list[Candidate]) -> Page:
+    return Page(title, merge([], candidates), link)
+
+
+def _text_page(text: str, url: str, now: datetime) -> Page:
+    host = urlsplit(url).hostname or ""
+    candidates = text_candidates(text, month_first=month_first(host, "", text))
+    zone = written_zone(candidates) or country_zone(host, "") or UTC
+    entries = merge(dated(candidates, zone, Reference(now, True, now)), [])
+    return Page(text_title(text), entries, None)
+
+
+def _html_page(
+    text: str, utf8: bytes | None, url: str, now: datetime, recipes: Sequence[Recipe]
+) -> Page:
+    tree = LexborHTMLParser(bounded(utf8 if utf8 is not None else text.encode("utf-8")))
+    objects = json_ld_objects(tree)
+    info = page_info(tree, objects, url, now)
+    base = info.canonical_url or url
+    structured = json_ld_candidates(objects, base) or microdata_candidates(tree)
+    recipe = recipe_for(info.host, recipes)
+    epochs = epoch_attributes(text)
+    us = month_first(info.host, info.lang, text)
+    primary: list[Candidate] = []
+    if recipe is not None:
+        primary = recipe_candidates(tree, recipe, now, base, epochs)
+    if not primary and tree.body is not None:
+        primary = html_candidates(tree.body, now, base, epochs, month_first=us)
+    if not primary and tree.body is not None:
+        primary = _one_update(tree.body, now, base, epochs, us, bool(structured))
+    zone = page_zone(info, primary)
+    return Page(info.title, merge(dated(primary, zone, info.reference), structured), base)
+
+
+
+def _one_update(
+    body: LexborNode, now: datetime, base: str, epochs: frozenset[str], us: bool,
+    structured: bool,
+) -> list[Candidate]:
+    """Updates of a page without repeated stamped blocks: its text's timestamp lines when
+    they show several, else its one stamped item, else what its text shows, dated by the
+    markup's own times. Structured data, when the page has it, stands for the text."""
+    texts = [] if structured else text_candidates(body.text(separator="\n"), month_first=us)
+    if len(texts) >= 2:
+        return texts
+    stamps = page_stamps(body, now, epochs, month_first=us)
+    lone = lone_candidate(stamps, base, month_first=us)
+    if lone is not None:
+        return [lone]
+    return machine_timed(texts, stamps)

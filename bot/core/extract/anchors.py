@@ -1,0 +1,175 @@
+"""Where an HTML page says when: time elements, epoch data attributes, visible clock text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from selectolax.lexbor import LexborNode
+
+from bot.core.extract.candidate import RANK_ATTRIBUTE, RANK_EPOCH, RANK_RELATIVE
+from bot.core.extract.clock import (
+    Shown,
+    find_clock,
+    find_day,
+    find_relative,
+    parse_epoch,
+    parse_iso,
+)
+from bot.core.extract.furniture import SKIP_TAGS
+
+# What may stand before an update's time: labels, weekdays, named days and separators
+# ("Updated:", "Sat 3 Feb 2024,", "18 feb 2024 -", "20 maggio, ore"), once any date is cut out.
+_LABEL = re.compile(
+    r"^[\s(\[,:.|·–—-]*((update[ds]?|posted|published|aktualisiert|mis à jour|le|at|um|vom|à"
+    r"|o|godz\.?|today|yesterday|heute|gestern|aujourd['’]hui|hier|dzisiaj|wczoraj|hoy|ayer"
+    r"|oggi|ieri|publié|modifié|mise à jour|ore|alle|actualizado|publicado|aggiornato"
+    r"|(mon|tues|wednes|thurs|fri|satur|sun)day|(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)\b[\s,:.|·–—-]*)*$",
+    re.IGNORECASE,
+)
+_SET_OFF = re.compile(r"^\s*[:|–—-]")
+_MINUTE = re.compile(r"^\s*\d{1,3}(\+\d{1,2})?\s*['’′]\s*$")
+# A cheap first look: most text holds no time at all.
+_CLOCKISH = re.compile(r"\d(?:[:.h]\d|\sh\s?\d|\s*['’′]|\s?[aApP]\.?[mM]\b)")
+
+
+def _maybe_time(text: str) -> bool:
+    return _CLOCKISH.search(text) is not None or (
+        "ago" in text or "vor " in text or "y a " in text or "just now" in text
+        or "gerade eben" in text or "instant" in text
+    )
+
+# Epochs of this century start with 1 (2001-2033 in seconds and milliseconds alike);
+# the literal prefix keeps this scan of the whole source fast.
+_EPOCH_VALUE = re.compile(r"""=["']?1(?:\d{12}|\d{9})(?![\d])""")
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][\w-]*$")
+_EPOCH_NAME = re.compile(r"time|date|stamp|^data-ts$|-ts$|epoch", re.IGNORECASE)
+_UPDATED_WORDS = ("updated", "last updated", "aktualisiert", "mis à jour", "zaktualizowano")
+_UPDATED_NAME = re.compile(r"updat|modif|edit|last", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """What one element says about when: an instant (with rank), a shown clock time,
+    whether it is an edit time, or a match minute (commentary timed in minutes).
+    """
+
+    instant: datetime | None = None
+    rank: int = 0
+    shown: Shown | None = None
+    updated: bool = False
+    minute: bool = False
+    zulu: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """An element carrying a time hint."""
+
+    node: LexborNode
+    hint: Hint
+
+
+def epoch_attributes(source: str) -> frozenset[str]:
+    """Names of attributes that hold epoch numbers somewhere in the page's source."""
+    names = set()
+    for match in _EPOCH_VALUE.finditer(source):
+        start = match.start()
+        words = source[max(0, start - 60) : start].rsplit(None, 1)
+        name = words[-1] if words else ""
+        if _ATTRIBUTE_NAME.match(name) and _EPOCH_NAME.search(name):
+            names.add(name.lower())
+    return frozenset(names)
+
+
+def find_anchors(
+    root: LexborNode, now: datetime, epoch_names: frozenset[str] = frozenset(),
+    *, month_first: bool = False,
+) -> list[Anchor]:
+    """Every element under `root` that carries a time, in document order.
+
+    `epoch_names` are the attributes worth reading for epoch numbers (see
+    `epoch_attributes`); reading every element's attributes would cost twice as much.
+    """
+    selector = ",".join(["[datetime]", "meta[itemprop][content]", *(f"[{n}]" for n in epoch_names)])
+    with_attributes = {node.mem_id for node in root.css(selector)}
+    if root.mem_id not in with_attributes and root.css_matches(selector):
+        with_attributes.add(root.mem_id)
+    anchors: list[Anchor] = []
+    # The hot loop of extraction: kept flat, the cheap tests first.
+    for node in root.traverse():
+        hint = None
+        if node.mem_id in with_attributes:
+            hint = _attribute_hint(node, node.tag or "", node.attributes)
+        if hint is None:
+            own = node.text(deep=False)
+            if not own or len(own) > 200 or not _maybe_time(own) or node.tag in SKIP_TAGS:
+                continue
+            own = own.strip()
+            loose = node.tag == "time" or len(own) <= 12
+            hint = text_hint(own, now, loose=loose, month_first=month_first)
+        if hint is not None:
+            anchors.append(Anchor(node, hint))
+    return anchors
+
+
+def _attribute_hint(node: LexborNode, tag: str, attributes: dict[str, str | None]) -> Hint | None:
+    value = attributes.get("datetime") or (
+        attributes.get("content") if tag == "meta" and attributes.get("itemprop") else None
+    )
+    if value:
+        parsed = parse_iso(value)
+        if parsed is not None:
+            return _iso_hint(node, parsed, value, attributes)
+    for name, raw in attributes.items():
+        if raw and len(raw) in (10, 13) and raw.isdigit() and _EPOCH_NAME.search(name):
+            instant = parse_epoch(raw)
+            if instant is not None:
+                return Hint(instant, RANK_EPOCH, updated=bool(_UPDATED_NAME.search(name)))
+    return None
+
+
+def _iso_hint(node: LexborNode, parsed: datetime, raw: str, attributes: dict) -> Hint:
+    prop = (attributes.get("itemprop") or "").lower()
+    text = node.text().strip()
+    label = f"{text[:20]} {(attributes.get('title') or '')[:20]}".lower()
+    updated = "modified" in prop or any(word in label for word in _UPDATED_WORDS)
+    found = find_clock(text, loose=True) if text and len(text) < 80 else None
+    shown = found[0] if found else None
+    if parsed.tzinfo is None:
+        local = Shown(parsed.hour, parsed.minute, parsed.second,
+                      (parsed.year, parsed.month, parsed.day))
+        return Hint(shown=local, updated=updated)
+    zulu = raw.strip().upper().endswith(("Z", "+00:00"))
+    return Hint(parsed.astimezone(UTC), RANK_ATTRIBUTE, shown, updated, zulu=zulu)
+
+
+def _stands_as_stamp(prefix: str, rest: str) -> bool:
+    """A time inside prose ("Um 14:00 Uhr trat der Minister ...") is not the update's stamp:
+    a long text after a labelled time must be set off by a colon, bar or dash."""
+    if len(rest) <= 40 or not prefix.strip():
+        return True
+    return _SET_OFF.match(rest) is not None
+
+
+def text_hint(text: str, now: datetime, *, loose: bool, month_first: bool = False) -> Hint | None:
+    """A hint from visible text that starts with a time (after a label such as "Update vom")."""
+    if _MINUTE.match(text):
+        return Hint(minute=True)
+    found = find_clock(text, loose=loose, month_first=month_first)
+    if found is not None:
+        shown, match = found
+        prefix = text[: match.start()]
+        day = find_day(prefix, month_first=month_first)
+        if day is not None:
+            prefix = prefix[: day[1].start()] + prefix[day[1].end() :]
+        labelled = "(" not in prefix and _LABEL.match(prefix) is not None
+        if labelled and _stands_as_stamp(prefix, text[match.end() :]):
+            return Hint(shown=shown, updated=prefix.lower().strip().startswith("updated"))
+    if len(text) <= 40:
+        instant = find_relative(text, now)
+        if instant is not None:
+            return Hint(instant, RANK_RELATIVE)
+    return None

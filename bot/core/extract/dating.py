@@ -1,0 +1,148 @@
+"""Giving visible clock times their calendar day and zone, as a reader would.
+
+A day header applies to the times under it; an undated time takes the day of the
+nearest dated update below it when that keeps the order, else the day of the one
+above it (a day earlier when the clock went backwards past midnight); with no dated
+neighbour, the page's own date (or the fetch time) anchors the newest update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from itertools import pairwise
+
+from bot.core.extract.candidate import RANK_SHOWN, Candidate
+from bot.core.extract.clock import Shown
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """The page's own idea of "now": its last modification, or the fetch time; `fetched`
+    is the fetch time itself, which "today" and "yesterday" count from."""
+
+    at: datetime
+    is_latest: bool
+    fetched: datetime | None = None
+
+
+def date_shown(
+    candidates: list[Candidate], zone: tzinfo, reference: Reference
+) -> list[datetime | None]:
+    """The UTC instant each candidate's shown time stands for (None where nothing is shown).
+
+    `candidates` are in page order; the order (newest or oldest first) is detected.
+    """
+    newest_first = _newest_first(candidates)
+    ordered = candidates if newest_first else candidates[::-1]
+    known: list[datetime | None] = [_known_local(c, zone) for c in ordered]
+    older = _next_known(known)
+    newer: datetime | None = None  # the last time placed above, known or inferred
+    result: list[datetime | None] = []
+    for index, candidate in enumerate(ordered):
+        shown = candidate.shown
+        if shown is None:
+            result.append(None)
+            newer = known[index] or newer
+            continue
+        day = shown.day or candidate.header_day
+        local = known[index] or _infer(shown, day, (older[index], newer), zone, reference)
+        newer = local
+        result.append(local.astimezone(UTC))
+    return result if newest_first else result[::-1]
+
+
+def _next_known(known: list[datetime | None]) -> list[datetime | None]:
+    """For each position, the nearest time known below it (one pass: pages can hold
+    tens of thousands of updates)."""
+    below: list[datetime | None] = [None] * len(known)
+    nearest: datetime | None = None
+    for index in range(len(known) - 1, -1, -1):
+        below[index] = nearest
+        nearest = known[index] or nearest
+    return below
+
+
+def _newest_first(candidates: list[Candidate]) -> bool:
+    instants = [c.instant for c in candidates if c.instant is not None]
+    clocks = [_clock_key(c.shown) for c in candidates if c.instant is None and c.shown]
+    rising = sum(a < b for a, b in pairwise(instants)) + sum(a < b for a, b in pairwise(clocks))
+    falling = sum(a > b for a, b in pairwise(instants)) + sum(a > b for a, b in pairwise(clocks))
+    return rising <= falling
+
+
+def _clock_key(shown: Shown | None) -> tuple[int, ...]:
+    if shown is None:
+        return ()
+    day = shown.day or (0, 0, 0)
+    return (day[0] or 0, day[1], day[2], shown.hour, shown.minute, shown.second)
+
+
+def _known_local(candidate: Candidate, zone: tzinfo) -> datetime | None:
+    shown = candidate.shown
+    if candidate.instant is not None and (shown is None or candidate.rank > RANK_SHOWN):
+        return candidate.instant.astimezone(_zone_of(shown, zone))
+    if shown is None:
+        return None
+    day = shown.day or candidate.header_day
+    if day is not None and day[0] is not None:
+        return _local(date(day[0], day[1], day[2]), shown, zone)
+    if candidate.instant is not None:
+        # A coarse relative time ("3 hours ago") beside the exact clock ("06:10 GMT") says
+        # which day that clock is on.
+        return _nearest(candidate.instant, shown, zone)
+    return None
+
+
+def _nearest(instant: datetime, shown: Shown, zone: tzinfo) -> datetime:
+    """The shown clock time on the day that puts it closest to `instant`."""
+    around = instant.astimezone(_zone_of(shown, zone))
+    options = [_local(around.date() + timedelta(days=d), shown, zone) for d in (-1, 0, 1)]
+    return min(options, key=lambda option: abs(option - instant))
+
+
+def _infer(
+    shown: Shown,
+    day: tuple[int | None, int, int] | None,
+    neighbours: tuple[datetime | None, datetime | None],
+    zone: tzinfo,
+    reference: Reference,
+) -> datetime:
+    """A day for a shown time: its own or its header's, a named day, else the nearest
+    neighbours' (`neighbours` is the time known below it and the one placed above it)."""
+    if day is not None:
+        return _local(_with_year(day, reference, zone), shown, zone)
+    if shown.days_back is not None:
+        today = (reference.fetched or reference.at).astimezone(_zone_of(shown, zone)).date()
+        return _local(today - timedelta(days=shown.days_back), shown, zone)
+    clock = time(shown.hour, shown.minute, shown.second)
+    older, newer = neighbours
+    if older is not None and older.time() <= clock:
+        return _local(older.date(), shown, zone)
+    if newer is not None:
+        back = 1 if clock > newer.time() else 0
+        return _local(newer.date() - timedelta(days=back), shown, zone)
+    now = reference.at.astimezone(_zone_of(shown, zone))
+    late = datetime.combine(now.date(), clock) > now.replace(tzinfo=None) + timedelta(hours=1)
+    back = 1 if late and reference.is_latest else 0
+    return _local(now.date() - timedelta(days=back), shown, zone)
+
+
+def _with_year(day: tuple[int | None, int, int], reference: Reference, zone: tzinfo) -> date:
+    year, month, dom = day
+    if year is not None:
+        return date(year, month, dom)
+    now = reference.at.astimezone(zone).date()
+    guess = date(now.year, month, min(dom, 28) if month == 2 and dom > 28 else dom)
+    return guess if guess <= now + timedelta(days=1) else guess.replace(year=now.year - 1)
+
+
+def _zone_of(shown: Shown | None, zone: tzinfo) -> tzinfo:
+    explicit = shown.zone if shown is not None else None
+    return explicit if isinstance(explicit, tzinfo) else zone
+
+
+def _local(day: date, shown: Shown, zone: tzinfo) -> datetime:
+    clock = time(shown.hour, shown.minute, shown.second)
+    return datetime.combine(day, clock, tzinfo=_zone_of(shown, zone))
+

@@ -1,0 +1,66 @@
+"""RSS and Atom feeds, read with feedparser."""
+
+from __future__ import annotations
+
+import calendar
+import io
+from datetime import UTC, datetime
+from time import struct_time
+from typing import Any
+
+import feedparser
+from selectolax.lexbor import LexborHTMLParser
+
+from bot.core.extract.blocktext import paragraphs
+from bot.core.extract.candidate import RANK_STRUCTURED, Candidate
+
+
+def feed_candidates(text: str) -> tuple[str | None, str | None, list[Candidate]]:
+    """The feed's title, its site link and one candidate per item."""
+    # A stream, never the text itself: feedparser fetches a str that looks like a URL
+    # and opens one that names a file, so a hostile body could read our disk or reach
+    # past the SSRF guard.
+    parsed = feedparser.parse(io.BytesIO(text.encode("utf-8")),
+                              response_headers={"content-type": "application/xml; charset=utf-8"})
+    feed = parsed.get("feed", {})
+    found = [_item(item) for item in parsed.get("entries", [])]
+    title = feed.get("title")
+    return (" ".join(title.split()) if title else None), feed.get("link"), found
+
+
+def _item(item: Any) -> Candidate:
+    # dict.get: feedparser's own get() maps updated to published with a warning.
+    updated = _when(dict.get(item, "updated_parsed"))
+    published = _when(dict.get(item, "published_parsed")) or updated
+    link = item.get("link")
+    link = link if isinstance(link, str) and link.startswith(("http://", "https://")) else None
+    body = ""
+    if item.get("content"):
+        body = item["content"][0].get("value", "")
+    body = body or item.get("summary", "") or item.get("description", "")
+    title = item.get("title")
+    return Candidate(
+        "feed",
+        plain_text(body),
+        " ".join(title.split()) if title else None,
+        item.get("id") or link,
+        link,
+        published,
+        RANK_STRUCTURED if published else 0,
+        updated_at=updated,
+    )
+
+
+def _when(value: struct_time | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(value), UTC)
+
+
+def plain_text(markup: str) -> str:
+    """The paragraphs of an item's HTML (or its text, when it holds no markup)."""
+    if "<" not in markup:
+        return " ".join(markup.split())
+    tree = LexborHTMLParser(f"<div>{markup}</div>")
+    root = tree.css_first("div")
+    return "\n\n".join(paragraphs([root], set())) if root else ""

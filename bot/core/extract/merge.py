@@ -1,0 +1,144 @@
+"""Merging what the sources propose into entries, each field from its most trusted source."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, tzinfo
+from itertools import pairwise
+
+from bot.core.extract.candidate import RANK_SHOWN, Candidate, derived_key, normalise
+from bot.core.extract.dating import Reference, date_shown
+from bot.core.model import Entry
+
+_MATCH_CHARS = 30
+
+
+def dated(candidates: list[Candidate], zone: tzinfo, reference: Reference) -> list[Candidate]:
+    """Candidates whose shown times became instants where nothing better was known."""
+    instants = date_shown(candidates, zone, reference)
+    return [
+        replace(c, instant=at, rank=RANK_SHOWN) if at is not None and c.rank < RANK_SHOWN else c
+        for c, at in zip(candidates, instants, strict=True)
+    ]
+
+
+def merge(primary: list[Candidate], structured: list[Candidate]) -> tuple[Entry, ...]:
+    """Entries from the page's visible updates and its structured data, newest first.
+
+    Structured items match visible ones by id, else by their opening words; those
+    only in structured data are kept when their dates are real (not placeholders).
+    """
+    index = _index(structured)
+    used: set[int] = set()
+    matches = [_find(candidate, index, used) for candidate in primary]
+    if len(structured) >= 2 and sum(m is not None for m in matches) * 4 < len(primary):
+        # The visible blocks found share nothing with the page's own list of updates:
+        # they are some other list (related stories, a schedule); trust the structured data.
+        primary, matches, used = [], [], set()
+    merged = [
+        _combine(candidate, structured[match]) if match is not None else candidate
+        for candidate, match in zip(primary, matches, strict=True)
+    ]
+    for position, item in enumerate(structured):
+        if position not in used and (item.instant is not None or not primary):
+            merged.append(item)
+    return _entries(merged)
+
+
+def _keys(candidate: Candidate) -> list[str]:
+    keys = [f"id:{candidate.ident}"] if candidate.ident else []
+    for value in (candidate.text, candidate.title or ""):
+        norm = normalise(value[: _MATCH_CHARS * 4])[:_MATCH_CHARS]
+        if len(norm) >= 12:
+            keys.append(f"tx:{norm}")
+    return keys
+
+
+def _index(structured: list[Candidate]) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for position, item in enumerate(structured):
+        for key in _keys(item):
+            index.setdefault(key, []).append(position)
+    return index
+
+
+def _find(candidate: Candidate, index: dict[str, list[int]], used: set[int]) -> int | None:
+    for key in _keys(candidate):
+        for position in index.get(key, ()):
+            if position not in used:
+                used.add(position)
+                return position
+    return None
+
+
+def _combine(seen: Candidate, data: Candidate) -> Candidate:
+    best = seen if seen.rank >= data.rank else data
+    corrected = _zone_slip(seen, data) if best is data else None
+    if corrected is not None:
+        best = replace(data, instant=corrected)
+    return replace(
+        seen,
+        ident=seen.ident or data.ident,
+        url=data.url or seen.url,
+        title=seen.title or data.title,
+        text=seen.text if len(seen.text) >= 20 or not data.text else data.text,
+        instant=best.instant,
+        rank=best.rank,
+        updated_at=seen.updated_at or data.updated_at,
+    )
+
+
+def _zone_slip(seen: Candidate, data: Candidate) -> datetime | None:
+    """The true instant when structured data wrote the local time shown on the page
+    ("12.50 BST") as UTC ("12:50Z"); None when it did not."""
+    shown, instant = seen.shown, data.instant
+    if shown is None or not isinstance(shown.zone, tzinfo) or instant is None:
+        return None
+    local = instant.replace(tzinfo=shown.zone)
+    if not local.utcoffset() or (instant.hour, instant.minute) != (shown.hour, shown.minute):
+        return None
+    return local.astimezone(UTC)
+
+
+def _newest_first(candidates: list[Candidate]) -> list[Candidate]:
+    """Sorted by time, newest first; an untimed update stays beside the timed one above it
+    on the page (or, at the top, below it); equal times keep the page's own order."""
+    stamps = [c.instant for c in candidates if c.instant is not None]
+    if not stamps:
+        return candidates
+    rises = sum(1 for a, b in pairwise(stamps) if a < b)
+    rising = rises > sum(1 for a, b in pairwise(stamps) if a > b)
+    order: list[tuple[datetime, int, Candidate]] = []
+    last = stamps[0]
+    for position, candidate in enumerate(candidates):
+        last = candidate.instant or last
+        order.append((last, position if rising else -position, candidate))
+    order.sort(key=lambda item: item[:2], reverse=True)
+    return [candidate for _, _, candidate in order]
+
+
+def _unique(key: str, seen: set[str], repeats: dict[str, int]) -> str:
+    """`key`, or for its n-th repeat `key+` then `key+2`, `key+3`...: counted, not searched,
+    so a page repeating one id ten thousand times stays linear."""
+    count = repeats.get(key, 0)
+    repeats[key] = count + 1
+    unique = key if count == 0 else key + ("+" if count == 1 else f"+{count}")
+    while unique in seen:  # only when a page's own id happens to look like a repeat's
+        unique += "+"
+    seen.add(unique)
+    return unique
+
+
+def _entries(candidates: list[Candidate]) -> tuple[Entry, ...]:
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    repeats: dict[str, int] = {}
+    for candidate in _newest_first(candidates):
+        key = _unique(candidate.ident or derived_key(candidate.instant, candidate.title,
+                                                     candidate.text), seen, repeats)
+        updated = candidate.updated_at
+        if updated is not None and (candidate.instant is None or updated <= candidate.instant):
+            updated = None
+        entries.append(Entry(key, candidate.instant, candidate.text, candidate.title, updated,
+                             candidate.url))
+    return tuple(entries)

@@ -1,0 +1,128 @@
+"""What the page says about itself: title, canonical link, language, dates, time zone."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from bot.core.extract.candidate import Candidate
+from bot.core.extract.clock import parse_iso
+from bot.core.extract.dating import Reference
+from bot.core.extract.zones import publisher_zone
+
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "last-modified")
+_PUBLISHED_META = ("article:published_time", "datePublished", "date", "pubdate")
+_MAIN_TYPES = ("LiveBlogPosting", "NewsArticle", "Article", "WebPage", "ReportageNewsArticle")
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """Page-level facts extraction needs: `offset` is the page's own non-zero UTC offset."""
+
+    title: str | None
+    canonical_url: str | None
+    host: str
+    lang: str
+    reference: Reference
+    offset: timedelta | None
+
+
+def page_info(
+    tree: LexborHTMLParser, objects: list[dict[str, Any]], url: str, fetched_at: datetime
+) -> PageInfo:
+    """Read title, canonical link, language, last-modified date and offsets from the head."""
+    metas = _metas(tree)
+    html_node = tree.css_first("html")
+    lang = (html_node.attributes.get("lang") or "") if html_node else ""
+    canonical = tree.css_first('link[rel="canonical"]')
+    href = canonical.attributes.get("href") if canonical else None
+    canonical_url = urljoin(url, href) if href else None
+    if canonical_url and not canonical_url.startswith(("http://", "https://")):
+        canonical_url = None
+    host = urlsplit(canonical_url or url).hostname or ""
+    stamps = _stamps(metas, objects)
+    return PageInfo(
+        _title(tree, metas), canonical_url, host, lang or metas.get("og:locale", ""),
+        _reference(stamps, fetched_at), _offset(stamps),
+    )
+
+
+def _metas(tree: LexborHTMLParser) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for meta in tree.css("head meta, meta[itemprop]"):
+        attributes = meta.attributes
+        name = attributes.get("property") or attributes.get("name") or attributes.get("itemprop")
+        content = attributes.get("content")
+        if name and content and name not in found:
+            found[name] = content.strip()
+    return found
+
+
+def _title(tree: LexborHTMLParser, metas: dict[str, str]) -> str | None:
+    h1 = tree.css_first("h1")
+    for value in (metas.get("og:title"), h1.text() if h1 else None, _tag_text(tree, "title")):
+        if value and value.strip():
+            return " ".join(value.split())
+    return None
+
+
+def _tag_text(tree: LexborHTMLParser, tag: str) -> str | None:
+    node = tree.css_first(tag)
+    return node.text() if node else None
+
+
+def _stamps(metas: dict[str, str], objects: list[dict[str, Any]]) -> list[tuple[bool, datetime]]:
+    found: list[tuple[bool, datetime]] = []
+    for latest, names in ((True, _MODIFIED_META), (False, _PUBLISHED_META)):
+        for name in names:
+            parsed = parse_iso(metas.get(name, ""))
+            if parsed is not None and parsed.tzinfo is not None:
+                found.append((latest, parsed))
+    for obj in objects:
+        kind = obj.get("@type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        if not any(k in _MAIN_TYPES or k == "SportsEvent" for k in kinds):
+            continue
+        for latest, key in ((True, "dateModified"), (False, "datePublished"), (False, "startDate")):
+            parsed = parse_iso(str(obj.get(key) or ""))
+            if parsed is not None and parsed.tzinfo is not None:
+                found.append((latest, parsed))
+    return found
+
+
+def _reference(stamps: list[tuple[bool, datetime]], fetched_at: datetime) -> Reference:
+    modified = [stamp for latest, stamp in stamps if latest and stamp <= fetched_at]
+    if modified:
+        return Reference(max(modified).astimezone(UTC), True, fetched_at)
+    published = [stamp for latest, stamp in stamps if not latest and stamp <= fetched_at]
+    if published:
+        return Reference(max(published).astimezone(UTC), False, fetched_at)
+    return Reference(fetched_at.astimezone(UTC), True, fetched_at)
+
+
+def _offset(stamps: list[tuple[bool, datetime]]) -> timedelta | None:
+    offsets = Counter(stamp.utcoffset() for _, stamp in stamps if stamp.utcoffset())
+    return offsets.most_common(1)[0][0] if offsets else None
+
+
+def page_zone(info: PageInfo, candidates: list[Candidate]) -> tzinfo:
+    """The zone for times shown without one: an abbreviation the page writes beside its times,
+    else the publisher's, from its country and the page's own offsets, else UTC.
+    """
+    written = written_zone(candidates)
+    if written is not None:
+        return written
+    return publisher_zone(info.host, info.lang, info.offset, info.reference.at) or UTC
+
+
+def written_zone(candidates: list[Candidate]) -> tzinfo | None:
+    """The zone abbreviation written beside most of the candidates' times, if any."""
+    written = Counter(
+        c.shown.zone for c in candidates if c.shown is not None and isinstance(c.shown.zone, tzinfo)
+    )
+    return written.most_common(1)[0][0] if written else None

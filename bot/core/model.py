@@ -1,0 +1,144 @@
+"""The domain's values: what crosses a layer is one of these, frozen.
+
+Times are timezone-aware `datetime`s in UTC everywhere inside the program;
+only rendering converts them to a chat's zone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One update inside a story, as extracted from one fetch."""
+
+    key: str
+    published_at: datetime | None
+    text: str
+    title: str | None = None
+    updated_at: datetime | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """What extraction makes of one fetched document: newest entry first."""
+
+    title: str | None
+    entries: tuple[Entry, ...]
+    canonical_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """Site-specific CSS selectors: the last resort when generic extraction fails.
+
+    `host` matches the page's host or any parent domain of it.
+    `entry` selects each update's element; the others are relative to it.
+    """
+
+    host: str
+    entry: str
+    time: str | None = None
+    title: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What a conditional GET needs from the previous fetch of a story."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """One HTTP fetch. `body` is None when the server answered 304 Not Modified.
+
+    `unchanged` is true for a 304 and for a body whose hash equals the previous one.
+    `max_age` is the server's wish (Retry-After or Cache-Control max-age), in seconds.
+    """
+
+    url: str
+    final_url: str
+    fetched_at: datetime
+    body: bytes | None
+    content_type: str
+    charset: str | None
+    validators: Validators
+    unchanged: bool
+    max_age: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """Where messages go: a platform, its chat id and an optional thread or topic."""
+
+    platform: str
+    chat_id: str
+    thread_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    """A story as an alert names it."""
+
+    url: str
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One entry for one chat, ready to render on any platform."""
+
+    story: StoryRef
+    entry: Entry
+    summary: str
+    matched: tuple[str, ...] = ()
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """The entries of a burst beyond the limit, sent as one message."""
+
+    story: StoryRef
+    entries: tuple[Entry, ...]
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Several alerts collected into one message: `reason` is "digest" or "mute" (a mute ended)."""
+
+    alerts: tuple[Alert, ...]
+    timezone: str = "UTC"
+    reason: str = "digest"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Plain text from the bot itself: a command's reply, a story that ended."""
+
+    text: str
+    link: str | None = None
+    extra: tuple[str, ...] = field(default=())
+
+
+Message = Alert | Folded | Digest | Notice
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What one check did. `outcome` is 'baseline', 'checked', 'unchanged' or 'failed'."""
+
+    story_id: int
+    outcome: str
+    next_check_at: datetime
+    new: int = 0
+    edited: int = 0
+    error: str | None = None

@@ -1,0 +1,32 @@
+"""The small ports that the edges implement and the use cases depend on."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.core.model import ChatRef, Fetched, Message, Validators
+
+
+class Fetcher(Protocol):
+    """Fetches a story URL (raises `bot.core.errors.FetchError`)."""
+
+    async def fetch(self, url: str, validators: Validators | None = None) -> Fetched: ...
+
+
+class Messenger(Protocol):
+    """Sends to one platform. Raises `bot.core.errors.DeliveryError` subclasses, nothing else.
+
+    `send` returns the platform's id of the message sent, so it can be edited later.
+    """
+
+    platform: str
+
+    async def send(self, chat: ChatRef, message: Message) -> str: ...
+
+    async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None: ...
+
+
+class Summarizer(Protocol):
+    """Summarizes one update's text within a character budget."""
+
+    async def summarize(self, title: str | None, text: str, max_chars: int) -> str: ...

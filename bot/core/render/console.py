@@ -1,0 +1,165 @@
+"""The console's output: plain text for people (DESIGN §4), JSON lines for programs (§7).
+
+Source text is cleaned of control characters before it reaches a terminal.
+JSON is one line per message, with characters that terminals or JSON line
+readers treat as line breaks or controls escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from bot.core.model import Alert, Digest, Entry, Folded, Message, Notice, Page
+from bot.core.render import clean_text, one_line, safe_link, shown_word, when
+
+# json.dumps(ensure_ascii=False) leaves C1 controls, bidi overrides and
+# Unicode line separators raw; escape them so a line stays one safe line.
+_JSON_UNSAFE = {
+    code: f"\\u{code:04x}"
+    for code in (*range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+FOLDED_SHOWN = 20
+
+
+def render_text(message: Message) -> str:
+    """`message` as plain text for a terminal: no markup, no control characters."""
+    match message:
+        case Alert():
+            return _alert_text(message)
+        case Folded():
+            return _folded_text(message)
+        case Digest():
+            return _digest_text(message)
+        case Notice():
+            return _notice_text(message)
+    raise TypeError(f"not a message: {message!r}")
+
+
+def _alert_text(alert: Alert) -> str:
+    entry = alert.entry
+    story = one_line(alert.story.title or alert.story.url)
+    lines = [f"{story} · {when(entry, alert.timezone)}"]
+    headline = one_line(entry.title or "")
+    summary = clean_text(alert.summary).strip()
+    # The extractive summary starts with the headline; don't print it twice.
+    if headline and not summary.startswith(headline):
+        lines.append(headline)
+    if summary:
+        lines.append(summary)
+    link = safe_link(entry.url) or safe_link(alert.story.url)
+    if link:
+        lines.append(link)
+    if alert.matched:
+        lines.append("Matched: " + ", ".join(shown_word(word) for word in alert.matched))
+    return "\n".join(lines)
+
+
+def _folded_text(folded: Folded) -> str:
+    count = len(folded.entries)
+    noun = "update" if count == 1 else "updates"
+    story = one_line(folded.story.title or folded.story.url)
+    lines = [f"{story} · and {count} more {noun}:"]
+    for entry in folded.entries[:FOLDED_SHOWN]:
+        gist = one_line(entry.title or entry.text)
+        lines.append(f"  {when(entry, folded.timezone)}  {_shorten(gist, 120)}")
+    if count > FOLDED_SHOWN:
+        lines.append(f"  … {count - FOLDED_SHOWN} more")
+    link = safe_link(folded.story.url)
+    if link:
+        lines.append(link)
+    return "\n".join(lines)
+
+
+def _digest_text(digest: Digest) -> str:
+    count = len(digest.alerts)
+    noun = "update" if count == 1 else "updates"
+    header = (
+        f"While muted: {count} {noun}" if digest.reason == "mute" else f"Digest: {count} {noun}"
+    )
+    blocks = [header]
+    blocks.extend(
+        _alert_text(Alert(a.story, a.entry, a.summary, a.matched, digest.timezone))
+        for a in digest.alerts
+    )
+    return "\n\n".join(blocks)
+
+
+def _notice_text(notice: Notice) -> str:
+    lines = [clean_text(notice.text)]
+    lines.extend(clean_text(line) for line in notice.extra)
+    link = safe_link(notice.link)
+    if link:
+        lines.append(link)
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return f"{head}…"
+
+
+def _iso_utc(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def entry_json(entry: Entry) -> dict[str, object]:
+    """`entry` as DESIGN §7's JSON object: key, published_at, updated_at, title, text, url.
+
+    Times are ISO 8601 in UTC ending in "+00:00", or None (null).
+    """
+    return {
+        "key": entry.key,
+        "published_at": _iso_utc(entry.published_at),
+        "updated_at": _iso_utc(entry.updated_at),
+        "title": entry.title,
+        "text": entry.text,
+        "url": entry.url,
+    }
+
+
+def render_json(message: Alert | Folded) -> str:
+    """One JSON line (no newline at the end) for `watch --json` (DESIGN §7).
+
+    An alert: {"story": {"url", "title"}, "entry": {...}, "summary", "matched"};
+    a folded burst: {"story": {...}, "folded": [entry, ...]}.
+    Raises TypeError for any other message.
+    """
+    document: dict[str, object]
+    if isinstance(message, Alert):
+        document = {
+            "story": _story_json(message),
+            "entry": entry_json(message.entry),
+            "summary": message.summary,
+            "matched": list(message.matched),
+        }
+    elif isinstance(message, Folded):
+        entries = [entry_json(entry) for entry in message.entries]
+        document = {"story": _story_json(message), "folded": entries}
+    else:
+        raise TypeError(f"only alerts and folded bursts have a JSON line, not {message!r}")
+    return json.dumps(document, ensure_ascii=False).translate(_JSON_UNSAFE)
+
+
+def _story_json(message: Alert | Folded) -> dict[str, object]:
+    return {"url": message.story.url, "title": message.story.title}
+
+
+def render_check(page: Page, *, as_json: bool) -> str:
+    """`check`'s output: one JSON array of entries, or a readable table."""
+    if as_json:
+        return json.dumps([entry_json(entry) for entry in page.entries], ensure_ascii=False)
+    lines = [page.title or "(untitled story)", f"{len(page.entries)} updates, newest first", ""]
+    for entry in page.entries:
+        stamp = f"{entry.published_at:%Y-%m-%d %H:%M} UTC" if entry.published_at else "(no time)"
+        words = " ".join((entry.title or entry.text).split())
+        lines.append(f"{stamp:<22}  {words[:96] + ('…' if len(words) > 96 else '')}")
+    return "\n".join(lines)

@@ -1,0 +1,68 @@
+"""Which messages one subscription gets for a check's new entries (DESIGN §2 Route). Pure.
+
+An entry must pass the chat's filters and the subscription's; of those that
+pass, the newest `burst_limit` are alerted one by one and the older rest are
+folded into one message, sent before them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.diff import fold_burst
+from bot.core.filters import judge_levels
+from bot.core.model import Alert, Entry, Folded, StoryRef
+
+Levels = Sequence[tuple[Sequence[str], Sequence[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """One message for one chat. `entry_key` names the entry of an alert (None when folded)."""
+
+    message: Alert | Folded
+    sort_key: datetime
+    entry_key: str | None
+
+    @property
+    def kind(self) -> str:
+        """The outbox kind of the message: 'alert' or 'folded'."""
+        return "alert" if isinstance(self.message, Alert) else "folded"
+
+
+def route_entries(
+    story: StoryRef,
+    new: Sequence[Entry],
+    summaries: Mapping[str, str],
+    levels: Levels,
+    *,
+    timezone: str,
+    burst_limit: int,
+    now: datetime,
+) -> list[Routed]:
+    """The messages for one subscription, in sending order, from new entries (oldest first).
+
+    `summaries` maps entry keys to their summaries; `now` stands in for an
+    entry's missing publication time in the sort key.
+    """
+    passed: list[tuple[Entry, tuple[str, ...]]] = []
+    for entry in new:
+        verdict = judge_levels(entry.title, entry.text, levels)
+        if verdict.passed:
+            passed.append((entry, verdict.matched))
+    folded, _ = fold_burst([entry for entry, _ in passed], burst_limit)
+    routed: list[Routed] = []
+    if folded:
+        latest = max(sort_time(entry, now) for entry in folded)
+        routed.append(Routed(Folded(story, folded, timezone), latest, None))
+    for entry, matched in passed[len(folded):]:
+        alert = Alert(story, entry, summaries.get(entry.key, ""), matched, timezone)
+        routed.append(Routed(alert, sort_time(entry, now), entry.key))
+    return routed
+
+
+def sort_time(entry: Entry, now: datetime) -> datetime:
+    """When an entry sorts in a chat's queue: its publication time, else when it was found."""
+    return entry.published_at or now

@@ -1,0 +1,262 @@
+"""Configuration: a TOML file, overridden by STORYWATCH_<SECTION>__<KEY> variables.
+
+Read once at start-up into frozen, validated values. Nothing else reads the
+environment. A bad value stops start-up with the key, the value (secrets
+masked) and what was expected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from bot.core.errors import ConfigError
+
+ENV_PREFIX = "STORYWATCH_"
+SECRET_KEYS = frozenset({"token", "api_key"})
+
+
+class _Section(BaseModel):
+    # No inf or nan: an infinite timeout or interval is a hang, not a setting.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _web_url(value: str | None, schemes: frozenset[str] = frozenset({"http", "https"})
+             ) -> str | None:
+    """`value` when it is an absolute URL with one of `schemes` and a host; else ValueError."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in schemes or not parts.hostname:
+        raise ValueError(f"an absolute {' or '.join(sorted(schemes))} URL")
+    return value
+
+
+def _header_text(value: str) -> str:
+    """`value` when it can go in an HTTP header: no control characters (no CR/LF injection)."""
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValueError("printable text without control characters")
+    return value
+
+
+class StorageConfig(_Section):
+    path: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("storywatch")) / "storywatch.db"
+    )
+    busy_timeout: float = Field(default=5.0, gt=0)
+
+
+class FetchConfig(_Section):
+    allow_private_networks: bool = False
+    connect_timeout: float = Field(default=10.0, gt=0)
+    total_timeout: float = Field(default=30.0, gt=0)
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    concurrency: int = Field(default=64, ge=1)
+    per_host: int = Field(default=4, ge=1)
+    user_agent: str = "storywatch/0.1 (+https://github.com/storywatch/storywatch)"
+
+    _agent = field_validator("user_agent")(_header_text)
+
+
+class ScheduleConfig(_Section):
+    interval: float = Field(default=120.0, gt=0)
+    min_interval: float = Field(default=30.0, gt=0)
+    max_interval: float = Field(default=1800.0, gt=0)
+    tick: float = Field(default=1.0, gt=0)
+    retire_after: float = Field(default=3 * 86400.0, gt=0)
+    max_failures: int = Field(default=50, ge=1)
+
+
+class AlertsConfig(_Section):
+    burst_limit: int = Field(default=5, ge=1)
+    edits: bool = True
+
+
+class SummaryConfig(_Section):
+    max_chars: int = Field(default=300, ge=40, le=4000)
+    llm_url: str | None = None
+    llm_model: str = "llama3.2"
+    llm_timeout: float = Field(default=10.0, gt=0)
+    api_key: SecretStr | None = None
+
+    _llm_url = field_validator("llm_url")(_web_url)
+    _model = field_validator("llm_model")(_header_text)
+
+
+class BotConfig(_Section):
+    default_timezone: str = "UTC"
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        # OSError: a directory ("Europe") or a name too long for the file system.
+        except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+            raise ValueError("an IANA time zone such as Europe/London") from error
+        return value
+
+
+class DeliveryConfig(_Section):
+    retry_base: float = Field(default=2.0, gt=0)
+    retry_max: float = Field(default=300.0, gt=0)
+    max_attempts: int = Field(default=1000, ge=1)
+
+
+class TelegramConfig(_Section):
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    rate_per_second: float = Field(default=30.0, gt=0)
+    group_rate_per_minute: float = Field(default=20.0, gt=0)
+    chat_rate_per_second: float = Field(default=1.0, gt=0)
+    admin_cache_seconds: float = Field(default=300.0, ge=0)
+    poll_timeout: float = Field(default=10.0, ge=0)
+
+    _base = field_validator("base_url")(_web_url)
+
+
+class DiscordConfig(_Section):
+    token: SecretStr | None = None
+    api_base: str = "https://discord.com/api/v10"
+    gateway_url: str | None = None
+    guild_id: int | None = None
+
+    _api = field_validator("api_base")(_web_url)
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _gateway(cls, value: str | None) -> str | None:
+        return _web_url(value, frozenset({"ws", "wss"}))
+
+
+class LimitsConfig(_Section):
+    subscriptions_per_chat: int = Field(default=50, ge=1)
+    filters_per_subscription: int = Field(default=50, ge=1)
+    argument_chars: int = Field(default=2000, ge=16)
+    commands_per_minute: int = Field(default=30, ge=1)
+
+
+class RecipeConfig(_Section):
+    host: str
+    entry: str
+    time: str | None = None
+    title: str | None = None
+    text: str | None = None
+
+
+class Config(_Section):
+    storage: StorageConfig = StorageConfig()
+    fetch: FetchConfig = FetchConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    summary: SummaryConfig = SummaryConfig()
+    bot: BotConfig = BotConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    discord: DiscordConfig = DiscordConfig()
+    limits: LimitsConfig = LimitsConfig()
+    recipes: tuple[RecipeConfig, ...] = ()
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the file (if any), apply the environment's overrides, validate.
+
+    Raises ConfigError naming the key, the value (secrets masked) and what is expected.
+    """
+    environ = os.environ if environ is None else environ
+    data = _read_file(path) if path is not None else {}
+    _apply_environment(data, environ)
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, data)) from None
+    _check_consistency(config)
+    return config
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+
+
+def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        section, sep, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        if section == "recipes" and not sep:
+            data["recipes"] = _json_value(name, raw)
+            continue
+        fields = _section_fields(section)
+        if not sep or fields is None or key not in fields:
+            raise ConfigError(
+                f"unknown environment variable {name}: expected STORYWATCH_<SECTION>__<KEY> "
+                f"with a key of config.example.toml"
+            )
+        value: Any = raw
+        if raw.lstrip().startswith(("{", "[")):
+            value = _json_value(name, raw)
+        data.setdefault(section, {})[key] = value
+
+
+def _section_fields(section: str) -> dict[str, Any] | None:
+    field = Config.model_fields.get(section)
+    if field is None or section == "recipes":
+        return None
+    model = field.annotation
+    return model.model_fields if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _json_value(name: str, raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise ConfigError(f"{name} must be JSON for a table or list value") from None
+
+
+def _describe(error: ValidationError, data: Mapping[str, Any]) -> str:
+    first = error.errors()[0]
+    location = [str(part) for part in first["loc"]]
+    key = ".".join(location)
+    value = _lookup(data, first["loc"])
+    shown = "***" if location[-1] in SECRET_KEYS else repr(value)
+    if first["type"] == "extra_forbidden":
+        return f"config: unknown key {key}"
+    if first["type"] == "missing":
+        return f"config: {key} is required"
+    expected = first["msg"].removeprefix("Value error, ")
+    return f"config: {key} = {shown}: {expected}"
+
+
+def _lookup(data: Any, location: tuple[Any, ...]) -> Any:
+    for part in location:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _check_consistency(config: Config) -> None:
+    schedule = config.schedule
+    if schedule.min_interval > schedule.max_interval:
+        raise ConfigError(
+            f"config: schedule.min_interval = {schedule.min_interval!r}: "
+            f"must not exceed schedule.max_interval ({schedule.max_interval!r})"
+        )

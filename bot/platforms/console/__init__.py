@@ -1,0 +1,3 @@
+"""The terminal as a chat: `messenger` prints alerts, `bindings` reads commands
+from standard input. No client library; used when no platform token is set.
+"""

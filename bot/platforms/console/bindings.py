@@ -1,0 +1,54 @@
+"""The console as a chat (DESIGN §7): commands from standard input, replies on standard output.
+
+Whoever types at the console owns the bot: the console chat is private and
+its user is its admin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator
+from typing import TextIO
+
+from bot.core.model import ChatRef
+from handlers.commands import Caller, CommandLayer
+
+CONSOLE_CHAT = ChatRef("console", "console")
+NOT_A_COMMAND = "Commands start with a slash; /help lists them."
+
+
+async def _always() -> bool:
+    return True
+
+
+CONSOLE_CALLER = Caller(CONSOLE_CHAT, "console", "console", _always, limited=False)
+
+
+async def serve_console(layer: CommandLayer, stdin: TextIO, out: TextIO) -> None:
+    """Carry out each line of `stdin` as a command and print the reply, until end of input."""
+    async for line in _lines(stdin):
+        text = line.strip()
+        if not text:
+            continue
+        reply = await layer.run_text(CONSOLE_CALLER, text)
+        out.write(f"{reply.text if reply else NOT_A_COMMAND}\n\n")
+        out.flush()
+
+
+async def _lines(stdin: TextIO) -> AsyncIterator[str]:
+    """Lines of `stdin`, read on a daemon thread: a blocked read must not hold up shutdown."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        try:
+            for line in stdin:
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+        except RuntimeError:
+            return  # the loop closed while this thread waited for input
+
+    threading.Thread(target=read, name="console-stdin", daemon=True).start()
+    while (line := await queue.get()) is not None:
+        yield line

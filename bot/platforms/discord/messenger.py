@@ -1,0 +1,228 @@
+"""Discord at the edge: the messenger, and the discord.py client's wiring and lifetime.
+
+discord.py errors stop here: every send and edit translates them into the
+`bot.core.errors.DeliveryError` tree, so the dispatcher never sees a vendor type.
+
+    client = build_client(config.discord)
+    async with running(client, config.discord):
+        messenger = DiscordMessenger(client)
+        ...
+
+This module is the one place that points discord.py somewhere else than
+discord.com (`Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`: class attributes,
+so process-wide); tests point it at a fake on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+
+from bot.core.errors import (
+    ChatGone,
+    ConfigError,
+    PlatformUnavailable,
+    RateLimited,
+    Rejected,
+    Transient,
+)
+from bot.core.model import ChatRef, Message
+from bot.core.render.discord_embed import DiscordPayload, render_discord_parts
+from bot.edges.config import DiscordConfig
+
+_log = logging.getLogger(__name__)
+
+_LIBRARY_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
+UNKNOWN_MESSAGE = 10008
+# A Cloudflare ban (429 without Discord's `Via`) is per IP and lasts long; wait this
+# much when it gives no Retry-After.
+CLOUDFLARE_WAIT = 60.0
+# Waits longer than this come back as RateLimited instead of holding the delivery
+# (discord.py's floor is 30): the dispatcher parks that chat and goes on with others.
+MAX_LIBRARY_WAIT = 30.0
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+class StorywatchClient(discord.Client):
+    """A discord.py client with an app-command tree, to which slash commands are bound."""
+
+    def __init__(self, *, intents: discord.Intents, guild_ready_timeout: float,
+                 max_ratelimit_timeout: float) -> None:
+        super().__init__(intents=intents, guild_ready_timeout=guild_ready_timeout,
+                         max_ratelimit_timeout=max_ratelimit_timeout,
+                         allowed_mentions=NO_MENTIONS)
+        self.tree: app_commands.CommandTree[StorywatchClient] = app_commands.CommandTree(self)
+
+
+def build_client(config: DiscordConfig, *, guild_ready_timeout: float = 2.0,
+                 max_ratelimit_timeout: float = MAX_LIBRARY_WAIT) -> StorywatchClient:
+    """A client asking for no privileged intent (slash commands need none).
+
+    `guild_ready_timeout` is how long discord.py waits after the last
+    GUILD_CREATE before `on_ready`; tests pass a tenth of a second.
+    """
+    intents = discord.Intents.default()
+    intents.members = False
+    intents.presences = False
+    intents.message_content = False
+    return StorywatchClient(intents=intents, guild_ready_timeout=guild_ready_timeout,
+                            max_ratelimit_timeout=max_ratelimit_timeout)
+
+
+def point_library_at(config: DiscordConfig) -> None:
+    """Aim discord.py's REST and gateway at `config`'s addresses (Discord's unless set)."""
+    discord.http.Route.BASE = config.api_base.rstrip("/")
+    DiscordWebSocket.DEFAULT_GATEWAY = (
+        yarl.URL(config.gateway_url) if config.gateway_url else _LIBRARY_GATEWAY
+    )
+
+
+async def sync_commands(client: StorywatchClient,
+                        guild_id: int | None) -> list[app_commands.AppCommand]:
+    """Register the tree's commands globally, or in one guild (instant, for development)."""
+    if guild_id is None:
+        return await client.tree.sync()
+    guild = discord.Object(id=guild_id)
+    client.tree.copy_global_to(guild=guild)
+    return await client.tree.sync(guild=guild)
+
+
+@asynccontextmanager
+async def running(client: StorywatchClient, config: DiscordConfig, *,
+                  ready_timeout: float = 30.0) -> AsyncIterator[StorywatchClient]:
+    """Run `client` in the current loop, ready and with commands synced, until the block ends.
+
+    Raises ConfigError without a token, and PlatformUnavailable when the client
+    stopped before it was ready (a bad token, an unreachable API) or the gateway
+    was not ready in `ready_timeout` seconds.
+    """
+    if config.token is None:
+        raise ConfigError("discord.token is unset: the Discord bot cannot start")
+    point_library_at(config)
+    async with client:
+        task = asyncio.create_task(client.start(config.token.get_secret_value()),
+                                   name="discord-client")
+        ready = False
+        try:
+            try:
+                async with asyncio.timeout(ready_timeout):
+                    await _wait_ready(client, task)
+            except TimeoutError:
+                raise PlatformUnavailable(
+                    f"the Discord gateway was not ready within {ready_timeout:g} s") from None
+            except (discord.DiscordException, aiohttp.ClientError, OSError) as error:
+                raise PlatformUnavailable(f"cannot start Discord at {config.api_base}: "
+                                          f"{type(error).__name__}: {error}") from None
+            await sync_commands(client, config.guild_id)
+            ready = True
+            yield client
+        finally:
+            await _stop(client, task, report=ready)
+
+
+async def _wait_ready(client: discord.Client, task: asyncio.Task[None]) -> None:
+    """Return when `client` is ready; raise why it stopped if it stops first."""
+    ready = asyncio.create_task(client.wait_until_ready())
+    try:
+        await asyncio.wait({ready, task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        ready.cancel()
+    if not client.is_ready():
+        task.result()  # raises why the client stopped
+        raise RuntimeError("the Discord client stopped before it was ready")
+
+
+async def _stop(client: discord.Client, task: asyncio.Task[None], *, report: bool) -> None:
+    """Close the client; `report` an error that ended it (a failed start was reported already)."""
+    await client.close()
+    done, _ = await asyncio.wait({task}, timeout=10.0)
+    if not done:
+        task.cancel()
+        return
+    if report and not task.cancelled() and task.exception() is not None:
+        _log.warning("the Discord client ended with an error: %r", task.exception())
+
+
+class DiscordMessenger:
+    """Sends and edits messages in Discord channels, threads and DMs (a thread is a channel)."""
+
+    platform = "discord"
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def send(self, chat: ChatRef, message: Message) -> str:
+        """Send `message`; returns the id of its first Discord message.
+
+        A digest too big for one message goes as several; should a later part
+        fail, the error is raised and the whole digest is sent again on retry.
+        """
+        ids = [await self.send_payload(chat, part) for part in render_discord_parts(message)]
+        return ids[0]
+
+    async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None:
+        """Replace the message `message_id` with `message` (its first part)."""
+        await self.edit_payload(chat, message_id, render_discord_parts(message)[0])
+
+    async def send_payload(self, chat: ChatRef, payload: DiscordPayload) -> str:
+        """Send one rendered payload as it is; returns the message id."""
+        with _translated():
+            sent = await self._channel(chat).send(
+                content=payload.content, embeds=_embeds(payload), allowed_mentions=NO_MENTIONS)
+        return str(sent.id)
+
+    async def edit_payload(self, chat: ChatRef, message_id: str, payload: DiscordPayload) -> None:
+        """Replace a message's content and embeds with `payload`."""
+        target = self._channel(chat).get_partial_message(int(message_id))
+        with _translated():
+            await target.edit(content=payload.content, embeds=_embeds(payload),
+                              allowed_mentions=NO_MENTIONS)
+
+    def _channel(self, chat: ChatRef) -> discord.PartialMessageable:
+        return self._client.get_partial_messageable(int(chat.thread_id or chat.chat_id))
+
+
+def _embeds(payload: DiscordPayload) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(embed) for embed in payload.embeds]
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """Turn discord.py's and aiohttp's errors into the delivery error tree."""
+    try:
+        yield
+    except discord.RateLimited as exc:  # a wait longer than max_ratelimit_timeout
+        raise RateLimited(exc.retry_after) from exc
+    except discord.NotFound as exc:
+        if exc.code == UNKNOWN_MESSAGE:  # the message was deleted, not the channel
+            raise Rejected(_reason(exc)) from exc
+        raise ChatGone(_reason(exc)) from exc
+    except discord.Forbidden as exc:
+        raise ChatGone(_reason(exc)) from exc
+    except discord.HTTPException as exc:
+        if exc.status == 429:  # not retried by the library: no `Via`, so Cloudflare's
+            raise RateLimited(_retry_after(exc), scope_global=True) from exc
+        if exc.status >= 500:
+            raise Transient(_reason(exc)) from exc
+        raise Rejected(_reason(exc)) from exc
+    except (aiohttp.ClientError, OSError) as exc:  # OSError includes TimeoutError
+        raise Transient(f"network error: {exc!r}") from exc
+
+
+def _reason(exc: discord.HTTPException) -> str:
+    return f"Discord {exc.status} (code {exc.code}): {exc.text}"
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    try:
+        return float(exc.response.headers.get("Retry-After", CLOUDFLARE_WAIT))
+    except ValueError:
+        return CLOUDFLARE_WAIT

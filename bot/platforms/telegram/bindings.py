@@ -1,0 +1,250 @@
+"""Telegram updates bound to the command layer (DESIGN §3), and the bot's own membership.
+
+Thin on purpose: parsing and every decision belong to `handlers.commands`. This
+module only says where a command came from (a private chat, a group, a forum
+topic, a channel), who sent it and whether they are an admin there, and sends
+the reply back as plain text: no parse mode, so story titles taken from the web
+cannot inject markup. Telegram has no reply only the caller sees, so a
+`Reply.private` is answered in the chat like any other.
+
+`my_chat_member` updates switch a chat's subscriptions off when the bot is
+removed and on again when it is added back (DESIGN §5). They name the whole
+Telegram chat, so they reach the chat without a thread; a forum topic's own
+subscriptions come back when someone subscribes in that topic again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+from telegram import (
+    Bot,
+    Chat,
+    ChatMember,
+    ChatMemberRestricted,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram import error as tg
+from telegram.ext import Application, ChatMemberHandler, CommandHandler, ContextTypes, filters
+
+from bot.core.errors import NotAllowed
+from bot.core.model import ChatRef
+from bot.core.render.telegram_html import utf16_length
+from bot.edges.config import TelegramConfig
+from bot.platforms.telegram.messenger import COMMANDS, retry_seconds
+from handlers.commands import Caller, CommandLayer, Reply
+from storage import Database, chats, subscriptions
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+MAX_REPLY_UNITS = 4096  # Telegram's limit on a message's text, in UTF-16 code units
+MAX_REPLY_WAIT = 30.0  # longest flood wait a command reply sits out before giving up
+FAILED = "Sorry, that command failed on our side; please try again in a minute."
+NO_ADMIN_CHECK = "Couldn't ask Telegram whether you are an admin here; please try again."
+# Edited messages are left out on purpose: correcting a typo in an old /subscribe
+# must not run it a second time.
+COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+_ADMIN_STATUSES = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
+_PRESENT_STATUSES = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER})
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def install(application: Application, layer: CommandLayer, db: Database,
+            config: TelegramConfig, clock: Callable[[], datetime]) -> None:
+    """Register the chat commands of DESIGN §3 (messages and channel posts) and the
+    bot's own membership changes on `application`."""
+    bindings = TelegramBindings(layer, db, AdminCache(config.admin_cache_seconds, clock))
+    names = [name for name, _ in COMMANDS]
+    application.add_handler(CommandHandler(names, bindings.on_command, filters=COMMAND_UPDATES))
+    application.add_handler(
+        ChatMemberHandler(bindings.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+
+
+class AdminCache:
+    """getChatMember answers, kept for `seconds` so a burst of admin commands asks once."""
+
+    def __init__(self, seconds: float, clock: Callable[[], datetime]) -> None:
+        self._ttl = timedelta(seconds=seconds)
+        self._clock = clock
+        self._answers: dict[tuple[int, int], tuple[bool, datetime]] = {}
+
+    async def is_admin(self, bot: Bot, chat_id: int, user_id: int) -> bool:
+        """Whether the user is the group's creator or an administrator.
+
+        Raises NotAllowed (a reply for the caller) when Telegram cannot be asked.
+        """
+        now = self._clock()
+        cached = self._answers.get((chat_id, user_id))
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            member = await bot.get_chat_member(chat_id, user_id)
+        except tg.TelegramError as error:
+            logger.warning("getChatMember failed in chat %s: %s", chat_id, error)
+            raise NotAllowed(NO_ADMIN_CHECK) from error
+        admin = member.status in _ADMIN_STATUSES
+        self._remember((chat_id, user_id), admin, now)
+        return admin
+
+    def _remember(self, key: tuple[int, int], admin: bool, now: datetime) -> None:
+        if len(self._answers) >= 4096:  # keep memory bounded on a busy bot
+            self._answers = {k: v for k, v in self._answers.items() if v[1] > now}
+        self._answers[key] = (admin, now + self._ttl)
+
+
+class TelegramBindings:
+    """The update callbacks: Telegram facts in, the command layer's reply out."""
+
+    def __init__(self, layer: CommandLayer, db: Database, admins: AdminCache) -> None:
+        self._layer = layer
+        self._db = db
+        self._admins = admins
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Run one command (a message or a channel post) and answer it in the same place."""
+        message = update.effective_message
+        if message is None or message.text is None:
+            return
+        caller = self._caller(message, context.bot)
+        try:
+            reply = await self._layer.run_text(caller, message.text,
+                                               bot_username=context.bot.username)
+        except Exception:  # a handler is a job boundary: log it, answer, keep serving others
+            logger.exception("command %r failed in chat %s", message.text[:64], caller.chat)
+            reply = Reply(FAILED, private=True)
+        if reply is not None:
+            await send_reply(context.bot, message, caller.chat, reply.text)
+
+    async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was added to or removed from a chat: switch its subscriptions on or off."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        present = is_present(change.new_chat_member)
+        ref = ChatRef(PLATFORM, str(change.chat.id))
+        async with self._db.write() as tx:
+            chat = await chats.by_ref(tx, ref)
+            if chat is None:  # never used here: nothing to switch
+                return
+            await chats.set_active(tx, chat.id, present)
+            if present:
+                await subscriptions.reactivate_chat(tx, chat.id)
+            else:
+                await subscriptions.deactivate_chat(tx, chat.id)
+        logger.info("bot %s chat %s", "back in" if present else "removed from", ref.chat_id)
+
+    def _caller(self, message: Message, bot: Bot) -> Caller:
+        return Caller(chat_ref(message), message.chat.type, sender_id(message),
+                      lambda: self._is_admin(bot, message))
+
+    async def _is_admin(self, bot: Bot, message: Message) -> bool:
+        """DESIGN §3: the user in a private chat, whoever posts in a channel, an anonymous
+        admin (speaking as the group itself), else what getChatMember says."""
+        chat = message.chat
+        if chat.type in (Chat.PRIVATE, Chat.CHANNEL):
+            return True
+        if message.sender_chat is not None:
+            # The group itself is an anonymous admin; a linked channel or a user's
+            # channel persona is not.
+            return message.sender_chat.id == chat.id
+        if message.from_user is None:
+            return False
+        return await self._admins.is_admin(bot, chat.id, message.from_user.id)
+
+
+def chat_ref(message: Message) -> ChatRef:
+    """Where `message` was sent; a forum topic is a chat of its own.
+
+    `message_thread_id` alone is not enough: in an ordinary group it names a chain
+    of replies, which cannot be posted to.
+    """
+    thread = message.message_thread_id if message.is_topic_message else None
+    return ChatRef(PLATFORM, str(message.chat.id), str(thread) if thread else "")
+
+
+def sender_id(message: Message) -> str:
+    """Who sent `message`: the user, else the chat it was sent on behalf of."""
+    if message.from_user is not None:
+        return str(message.from_user.id)
+    return str((message.sender_chat or message.chat).id)
+
+
+def is_present(member: ChatMember) -> bool:
+    """Whether this membership lets the bot stay in the chat (a restricted bot still is)."""
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return member.status in _PRESENT_STATUSES
+
+
+async def send_reply(bot: Bot, message: Message, ref: ChatRef, text: str) -> None:
+    """Answer `message` with `text` as plain text, split to Telegram's length limit.
+
+    Quotes the command outside private chats, so a busy group sees what is answered.
+    A failure is logged, not raised: the bot goes on serving other chats.
+    """
+    quote = None
+    if message.chat.type != Chat.PRIVATE:
+        quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+    thread = int(ref.thread_id) if ref.thread_id else None
+    for part in reply_parts(text):
+        if not await _send_part(bot, message.chat.id, part, thread, quote):
+            return
+        quote = None  # only the first part quotes the command
+
+
+async def _send_part(bot: Bot, chat_id: int, text: str, thread: int | None,
+                     quote: ReplyParameters | None) -> bool:
+    """send_message as plain text; after a short flood wait, once more. Whether it was sent."""
+    for attempt in (1, 2):
+        try:
+            await bot.send_message(chat_id, text, parse_mode=None, message_thread_id=thread,
+                                   link_preview_options=_NO_PREVIEW, reply_parameters=quote)
+            return True
+        except tg.RetryAfter as error:
+            wait = retry_seconds(error.retry_after)
+            if attempt == 2 or wait > MAX_REPLY_WAIT:
+                logger.warning("reply to chat %s dropped: flood wait %.0f s", chat_id, wait)
+                return False
+            await asyncio.sleep(wait)  # only this command's task waits (concurrent updates)
+        except tg.TelegramError as error:
+            logger.warning("reply to chat %s failed: %s", chat_id, error)
+            return False
+    return False
+
+
+def reply_parts(text: str, limit: int = MAX_REPLY_UNITS) -> Iterator[str]:
+    """`text` in pieces Telegram accepts: whole lines where they fit, a longer line cut."""
+    part = ""
+    for line in _short_lines(text, limit):
+        candidate = f"{part}\n{line}" if part else line
+        if utf16_length(candidate) > limit:
+            yield part
+            candidate = line
+        part = candidate
+    if part.strip():
+        yield part
+
+
+def _short_lines(text: str, limit: int) -> Iterator[str]:
+    for line in text.splitlines():
+        while utf16_length(line) > limit:
+            head = _prefix_within(line, limit)
+            yield head
+            line = line[len(head):]
+        yield line
+
+
+def _prefix_within(line: str, limit: int) -> str:
+    """The longest prefix of `line` of at most `limit` UTF-16 units."""
+    cut = min(len(line), limit)
+    while utf16_length(line[:cut]) > limit:
+        cut -= 1
+    return line[:cut]

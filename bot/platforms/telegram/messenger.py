@@ -1,0 +1,248 @@
+"""Telegram: the messenger and the python-telegram-bot `Application` wiring.
+
+Delivery errors from python-telegram-bot become `bot.core.errors.DeliveryError`s
+here (DESIGN §5); only command replies (bot/platforms/telegram/bindings.py) answer
+the library's errors themselves, as they go out at once, not through the outbox.
+
+The application is built for running beside other asyncio services: no job
+queue (APScheduler drives the bot), no `run_polling()`, the rate limiter never
+retries or sleeps on a 429 (the dispatcher owns each chat's waits), and
+loopback is never proxied.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram import error as tg
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
+
+from bot.core.errors import (
+    ChatGone,
+    ChatMoved,
+    ConfigError,
+    DeliveryError,
+    PlatformUnavailable,
+    RateLimited,
+    Rejected,
+    Transient,
+)
+from bot.core.model import ChatRef, Digest, Message
+from bot.core.render.telegram_html import TelegramText, render_telegram, split_digest
+from bot.edges.config import TelegramConfig
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "What this bot does, with an example"),
+    ("help", "The commands and an example"),
+    ("subscribe", "Follow a live story: /subscribe URL"),
+    ("unsubscribe", "Stop following: /unsubscribe URL or N"),
+    ("list", "This chat's subscriptions, numbered"),
+    ("filter", "Include or exclude words: /filter [N] add|exclude|remove|clear|list"),
+    ("mute", "Hold alerts for a while: /mute 2h"),
+    ("unmute", "Send alerts again, with a digest of what was held"),
+    ("digest", "Batch alerts: /digest off | every 1h | daily 08:00"),
+    ("timezone", "Time zone for times shown here: /timezone Europe/London"),
+    ("edits", "Whether corrected updates edit the alert sent: /edits on|off"),
+    ("lock", "Only admins may subscribe or unsubscribe"),
+    ("unlock", "Members may subscribe and unsubscribe"),
+)
+ALLOWED_UPDATES = (
+    Update.MESSAGE,
+    Update.CHANNEL_POST,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+)
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+PARTS_REMEMBERED = 1000
+"""Digests half-delivered (a later part failed) whose sent parts are remembered for the retry."""
+
+
+class TelegramMessenger:
+    """Sends rendered messages through a `telegram.Bot`; raises only DeliveryErrors."""
+
+    platform = "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+        # Parts of long digests already delivered when a later part failed: (chat, digest)
+        # -> their message ids, so a retry sends only the rest.
+        self._delivered_parts: OrderedDict[tuple[ChatRef, Digest], list[str]] = OrderedDict()
+
+    async def send(self, chat: ChatRef, message: Message) -> str:
+        """Send `message` to `chat`; returns the Telegram message id (of the first part,
+        when a long digest goes as several messages). Raises DeliveryError.
+
+        A digest whose later part fails is, when sent again, taken up at that part: the
+        parts Telegram already took are not repeated.
+        """
+        if not isinstance(message, Digest):
+            return await self._send_one(chat, render_telegram(message))
+        parts = split_digest(message)
+        ids = self._delivered_parts.pop((chat, message), [])
+        try:
+            for part in parts[len(ids):]:
+                ids.append(await self._send_one(chat, render_telegram(part)))
+        except DeliveryError:
+            if ids:
+                self._remember_parts(chat, message, ids)
+            raise
+        return ids[0]
+
+    def _remember_parts(self, chat: ChatRef, digest: Digest, ids: list[str]) -> None:
+        self._delivered_parts[(chat, digest)] = ids
+        while len(self._delivered_parts) > PARTS_REMEMBERED:  # digests given up on
+            self._delivered_parts.popitem(last=False)
+
+    async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None:
+        """Replace the text of a message sent earlier; an unchanged text counts as success.
+        Raises DeliveryError."""
+        rendered = render_telegram(message)
+        try:
+            await self._bot.edit_message_text(
+                text=rendered.text,
+                chat_id=_chat_id(chat),
+                message_id=int(message_id),
+                parse_mode=ParseMode.HTML,
+                link_preview_options=_NO_PREVIEW,
+                reply_markup=_keyboard(rendered),
+            )
+        except tg.BadRequest as error:
+            if "message is not modified" not in error.message.lower():
+                raise _translate(error) from error
+        except tg.TelegramError as error:
+            raise _translate(error) from error
+
+    async def _send_one(self, chat: ChatRef, rendered: TelegramText) -> str:
+        try:
+            sent = await self._bot.send_message(
+                chat_id=_chat_id(chat),
+                text=rendered.text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=_NO_PREVIEW,
+                reply_markup=_keyboard(rendered),
+                message_thread_id=int(chat.thread_id) if chat.thread_id else None,
+            )
+        except tg.TelegramError as error:
+            raise _translate(error) from error
+        return str(sent.message_id)
+
+
+def _chat_id(chat: ChatRef) -> int | str:
+    """Numeric ids as ints (the rate limiter tells groups by their negative id); "@name" as is."""
+    text = chat.chat_id
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def _keyboard(rendered: TelegramText) -> InlineKeyboardMarkup | None:
+    if rendered.button_url is None:
+        return None
+    button = InlineKeyboardButton(rendered.button_label, url=rendered.button_url)
+    return InlineKeyboardMarkup([[button]])
+
+
+def _translate(error: tg.TelegramError) -> DeliveryError:
+    """The DeliveryError for a python-telegram-bot error (DESIGN §5)."""
+    if isinstance(error, tg.ChatMigrated):
+        return ChatMoved(str(error.new_chat_id))
+    if isinstance(error, tg.RetryAfter):
+        return RateLimited(retry_seconds(error.retry_after))
+    if isinstance(error, tg.Forbidden):
+        return ChatGone(error.message)
+    if isinstance(error, tg.BadRequest):  # before NetworkError: BadRequest subclasses it
+        if "chat not found" in error.message.lower():
+            return ChatGone(error.message)
+        return Rejected(error.message)
+    # TimedOut, NetworkError (5xx, connection), and anything unexpected such as a
+    # revoked token or a 409: not this message's fault, so keep it pending.
+    return Transient(f"{type(error).__name__}: {error.message}")
+
+
+def retry_seconds(retry_after: int | float | timedelta) -> float:
+    """`RetryAfter.retry_after` is a timedelta under PTB_TIMEDELTA, else seconds."""
+    if isinstance(retry_after, timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)
+
+
+def build_application(config: TelegramConfig) -> Application:
+    """The PTB Application for `config`: token and base_url, no job queue, concurrent
+    updates, a rate limiter that never retries, no proxy from the environment.
+
+    Raises ConfigError when telegram.token is not set.
+    """
+    if config.token is None:
+        raise ConfigError("config: telegram.token is required to start Telegram")
+    # PTB deprecates reading RetryAfter.retry_after as an int; opting in to timedeltas
+    # (read when the error is built) keeps that warning, an error under -W error, away.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    no_proxy = {"trust_env": False}
+    limiter = AIORateLimiter(
+        overall_max_rate=config.rate_per_second,
+        overall_time_period=1,
+        group_max_rate=config.group_rate_per_minute,
+        group_time_period=60,
+        max_retries=0,
+    )
+    return (
+        ApplicationBuilder()
+        .token(config.token.get_secret_value())
+        .base_url(config.base_url)
+        .request(HTTPXRequest(connection_pool_size=64, httpx_kwargs=no_proxy))
+        # PTB adds the long-poll timeout to this read timeout for getUpdates, so the
+        # effective read timeout is poll_timeout + 5 s: a quiet poll never times out.
+        .get_updates_request(HTTPXRequest(read_timeout=5.0, httpx_kwargs=no_proxy))
+        .rate_limiter(limiter)
+        .job_queue(None)
+        .concurrent_updates(64)
+        .build()
+    )
+
+
+async def set_commands(bot: Bot) -> None:
+    """Publish the chat commands of DESIGN §3 with one-line descriptions (setMyCommands)."""
+    await bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+
+
+@asynccontextmanager
+async def running(application: Application, config: TelegramConfig) -> AsyncIterator[Application]:
+    """Run `application` beside other services: initialize (getMe), publish the commands,
+    start, long-poll getUpdates for `config.poll_timeout` seconds at a time; on exit stop
+    polling, stop and shut down, in that order.
+
+    Raises PlatformUnavailable when the Bot API refuses the token or cannot be reached.
+    """
+    try:
+        await application.initialize()
+    except tg.TelegramError as error:
+        # PTB's InvalidToken quotes the token it was given.
+        reason = error.message.replace(application.bot.token, "***")
+        raise PlatformUnavailable(f"cannot start Telegram at {config.base_url}: "
+                                  f"{type(error).__name__}: {reason}") from None
+    try:
+        await set_commands(application.bot)
+        await application.start()
+        assert application.updater is not None  # built by ApplicationBuilder, which has one
+        await application.updater.start_polling(
+            timeout=timedelta(seconds=config.poll_timeout), allowed_updates=list(ALLOWED_UPDATES)
+        )
+        yield application
+    finally:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await application.shutdown()

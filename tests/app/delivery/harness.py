@@ -1,0 +1,164 @@
+"""The real `storywatch run` against the fake Bot API and a live story on loopback, with
+chats and subscriptions written straight into its database, killed and started again at will.
+
+What a test asserts on is what reached the fake: `delivered` maps each chat to the texts of
+the messages it accepted, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.core.model import ChatRef
+from bot.edges.urls import normalize_url
+from storage import Database, chats, stories, subscriptions
+from tests.app.cli.runner import cli_env, start
+from tests.fakes.stories import LiveStory
+from tests.fakes.telegram_api import TelegramApiServer
+
+WAIT = 20.0
+FAST = {
+    "STORYWATCH_TELEGRAM__POLL_TIMEOUT": "1",
+    "STORYWATCH_TELEGRAM__RATE_PER_SECOND": "200",
+    "STORYWATCH_TELEGRAM__CHAT_RATE_PER_SECOND": "100",
+    "STORYWATCH_TELEGRAM__GROUP_RATE_PER_MINUTE": "6000",
+    "STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true",
+    "STORYWATCH_SCHEDULE__INTERVAL": "0.2",
+    "STORYWATCH_SCHEDULE__MIN_INTERVAL": "0.2",
+    "STORYWATCH_SCHEDULE__MAX_INTERVAL": "0.4",
+    "STORYWATCH_SCHEDULE__TICK": "0.1",
+    "STORYWATCH_DELIVERY__RETRY_BASE": "0.1",
+    "STORYWATCH_DELIVERY__RETRY_MAX": "0.3",
+}
+
+
+@dataclass
+class Run:
+    """One `storywatch run` process; its stderr is drained as it comes."""
+
+    process: asyncio.subprocess.Process
+    probed: int = 0
+    errors: asyncio.Task[bytes] = field(init=False)
+
+    def __post_init__(self) -> None:
+        assert self.process.stderr is not None
+        self.errors = asyncio.ensure_future(self.process.stderr.read())
+
+    async def kill(self) -> None:
+        """SIGKILL: no clean-up of any kind."""
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+        await self.errors
+
+    async def stop(self) -> str:
+        """SIGTERM; asserts a clean exit and returns stderr."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(WAIT):
+            status = await self.process.wait()
+            errors = (await self.errors).decode()
+        assert status == 0, errors
+        return errors
+
+
+@dataclass
+class Rig:
+    """A fake Telegram, a live story and a database seeded with subscribed chats."""
+
+    fake: TelegramApiServer
+    story: LiveStory
+    db_path: Path
+    env: dict[str, str]
+    runs: list[Run] = field(default_factory=list)
+
+    async def start(self, probe: Callable[[], int] = lambda: 0) -> Run:
+        """Start `storywatch run`; returns once it polls Telegram for updates.
+
+        `probe` is called when the new process first calls the API, before it can send
+        anything: by then the fake has taken whatever a killed process left on the wire.
+        """
+        met, polls = len(self.fake.calls_to("getMe")), len(self.fake.calls_to("getUpdates"))
+        process = await start("run", env=self.env)
+        self.runs.append(Run(process))
+        await self.fake.wait_for(lambda _: len(self.fake.calls_to("getMe")) > met, WAIT)
+        run = self.runs[-1]
+        run.probed = probe()
+        await self.fake.wait_for(lambda _: len(self.fake.calls_to("getUpdates")) > polls, WAIT)
+        return run
+
+    async def subscribe(self, chat_ids: Iterable[int], **settings: object) -> None:
+        """Subscribe these Telegram chats to the story, straight in the database."""
+        now = datetime.now(UTC)
+        async with Database.open(self.db_path) as db, db.write() as tx:
+            story = await stories.add(tx, normalize_url(self.story.url), now=now, interval=0.2)
+            for chat_id in chat_ids:
+                kind = "private" if chat_id > 0 else "supergroup"
+                chat = await chats.ensure(tx, ChatRef("telegram", str(chat_id)), now=now,
+                                          kind=kind)
+                await subscriptions.subscribe(tx, chat.id, story.id, now=now)
+                if "edits" in settings:
+                    await chats.set_edits(tx, chat.id, bool(settings["edits"]))
+
+    async def baseline(self) -> None:
+        """Wait until the story's first check (the baseline) is done."""
+        await self.story.server.wait_hits(self.story.path, 2, within=WAIT)
+
+    def delivered(self) -> dict[int, list[str]]:
+        """Each chat's accepted alert texts (HTML messages), in the order the fake took them."""
+        texts: defaultdict[int, list[str]] = defaultdict(list)
+        for (chat, _), message in sorted(self.fake.messages.items(), key=lambda m: m[0][1]):
+            texts[int(chat)].append(message["text"])
+        return texts
+
+    async def wait_delivered(self, count: int, containing: str = "") -> None:
+        """Wait until `count` accepted messages contain `containing`."""
+        await self.fake.wait_for(lambda _: self.accepted(containing) >= count, WAIT)
+
+    def accepted(self, containing: str) -> int:
+        """How many messages containing `containing` the fake accepted, however many times."""
+        return sum(containing in text for texts in self.delivered().values() for text in texts)
+
+    def outbox(self, state: str, containing: str = "") -> int:
+        """How many deliveries the database holds in `state`, of entries whose text contains
+        `containing` when given (read-only)."""
+        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True) as connection:
+            [(count,)] = connection.execute(
+                "SELECT COUNT(*) FROM deliveries d LEFT JOIN entries e ON e.id = d.entry_id"
+                " WHERE d.state = ? AND (? = '' OR e.text LIKE '%' || ? || '%')",
+                (state, containing, containing)).fetchall()
+        return int(count)
+
+    def outbox_retried(self, containing: str) -> int:
+        """Sent deliveries (of entries containing `containing`) that took more than one try."""
+        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True) as connection:
+            [(count,)] = connection.execute(
+                "SELECT COUNT(*) FROM deliveries d JOIN entries e ON e.id = d.entry_id"
+                " WHERE d.state = 'sent' AND d.attempts > 1 AND e.text LIKE '%' || ? || '%'",
+                (containing,)).fetchall()
+        return int(count)
+
+
+@asynccontextmanager
+async def rig(tmp_path: Path, web: object, **env: str) -> AsyncIterator[Rig]:
+    """A `Rig` on the `web_server` fixture's server; extra STORYWATCH_* settings in `env`."""
+    async with TelegramApiServer() as fake:
+        environment = cli_env(tmp_path, STORYWATCH_TELEGRAM__TOKEN=fake.token,
+                              STORYWATCH_TELEGRAM__BASE_URL=fake.base_url, **{**FAST, **env})
+        story = LiveStory(web)  # type: ignore[arg-type]
+        story.post("The first update, before anyone subscribed.")
+        bot = Rig(fake, story, tmp_path / "storywatch.db", environment)
+        try:
+            yield bot
+        finally:
+            # A test that failed midway must not leave a bot running past it.
+            for run in bot.runs:
+                if run.process.returncode is None:
+                    await run.kill()

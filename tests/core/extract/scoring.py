@@ -1,0 +1,147 @@
+"""The corpus README's scoring of extracted entries against a truth file.
+
+An entry matches a truth entry when the truth's title, or the first 30 characters
+of its text_start, appears in the entry's title and text (case, spacing and
+punctuation ignored); each entry matches at most one truth entry, the nearest in
+time where several could.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.extract.candidate import normalise
+from bot.core.model import Entry
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """Counts behind recall, precision and timestamp accuracy for one page."""
+
+    timed_truth: int
+    matched_timed: int
+    extracted: int
+    valid: int
+    dated: int
+    exact: int
+    missed: tuple[str, ...] = ()
+    wrong_time: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+
+    @property
+    def recall(self) -> float:
+        return self.matched_timed / self.timed_truth if self.timed_truth else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.valid / self.extracted if self.extracted else 1.0
+
+    @property
+    def timestamps(self) -> float:
+        return self.exact / self.dated if self.dated else 1.0
+
+
+def fetch_time(name: str) -> datetime:
+    """The fetch time a corpus page is scored at: the end of the day its file name carries."""
+    found = re.search(r"(\d{4})-(\d{2})-(\d{2})", name)
+    if found is None:
+        return datetime(2024, 1, 1, 23, 59, 59, tzinfo=UTC)
+    year, month, day = (int(g) for g in found.groups())
+    return datetime(year, month, day, 23, 59, 59, tzinfo=UTC)
+
+
+def load_truth(path: Path) -> dict[str, Any]:
+    """A truth file as a dict."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def score(entries: tuple[Entry, ...], truth: dict[str, Any]) -> Score:
+    """Score extracted entries against a truth file's entries and also_valid."""
+    wanted = truth["entries"]
+    extra_ok = truth.get("also_valid", [])
+    zone = ZoneInfo(truth.get("time_zone") or "UTC")
+    haystacks = [normalise(f"{entry.title or ''} {entry.text}") for entry in entries]
+    pairs = _assign(entries, haystacks, wanted, set())
+    matched = {truth: entries[position] for position, truth in pairs.items()}
+    others = _assign(entries, haystacks, extra_ok, set(pairs))
+    extra = [(e.title or e.text)[:60] for i, e in enumerate(entries)
+             if i not in pairs and i not in others]
+    valid = len(pairs) + len(others)
+    return _tally(wanted, matched, zone, len(entries), valid, extra)
+
+
+def _tally(wanted: list[dict[str, Any]], matched: dict[int, Entry], zone: ZoneInfo,
+           extracted: int, valid: int, extra: list[str]) -> Score:
+    timed = [i for i, t in enumerate(wanted) if t.get("published_at") or t.get("local_time")]
+    missed = tuple(_label(wanted[i]) for i in timed if i not in matched)
+    dated = exact = 0
+    wrong: list[str] = []
+    for i, entry in matched.items():
+        truth = wanted[i]
+        if truth.get("published_at"):
+            dated += 1
+            good = _same_minute(entry.published_at, _parse(truth["published_at"]))
+        elif truth.get("local_time"):
+            dated += 1
+            shown = entry.published_at.astimezone(zone).strftime("%H:%M") if entry.published_at else ""
+            good = shown == truth["local_time"]
+        else:
+            continue
+        exact += good
+        if not good:
+            wrong.append(f"{_label(truth)} want {truth.get('published_at')} got {entry.published_at}")
+    matched_timed = sum(1 for i in timed if i in matched)
+    return Score(len(timed), matched_timed, extracted, valid, dated, exact, missed,
+                 tuple(wrong), tuple(extra))
+
+
+def _needles(truth: dict[str, Any]) -> list[str]:
+    needles = [normalise(truth.get("title") or ""), normalise((truth.get("text_start") or "")[:30])]
+    return [n for n in needles if n]
+
+
+def _assign(entries: tuple[Entry, ...], haystacks: list[str], truths: list[dict[str, Any]],
+            busy: set[int]) -> dict[int, int]:
+    """Entry position -> truth index, nearest in time first, each used once."""
+    options = []
+    for position, haystack in enumerate(haystacks):
+        if position in busy:
+            continue
+        for index, truth in enumerate(truths):
+            if any(needle in haystack for needle in _needles(truth)):
+                gap = _distance(entries[position].published_at, truth.get("published_at"))
+                options.append((gap, position, index))
+    options.sort()
+    chosen: dict[int, int] = {}
+    used: set[int] = set()
+    for _, position, index in options:
+        if position not in chosen and index not in used:
+            chosen[position] = index
+            used.add(index)
+    return chosen
+
+
+def _distance(at: datetime | None, truth: str | None) -> float:
+    if at is None or not truth:
+        return float("inf")
+    return abs((at - _parse(truth)).total_seconds())
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _same_minute(at: datetime | None, truth: datetime) -> bool:
+    if at is None:
+        return False
+    return at.astimezone(UTC).replace(second=0, microsecond=0) == truth.replace(second=0, microsecond=0)
+
+
+def _label(truth: dict[str, Any]) -> str:
+    return (truth.get("title") or truth.get("text_start") or "")[:50]

@@ -1,0 +1,194 @@
+"""bot.core.diff: which fetched entries are new, edited or known (DESIGN §2 Diff), rule by rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.core.diff import Diff, StoredEntry, diff_entries, fingerprint, fold_burst, marks_of
+from bot.core.model import Entry
+
+T0 = datetime(2024, 2, 3, 12, 0, tzinfo=UTC)
+
+
+def entry(n: int, text: str | None = None, *, key: str | None = None, minutes: int | None = None,
+          title: str | None = None) -> Entry:
+    at = T0 + timedelta(minutes=n * 10 if minutes is None else minutes)
+    return Entry(key or f"k{n}", at, text or f"Update number {n} says something distinct {n}.",
+                 title)
+
+
+def stored_of(entries: list[Entry]) -> tuple[list[StoredEntry], frozenset[str]]:
+    rows = [StoredEntry(i + 1, e.key, e.published_at, e.text, e.title) for i, e in enumerate(entries)]
+    marks = frozenset(m for e in entries for m in marks_of(e.key, e.published_at, e.text))
+    return rows, marks
+
+
+def check(before: list[Entry], page: list[Entry], *, previous: int | None = None,
+          baseline: bool = False) -> Diff:
+    rows, marks = stored_of(before)
+    count = len(before) if previous is None else previous
+    return diff_entries(rows, page, marks, count, baseline)
+
+
+def test_first_check_is_a_baseline_stored_but_not_alerted() -> None:
+    """The first check stores every entry and alerts none."""
+    page = [entry(3), entry(2), entry(1)]
+    diff = check([], page, baseline=True)
+    assert [e.key for e in diff.new] == ["k1", "k2", "k3"]
+    assert diff.alerts == ()
+
+
+def test_an_added_update_is_new_and_alerted() -> None:
+    """An update not stored before is new."""
+    before = [entry(2), entry(1)]
+    diff = check(before, [entry(3), *before])
+    assert [e.key for e in diff.alerts] == ["k3"]
+    assert diff.edited == ()
+
+
+def test_identity_comes_from_the_key() -> None:
+    """Same key, same text: known, even if the page retimed it."""
+    before = [entry(1)]
+    retimed = Entry("k1", T0 + timedelta(hours=3), before[0].text)
+    assert check(before, [retimed]) == Diff()
+
+
+def test_new_entries_are_delivered_oldest_first() -> None:
+    """New entries come out oldest first whatever the page order."""
+    before = [entry(1)]
+    diff = check(before, [entry(3), entry(5), entry(4), entry(1)])
+    assert [e.key for e in diff.new] == ["k3", "k4", "k5"]
+
+
+def test_untimed_new_entries_keep_page_order_reversed() -> None:
+    """Without times, the page's newest-first order is reversed."""
+    page = [Entry("b", None, "second one here"), Entry("a", None, "first one here")]
+    assert [e.key for e in check([], page).new] == ["a", "b"]
+
+
+def test_an_update_pushed_down_or_reordered_is_not_new() -> None:
+    """Moving on the page does not make an update new."""
+    before = [entry(3), entry(2), entry(1)]
+    assert check(before, [entry(1), entry(3), entry(2)]) == Diff()
+
+
+def test_unkeyed_update_that_moved_is_known_by_time_and_text() -> None:
+    """A re-keyed entry with a stored (time, text) fingerprint is not new."""
+    before = [entry(1)]
+    rekeyed = Entry("position-7", before[0].published_at, before[0].text)
+    assert check(before, [rekeyed]) == Diff()
+
+
+def test_a_correction_under_the_same_key_is_an_edit() -> None:
+    """Changed text under a stored key is an edit, not new."""
+    before = [entry(1, "Officials say 12 people were hurt.")]
+    fixed = entry(1, "Officials say 14 people were hurt.")
+    diff = check(before, [fixed])
+    assert diff.new == ()
+    assert [(e.stored.id, e.entry.text) for e in diff.edited] == [(1, fixed.text)]
+
+
+def test_a_correction_without_a_stable_key_is_a_fuzzy_edit() -> None:
+    """An unkeyed corrected update near the stored one's time is an edit."""
+    before = [entry(1, "The minister said the talks in Doha would resume on Monday morning.",
+                    key="h-abc")]
+    fixed = entry(1, "The minister said the talks in Doha would resume on Tuesday morning.",
+                  key="h-def", minutes=12)
+    diff = check(before, [fixed])
+    assert diff.new == ()
+    assert len(diff.edited) == 1
+    assert diff.edited[0].fetched_key == "h-def"
+
+
+def test_an_appended_sentence_is_an_edit() -> None:
+    """A stored text extended by a sentence is the same update, corrected."""
+    text = "Rescue teams reached the village after the landslide blocked the road."
+    before = [entry(1, text, key="a")]
+    longer = entry(1, text + " Two people are missing.", key="b")
+    diff = check(before, [longer])
+    assert diff.new == () and len(diff.edited) == 1
+
+
+def test_fuzzy_matching_only_within_a_few_minutes() -> None:
+    """A similar text far apart in time is a different update."""
+    before = [entry(1, "Sirens sounded across the north of the city again.", key="a")]
+    later = entry(1, "Sirens sounded across the north of the city again!", key="b", minutes=90)
+    diff = check(before, [later, *before])
+    assert [e.key for e in diff.new] == ["b"]
+
+
+def test_fuzzy_matching_skips_entries_matched_by_key() -> None:
+    """A stored entry already matched by key is not taken for another entry too."""
+    before = [entry(1, "Sirens sounded across the north of the city again.", key="a")]
+    similar = entry(1, "Sirens sounded across the north of the city again today.", key="b",
+                    minutes=11)
+    diff = check(before, [similar, before[0]])
+    assert [e.key for e in diff.new] == ["b"]
+    assert diff.edited == ()
+
+
+def test_an_entry_whose_key_was_ever_stored_is_never_new() -> None:
+    """A key in the marks is known even with no stored row."""
+    gone = entry(1)
+    marks = frozenset(marks_of(gone.key, gone.published_at, gone.text))
+    assert diff_entries([], [entry(1, "entirely different words")], marks, 0, False) == Diff()
+
+
+def test_an_entry_whose_time_and_text_were_ever_stored_is_never_new() -> None:
+    """A (time, text) fingerprint in the marks is known under any key."""
+    old = entry(1)
+    marks = frozenset({fingerprint(old.published_at, old.text)})
+    again = Entry("new-key", old.published_at, old.text.upper())
+    assert diff_entries([], [again], marks, 0, False) == Diff()
+
+
+def test_an_entry_keeps_the_time_first_resolved_for_it() -> None:
+    """An edit carries the stored publication time, not the refetched one."""
+    before = [entry(1, "Five minutes ago: the first convoy crossed.")]
+    refetched = Entry("k1", T0 + timedelta(minutes=25), "Ten minutes ago: the first convoy crossed")
+    diff = check(before, [refetched])
+    assert diff.edited[0].entry.published_at == before[0].published_at
+
+
+def test_a_restart_is_not_a_baseline() -> None:
+    """Updates posted while stopped are alerted when the story was checked before."""
+    before = [entry(1)]
+    diff = check(before, [entry(3), entry(2), entry(1)], baseline=False)
+    assert [e.key for e in diff.alerts] == ["k2", "k3"]
+
+
+def test_a_page_with_no_entries_is_a_failed_check() -> None:
+    """No entries at all is a failure, not the removal of everything."""
+    diff = check([entry(1)], [])
+    assert diff.failed_reason and diff.new == () and diff.edited == ()
+
+
+def test_a_page_with_far_fewer_entries_is_a_failed_check() -> None:
+    """Fewer than half the last count (from four up) is a failure."""
+    before = [entry(n) for n in range(1, 9)]
+    diff = check(before, [entry(9), entry(8), entry(7)])
+    assert diff.failed_reason == "the page yielded 3 updates, down from 8"
+    assert diff.new == ()
+
+
+def test_a_small_drop_is_not_a_failure() -> None:
+    """Half or more of the last count is a normal check (pages trim old updates)."""
+    before = [entry(n) for n in range(1, 5)]
+    assert check(before, [entry(5), entry(4)]).failed_reason is None
+    assert check(before[:3], [entry(3)]).failed_reason is None
+
+
+def test_the_same_update_twice_on_a_page_is_one_update() -> None:
+    """A duplicate on one page is new once."""
+    one = entry(2)
+    twin = Entry("other", one.published_at, one.text)
+    assert len(check([entry(1)], [one, twin, entry(1)]).new) == 1
+
+
+def test_a_burst_alerts_the_newest_one_by_one_and_folds_the_rest() -> None:
+    """More new entries than the limit: the newest `limit` singly, the older rest folded."""
+    new = [entry(n) for n in range(1, 9)]
+    folded, single = fold_burst(new, 5)
+    assert [e.key for e in folded] == ["k1", "k2", "k3"]
+    assert [e.key for e in single] == ["k4", "k5", "k6", "k7", "k8"]
+    assert fold_burst(new[:5], 5) == ((), tuple(new[:5]))
