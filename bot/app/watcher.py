@@ -23,6 +23,7 @@ from bot.core.errors import FetchError
 from bot.core.filters import judge_levels
 from bot.core.model import Alert, CheckResult, Entry, Fetched, Page, StoryRef
 from bot.core.ports import Fetcher, Summarizer
+from bot.core.render.console import ignored_text
 from bot.core.route import Routed, route_entries, sort_time
 from bot.edges.config import Config
 from storage import Database, Transaction, entries, outbox, stories, subscriptions
@@ -121,6 +122,9 @@ class Watcher:
             page = await self._page(fetched)
         except FetchError as error:
             return await self._fail(story, str(error), now)
+        if page.ignored:
+            log.warning("story %d: past extraction's caps, ignored %s", story.id,
+                        ignored_text(page), extra={"story_id": story.id})
         # Only what this page can match: the story's whole history would grow every check.
         stored = await entries.near(self._db, story.id, page.entries, FUZZY_WINDOW)
         wanted = [mark for entry in page.entries

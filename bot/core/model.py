@@ -29,6 +29,8 @@ class Page:
     title: str | None
     entries: tuple[Entry, ...]
     canonical_url: str | None = None
+    # Candidates past extraction's caps, by kind ("time elements", "feed items", ...).
+    ignored: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ offsets decide its zone and how it writes numeric dates. Pure: no I/O, no clock;
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -19,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from bot.core.extract.anchors import epoch_attributes
 from bot.core.extract.blocks import html_candidates
 from bot.core.extract.candidate import Candidate
+from bot.core.extract.caps import Tally
 from bot.core.extract.dating import Reference
 from bot.core.extract.document import read_document
 from bot.core.extract.feeds import feed_candidates
@@ -56,46 +58,50 @@ def extract_page(
     """
     now = fetched_at.astimezone(UTC) if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC)
     document = read_document(body, content_type, charset)
+    tally = Tally()
     if document.kind == "feed":
-        return _feed_page(*feed_candidates(document.text))
-    if document.kind == "jsonfeed":
-        return _feed_page(*json_feed_candidates(document.text))
-    if document.kind == "text":
-        return _text_page(document.text, url, now)
-    all_recipes = (*recipes, *(BUILTIN_RECIPES if builtin_recipes else ()))
-    return _html_page(document.text, document.utf8, url, now, all_recipes)
+        page = _feed_page(*feed_candidates(document.text, tally))
+    elif document.kind == "jsonfeed":
+        page = _feed_page(*json_feed_candidates(document.text))
+    elif document.kind == "text":
+        page = _text_page(document.text, url, now, tally)
+    else:
+        all_recipes = (*recipes, *(BUILTIN_RECIPES if builtin_recipes else ()))
+        page = _html_page(document.text, document.utf8, url, now, all_recipes, tally)
+    return replace(page, ignored=tally.counts()) if tally.ignored else page
 
 
 def _feed_page(title: str | None, link: str | None, candidates: list[Candidate]) -> Page:
     return Page(title, merge([], candidates), link)
 
 
-def _text_page(text: str, url: str, now: datetime) -> Page:
+def _text_page(text: str, url: str, now: datetime, tally: Tally) -> Page:
     host = urlsplit(url).hostname or ""
-    candidates = text_candidates(text, month_first=month_first(host, "", text))
+    candidates = text_candidates(text, month_first=month_first(host, "", text), tally=tally)
     zone = written_zone(candidates) or country_zone(host, "") or UTC
     entries = merge(dated(candidates, zone, Reference(now, True, now)), [])
     return Page(text_title(text), entries, None)
 
 
 def _html_page(
-    text: str, utf8: bytes | None, url: str, now: datetime, recipes: Sequence[Recipe]
+    text: str, utf8: bytes | None, url: str, now: datetime, recipes: Sequence[Recipe],
+    tally: Tally,
 ) -> Page:
-    tree = LexborHTMLParser(bounded(utf8 if utf8 is not None else text.encode("utf-8")))
+    tree = LexborHTMLParser(bounded(utf8 if utf8 is not None else text.encode("utf-8"), tally))
     objects = json_ld_objects(tree)
     info = page_info(tree, objects, url, now)
     base = info.canonical_url or url
-    structured = json_ld_candidates(objects, base) or microdata_candidates(tree)
+    structured = json_ld_candidates(objects, base, tally) or microdata_candidates(tree)
     recipe = recipe_for(info.host, recipes)
     epochs = epoch_attributes(text)
     us = month_first(info.host, info.lang, text)
     primary: list[Candidate] = []
     if recipe is not None:
-        primary = recipe_candidates(tree, recipe, now, base, epochs)
+        primary = recipe_candidates(tree, recipe, now, base, epochs, tally)
     if not primary and tree.body is not None:
-        primary = html_candidates(tree.body, now, base, epochs, month_first=us)
+        primary = html_candidates(tree.body, now, base, epochs, month_first=us, tally=tally)
     if not primary and tree.body is not None:
-        primary = _one_update(tree.body, now, base, epochs, us, bool(structured))
+        primary = _one_update(tree.body, now, base, epochs, us, bool(structured), tally)
     zone = page_zone(info, primary)
     return Page(info.title, merge(dated(primary, zone, info.reference), structured), base)
 
@@ -103,14 +109,16 @@ def _html_page(
 
 def _one_update(
     body: LexborNode, now: datetime, base: str, epochs: frozenset[str], us: bool,
-    structured: bool,
+    structured: bool, tally: Tally,
 ) -> list[Candidate]:
     """Updates of a page without repeated stamped blocks: its text's timestamp lines when
     they show several, else its one stamped item, else what its text shows, dated by the
     markup's own times. Structured data, when the page has it, stands for the text."""
-    texts = [] if structured else text_candidates(body.text(separator="\n"), month_first=us)
+    texts = ([] if structured else
+             text_candidates(body.text(separator="\n"), month_first=us, tally=tally))
     if len(texts) >= 2:
         return texts
+    # The same elements html_candidates read, and counted, before.
     stamps = page_stamps(body, now, epochs, month_first=us)
     lone = lone_candidate(stamps, base, month_first=us)
     if lone is not None:

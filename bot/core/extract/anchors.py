@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 
 from selectolax.lexbor import LexborNode
 
 from bot.core.extract.candidate import RANK_ATTRIBUTE, RANK_EPOCH, RANK_RELATIVE
+from bot.core.extract.caps import MAX_TIME_ELEMENTS, Tally
 from bot.core.extract.clock import (
     Shown,
     find_clock,
@@ -86,9 +89,10 @@ def epoch_attributes(source: str) -> frozenset[str]:
 
 def find_anchors(
     root: LexborNode, now: datetime, epoch_names: frozenset[str] = frozenset(),
-    *, month_first: bool = False,
+    *, month_first: bool = False, tally: Tally | None = None,
 ) -> list[Anchor]:
-    """Every element under `root` that carries a time, in document order.
+    """Every element under `root` that carries a time, in document order, up to
+    MAX_TIME_ELEMENTS; the rest are counted in `tally`.
 
     `epoch_names` are the attributes worth reading for epoch numbers (see
     `epoch_attributes`); reading every element's attributes would cost twice as much.
@@ -98,8 +102,13 @@ def find_anchors(
     if root.mem_id not in with_attributes and root.css_matches(selector):
         with_attributes.add(root.mem_id)
     anchors: list[Anchor] = []
+    nodes = root.traverse()
     # The hot loop of extraction: kept flat, the cheap tests first.
-    for node in root.traverse():
+    for node in nodes:
+        if len(anchors) == MAX_TIME_ELEMENTS:
+            if tally is not None:
+                tally.over("time elements", _looks_timed(chain([node], nodes), with_attributes))
+            break
         hint = None
         if node.mem_id in with_attributes:
             hint = _attribute_hint(node, node.tag or "", node.attributes)
@@ -113,6 +122,17 @@ def find_anchors(
         if hint is not None:
             anchors.append(Anchor(node, hint))
     return anchors
+
+
+def _looks_timed(nodes: Iterator[LexborNode], with_attributes: set[int]) -> int:
+    """How many of `nodes`, left unread past the cap, carry a time: a machine-readable one,
+    or a short text that looks like a stamp ("14:52"). A cheap test each, not a reading."""
+    return sum(1 for node in nodes if node.mem_id in with_attributes
+               or _looks_like_stamp(node.text(deep=False)))
+
+
+def _looks_like_stamp(own: str | None) -> bool:
+    return own is not None and len(own.strip()) <= 12 and _maybe_time(own)
 
 
 def _attribute_hint(node: LexborNode, tag: str, attributes: dict[str, str | None]) -> Hint | None:

@@ -17,6 +17,7 @@ from selectolax.lexbor import LexborNode
 from bot.core.extract.anchors import Anchor, find_anchors
 from bot.core.extract.blocktext import HEADINGS
 from bot.core.extract.candidate import Candidate
+from bot.core.extract.caps import Tally
 from bot.core.extract.clock import find_clock, find_day
 from bot.core.extract.segments import block_candidate, segment_candidate
 
@@ -43,13 +44,13 @@ class _Container:
 
 def html_candidates(
     body: LexborNode, now: datetime, base_url: str, epoch_names: frozenset[str] = frozenset(),
-    *, month_first: bool = False,
+    *, month_first: bool = False, tally: Tally | None = None,
 ) -> list[Candidate]:
     """Candidates from the best repeated-block container under `body`, page order.
 
     `month_first` reads numeric dates as US pages write them (03/04 is March 4).
     """
-    anchors = find_anchors(body, now, epoch_names, month_first=month_first)
+    anchors = find_anchors(body, now, epoch_names, month_first=month_first, tally=tally)
     clocked = _best_container([a for a in anchors if not a.hint.minute])
     minutes = _best_container([a for a in anchors if a.hint.minute])
     # Match commentary timed in minutes wins only where it outnumbers clock-timed blocks.
@@ -81,7 +82,7 @@ def _best_container(anchors: list[Anchor]) -> tuple[tuple[int, int, int], list[_
     into one list per day)."""
     nodes, children, grouped = _stamped_children(anchors)
     several = [key for key, kids in children.items() if len(kids) >= 2]
-    depths = {key: _depth(nodes[key]) for key in several}
+    depths = _depths([nodes[key] for key in several])
     ranked = sorted(several, key=lambda key: (len(children[key]), depths[key]), reverse=True)[:6]
     # Containers with far fewer stamped children than the best sit near the root, where
     # measuring their children's text would read the whole page again.
@@ -116,25 +117,46 @@ def _stamped_children(anchors: list[Anchor]) -> tuple[
     return nodes, children, grouped
 
 
-def _depth(node: LexborNode) -> int:
-    depth, current = 0, node.parent
-    while current is not None:
-        depth, current = depth + 1, current.parent
-    return depth
+def _depths(targets: list[LexborNode]) -> dict[int, int]:
+    """Each node's depth (the root's is 0) by mem_id; every ancestor is walked once, so a
+    page nested thousands deep costs its size, not its depth for every node."""
+    known: dict[int, int] = {}
+    for node in targets:
+        chain: list[LexborNode] = []
+        current: LexborNode | None = node
+        while current is not None and current.mem_id not in known:
+            chain.append(current)
+            current = current.parent
+        depth = known[current.mem_id] if current is not None else -1
+        for ancestor in reversed(chain):
+            depth += 1
+            known[ancestor.mem_id] = depth
+    return known
 
 
-def in_aside(node: LexborNode) -> bool:
+def in_aside(node: LexborNode, known: dict[int, bool] | None = None) -> bool:
     """Whether `node` sits in a sidebar, navigation or footer (a "Latest news" list with
-    times and teasers can outnumber the story's own updates)."""
+    times and teasers can outnumber the story's own updates).
+
+    `known` remembers the verdict of every element walked, for a caller asking of many
+    nodes: each ancestor is then looked at once, however deep the page nests."""
+    walked: list[int] = []
+    verdict = False
     current: LexborNode | None = node
     while current is not None and current.tag not in ("body", "html", None):
-        if current.tag in _ASIDE_TAGS:
-            return True
+        if known is not None and current.mem_id in known:
+            verdict = known[current.mem_id]
+            break
         attributes = current.attributes
-        if _ASIDE_CLASS.search(f"{attributes.get('class') or ''} {attributes.get('id') or ''}"):
-            return True
+        if current.tag in _ASIDE_TAGS or _ASIDE_CLASS.search(
+                f"{attributes.get('class') or ''} {attributes.get('id') or ''}"):
+            verdict = True
+            break
+        walked.append(current.mem_id)
         current = current.parent
-    return False
+    if known is not None:
+        known.update(dict.fromkeys(walked, verdict))
+    return verdict
 
 
 def _twins(node: LexborNode, nodes: dict[int, LexborNode]) -> list[int]:

@@ -69,6 +69,9 @@ _DAY_WORD = re.compile(
     r"|oggi|ieri)\b",
     re.IGNORECASE,
 )
+# How many characters either side of a time its date may be written ("Saturday 3 February
+# 2024, 14:52", "14:52, 3 February 2024").
+_BESIDE = 80
 _DAYS_BACK = {"yesterday": 1, "gestern": 1, "hier": 1, "wczoraj": 1, "ayer": 1, "ieri": 1}
 _JUST_NOW = re.compile(r"^\s*(just now|gerade eben|à l'instant|a l'instant)\s*$", re.IGNORECASE)
 _UNITS = (
@@ -201,10 +204,13 @@ def _shown(match: re.Match[str], text: str, loose: bool, month_first: bool) -> S
         hour = hour % 12 + (12 if ampm.lower().startswith("p") else 0)
     # Most stamps are the time alone ("14:52"): no date to look for beside it.
     bare = len(text) <= len(match[0]) + 2
-    found = None if bare else find_day(text, month_first=month_first)
+    # A date or day word belongs to the time only when written beside it; looking no
+    # further also keeps a 10 MB line of times linear.
+    beside = text[max(0, match.start() - _BESIDE) : match.end() + _BESIDE]
+    found = None if bare else find_day(beside, month_first=month_first)
     day = found[0] if found else None
     second = int(match["s"]) if match["s"] else 0
-    named = _DAY_WORD.search(text) if day is None and not bare else None
+    named = _DAY_WORD.search(beside) if day is None and not bare else None
     back = _DAYS_BACK.get(named[1].lower(), 0) if named else None
     return Shown(hour, minute, second, day, zone, sep == ".", marked, back)
 

@@ -9,23 +9,57 @@ from time import struct_time
 from typing import Any
 
 import feedparser
+from lxml import etree
 from selectolax.lexbor import LexborHTMLParser
 
 from bot.core.extract.blocktext import paragraphs
 from bot.core.extract.candidate import RANK_STRUCTURED, Candidate
+from bot.core.extract.caps import MAX_FEED_ITEM_ELEMENTS, MAX_FEED_ITEMS, MAX_FEED_TAGS, Tally
+
+_ITEM_TAGS = ("item", "{*}item", "{*}entry")
 
 
-def feed_candidates(text: str) -> tuple[str | None, str | None, list[Candidate]]:
-    """The feed's title, its site link and one candidate per item."""
+def feed_candidates(text: str, tally: Tally | None = None
+                    ) -> tuple[str | None, str | None, list[Candidate]]:
+    """The feed's title, its site link and one candidate per item (MAX_FEED_ITEMS at
+    most; the rest are counted in `tally`)."""
+    body = text.encode("utf-8")
+    if text.count("<") > MAX_FEED_TAGS or "<!ENTITY" in text:
+        body = _cut_to_size(body, tally or Tally())
     # A stream, never the text itself: feedparser fetches a str that looks like a URL
     # and opens one that names a file, so a hostile body could read our disk or reach
     # past the SSRF guard.
-    parsed = feedparser.parse(io.BytesIO(text.encode("utf-8")),
+    parsed = feedparser.parse(io.BytesIO(body),
                               response_headers={"content-type": "application/xml; charset=utf-8"})
     feed = parsed.get("feed", {})
     found = [_item(item) for item in parsed.get("entries", [])]
     title = feed.get("title")
     return (" ".join(title.split()) if title else None), feed.get("link"), found
+
+
+def _cut_to_size(body: bytes, tally: Tally) -> bytes:
+    """The feed without its entity declarations, its items past MAX_FEED_ITEMS, or items of
+    more than MAX_FEED_ITEM_ELEMENTS elements. feedparser pays per element and expands
+    entities; libxml2 reads the whole feed in C for a fraction of that, and leaves
+    entities unexpanded."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                             recover=True, strip_cdata=False)
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        return body
+    if root is None:
+        return body
+    items = list(root.iter(*_ITEM_TAGS))
+    tally.over("feed items", len(items) - MAX_FEED_ITEMS)
+    for item in items[MAX_FEED_ITEMS:]:
+        item.getparent().remove(item)
+    for item in items[:MAX_FEED_ITEMS]:
+        if sum(1 for _ in item.iter()) > MAX_FEED_ITEM_ELEMENTS:
+            tally.over("oversized feed items", 1)
+            item.getparent().remove(item)
+    result: bytes = etree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return result
 
 
 def _item(item: Any) -> Candidate:

@@ -18,6 +18,7 @@ from selectolax.lexbor import LexborNode
 from bot.core.extract.anchors import Anchor, find_anchors
 from bot.core.extract.blocks import day_header, in_aside
 from bot.core.extract.candidate import RANK_EPOCH, Candidate
+from bot.core.extract.caps import Tally
 from bot.core.extract.segments import block_candidate, own_id
 
 _ITEM_TAGS = frozenset({"article", "li"})
@@ -28,11 +29,13 @@ _HEADER_LOOKBACK = 3
 
 
 def page_stamps(
-    body: LexborNode, now: datetime, epoch_names: frozenset[str], *, month_first: bool
+    body: LexborNode, now: datetime, epoch_names: frozenset[str], *, month_first: bool,
+    tally: Tally | None = None,
 ) -> list[Anchor]:
     """The page's clock stamps outside sidebars, navigation and footers."""
-    anchors = find_anchors(body, now, epoch_names, month_first=month_first)
-    return [a for a in anchors if not a.hint.minute and not in_aside(a.node)]
+    anchors = find_anchors(body, now, epoch_names, month_first=month_first, tally=tally)
+    known: dict[int, bool] = {}
+    return [a for a in anchors if not a.hint.minute and not in_aside(a.node, known)]
 
 
 def lone_candidate(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from bot.core.extract.caps import MAX_TIME_ELEMENTS, Tally
+
 # Real pages nest a few dozen deep; lexbor reads 2,000 levels in a few milliseconds.
 MAX_DEPTH = 2_000
 # A page with fewer tags than this cannot nest deeper than lexbor reads quickly, so its
@@ -28,13 +30,27 @@ _FLAT = frozenset(
 _LONG = 40_000
 _MOST_ATTRIBUTES = 1_000
 _TAG_NAME = re.compile(rb"<[A-Za-z][A-Za-z0-9-]*")
+_DATETIME = re.compile(rb"<[A-Za-z][^<>]*?\sdatetime\s*=", re.IGNORECASE)
 
 
-def bounded(markup: bytes) -> bytes:
-    """`markup` cut to what the parser reads in bounded time (unchanged for real pages)."""
+def bounded(markup: bytes, tally: Tally | None = None) -> bytes:
+    """`markup` cut to what the parser reads in bounded time (unchanged for real pages),
+    and before its (MAX_TIME_ELEMENTS + 1)th `datetime` attribute, counted in `tally`."""
     if markup.count(b"<") > _TAGS_WORTH_COUNTING:
         markup = _cut_at_depth(markup)
+        markup = _cut_at_time_cap(markup, tally or Tally())
     return _without_attribute_floods(markup)
+
+
+def _cut_at_time_cap(markup: bytes, tally: Tally) -> bytes:
+    if markup.count(b"datetime=") <= MAX_TIME_ELEMENTS:
+        return markup
+    starts = [match.start() for match in _DATETIME.finditer(markup)]
+    if len(starts) <= MAX_TIME_ELEMENTS:
+        return markup
+    tally.over("time elements", len(starts) - MAX_TIME_ELEMENTS)
+    cut = markup.rfind(b"<", 0, starts[MAX_TIME_ELEMENTS])
+    return markup[: max(cut, 0)]
 
 
 def _cut_at_depth(markup: bytes) -> bytes:

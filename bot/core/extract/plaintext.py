@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.core.extract.candidate import Candidate
+from bot.core.extract.caps import MAX_TEXT_STAMPS, Tally
 from bot.core.extract.clock import Shown, find_clock, find_day
 from bot.core.extract.furniture import clean_paragraphs
 
@@ -21,6 +22,7 @@ _LABEL_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"^\s*[:|–—-]\s*")
+_STAMP_HEAD = 200  # characters of a line a leading time stamp may take
 
 
 @dataclass(slots=True)
@@ -39,10 +41,12 @@ def text_title(text: str) -> str | None:
     return None
 
 
-def text_candidates(text: str, *, month_first: bool = False) -> list[Candidate]:
+def text_candidates(text: str, *, month_first: bool = False,
+                    tally: Tally | None = None) -> list[Candidate]:
     """One candidate per timestamp line, with the lines under it as its text, page order.
 
-    `month_first` reads numeric dates as US pages write them.
+    `month_first` reads numeric dates as US pages write them. Past MAX_TEXT_STAMPS
+    timestamp lines the rest of the text is not read, and counted in `tally`.
     """
     header: tuple[int | None, int, int] | None = None
     current: _Open | None = None
@@ -54,6 +58,11 @@ def text_candidates(text: str, *, month_first: bool = False) -> list[Candidate]:
             header = day_only
             continue
         stamp = _stamp(line, month_first)
+        if stamp is not None and len(found) == MAX_TEXT_STAMPS:
+            if tally is not None:
+                tally.over("timestamp lines", 1)
+            current = None
+            continue
         if stamp is not None:
             shown, rest = stamp
             current = _Open(shown, header, [rest] if rest else [])
@@ -78,7 +87,9 @@ def _day_header(line: str, month_first: bool) -> tuple[int | None, int, int] | N
 def _stamp(line: str, month_first: bool) -> tuple[Shown, str] | None:
     if not line:
         return None
-    found = find_clock(line, loose=len(line) <= 12, month_first=month_first)
+    # A stamp line starts with its time (after a date or label at most): the time is looked
+    # for in the line's head only, so a 10 MB line costs no more than a short one.
+    found = find_clock(line[:_STAMP_HEAD], loose=len(line) <= 12, month_first=month_first)
     if found is None:
         return None
     shown, match = found

@@ -10,6 +10,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from bot.core.extract.anchors import Anchor, find_anchors, text_hint
 from bot.core.extract.blocktext import paragraphs
 from bot.core.extract.candidate import Candidate
+from bot.core.extract.caps import MAX_TIME_ELEMENTS, Tally
 from bot.core.extract.segments import block_candidate, element_id
 from bot.core.model import Recipe
 
@@ -29,11 +30,15 @@ def recipe_for(host: str, recipes: Sequence[Recipe]) -> Recipe | None:
 
 def recipe_candidates(
     tree: LexborHTMLParser, recipe: Recipe, now: datetime, base_url: str,
-    epoch_names: frozenset[str] = frozenset(),
+    epoch_names: frozenset[str] = frozenset(), tally: Tally | None = None,
 ) -> list[Candidate]:
-    """One candidate per element the recipe's `entry` selector finds, page order."""
+    """One candidate per element the recipe's `entry` selector finds, page order, up to
+    MAX_TIME_ELEMENTS; the rest are counted in `tally`."""
     found = []
-    for node in tree.css(recipe.entry):
+    nodes = tree.css(recipe.entry)
+    if tally is not None:
+        tally.over("recipe entries", len(nodes) - MAX_TIME_ELEMENTS)
+    for node in nodes[:MAX_TIME_ELEMENTS]:
         candidate = _entry(node, recipe, now, base_url, epoch_names)
         if candidate is not None:
             found.append(candidate)

@@ -19,6 +19,7 @@ _GENERATED_ID = re.compile(r"^(ember|react|ng|yui|uid|ext-gen)[-_]?\d+$", re.IGN
 _TWO_LETTERS = re.compile(r"[^\W\d_].*?[^\W\d_]", re.DOTALL)
 # An untimed block inside a timed list needs more words to count as an update of its own.
 _UNTIMED_CHARS = 30
+_STAMP_HEAD = 200  # characters of a line a leading time stamp may take
 
 
 def block_candidate(
@@ -75,7 +76,7 @@ def segment_candidate(
 
 def strip_stamp(text: str) -> str:
     """Text without the time label it starts with ("12.31 Uhr: ...", "Update, 13:17 Uhr: ...")."""
-    found = find_clock(text, loose=True)
+    found = find_clock(text[:_STAMP_HEAD], loose=True)
     if found is None or found[1].start() > 40:
         return text.strip()
     return _STAMP_TAIL.sub("", text[found[1].end() :]).strip()

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.core.extract.candidate import RANK_STRUCTURED, Candidate, normalise
+from bot.core.extract.caps import MAX_JSON_LD_ITEMS, Tally
 from bot.core.extract.clock import parse_iso
 from bot.core.extract.segments import strip_stamp
 
@@ -52,14 +53,21 @@ def has_type(obj: dict[str, Any], name: str) -> bool:
     return name in kind if isinstance(kind, list) else kind == name
 
 
-def json_ld_candidates(objects: list[dict[str, Any]], base_url: str) -> list[Candidate]:
+def json_ld_candidates(objects: list[dict[str, Any]], base_url: str,
+                       tally: Tally | None = None) -> list[Candidate]:
     """The liveBlogUpdate items of every LiveBlogPosting, with untrustworthy fields dropped;
-    relative ids and urls ("#u4") are resolved against `base_url`."""
+    relative ids and urls ("#u4") are resolved against `base_url`. Past MAX_JSON_LD_ITEMS
+    items in all, the rest are counted in `tally`."""
     found: list[Candidate] = []
+    room = MAX_JSON_LD_ITEMS
     for blog in (o for o in objects if has_type(o, "LiveBlogPosting")):
         updates = blog.get("liveBlogUpdate") or []
         updates = [u for u in (updates if isinstance(updates, list) else [updates])
                    if isinstance(u, dict)]
+        if tally is not None:
+            tally.over("structured data items", len(updates) - room)
+        updates = updates[: max(0, room)]
+        room -= len(updates)
         headline = normalise(_text(blog.get("headline")))
         found.extend(_trusted([_json_ld_update(u, headline, base_url) for u in updates]))
     return found

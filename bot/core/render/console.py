@@ -153,11 +153,19 @@ def _story_json(message: Alert | Folded) -> dict[str, object]:
     return {"url": message.story.url, "title": message.story.title}
 
 
+def ignored_text(page: Page) -> str:
+    """What extraction's caps left unread on `page`: "48000 time elements, 3 feed items"."""
+    return ", ".join(f"{count} {kind}" for kind, count in page.ignored)
+
+
 def render_check(page: Page, *, as_json: bool) -> str:
     """`check`'s output: one JSON array of entries, or a readable table."""
     if as_json:
         return json.dumps([entry_json(entry) for entry in page.entries], ensure_ascii=False)
-    lines = [page.title or "(untitled story)", f"{len(page.entries)} updates, newest first", ""]
+    lines = [page.title or "(untitled story)", f"{len(page.entries)} updates, newest first"]
+    if page.ignored:
+        lines.append(f"past extraction's caps, ignored {ignored_text(page)}")
+    lines.append("")
     for entry in page.entries:
         stamp = f"{entry.published_at:%Y-%m-%d %H:%M} UTC" if entry.published_at else "(no time)"
         words = " ".join((entry.title or entry.text).split())
