@@ -293,6 +293,31 @@ async def test_removal_then_readding_restores_subscriptions(world: World) -> Non
     await eventually(lambda: _equals(state(), (True, [True])))
 
 
+async def test_readding_restores_the_forum_topics_subscriptions(world: World) -> None:
+    """my_chat_member names the whole forum: removing the bot pauses every topic's
+    subscriptions, adding it back restores them, topics and the general chat alike."""
+    url = world.web.set("/live", live_page(2))
+    for thread in (77, 88):
+        await world.ask(updates.topic_command(FORUM, thread, USER, f"/subscribe {url}"), FORUM)
+    await world.ask(updates.group_command(FORUM, USER, f"/subscribe {url}"), FORUM)
+    refs = [ChatRef("telegram", str(FORUM), thread) for thread in ("77", "88", "")]
+
+    async def state() -> list[tuple[bool, list[bool]]]:
+        found = []
+        for ref in refs:
+            chat = await world.chat(ref)
+            assert chat is not None
+            found.append((chat.active,
+                          [s.active for s in await subscriptions.for_chat(world.db, chat.id)]))
+        return found
+
+    bot_user = world.fake.bot_user
+    world.fake.inject(updates.bot_membership(FORUM, bot_user, USER, added=False))
+    await eventually(lambda: _equals(state(), [(False, [False])] * 3))
+    world.fake.inject(updates.bot_membership(FORUM, bot_user, USER, added=True))
+    await eventually(lambda: _equals(state(), [(True, [True])] * 3))
+
+
 async def test_membership_of_an_unknown_chat_is_ignored(world: World) -> None:
     """The bot added to a chat that never used it stores nothing, and keeps serving."""
     world.fake.inject(updates.bot_membership(-1007777, world.fake.bot_user, MEMBER, added=True))
