@@ -42,6 +42,7 @@ from bot.core.errors import (
     Transient,
 )
 from bot.core.model import ChatRef, Digest, Message
+from bot.core.ports import Pace
 from bot.core.render.telegram_html import TelegramText, render_telegram, split_digest
 from bot.edges.config import TelegramConfig
 
@@ -82,19 +83,22 @@ class TelegramMessenger:
         # -> their message ids, so a retry sends only the rest.
         self._delivered_parts: OrderedDict[tuple[ChatRef, Digest], list[str]] = OrderedDict()
 
-    async def send(self, chat: ChatRef, message: Message) -> str:
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
         """Send `message` to `chat`; returns the Telegram message id (of the first part,
         when a long digest goes as several messages). Raises DeliveryError.
 
-        A digest whose later part fails is, when sent again, taken up at that part: the
-        parts Telegram already took are not repeated.
+        Each part after the first waits for `pace`: Telegram counts every message
+        against the chat's limits. A digest whose later part fails is, when sent again,
+        taken up at that part: the parts Telegram already took are not repeated.
         """
         if not isinstance(message, Digest):
             return await self._send_one(chat, render_telegram(message))
         parts = split_digest(message)
         ids = self._delivered_parts.pop((chat, message), [])
         try:
-            for part in parts[len(ids):]:
+            for number, part in enumerate(parts[len(ids):]):
+                if number and pace is not None:
+                    await pace()
                 ids.append(await self._send_one(chat, render_telegram(part)))
         except DeliveryError:
             if ids:
