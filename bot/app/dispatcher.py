@@ -60,7 +60,9 @@ class DispatchPolicy:
     concurrency: int = 32
     linger: float = 1.0
     rescan: float = 1.0
-    stop_grace: float = 5.0
+    # A healthy platform answers in well under a second; a silent one must not hold a
+    # SIGTERM past the 5 s an operator (or systemd's stop) expects, with the other stops.
+    stop_grace: float = 2.0
     pacing: Mapping[str, Limits] = field(default_factory=dict)
 
     @classmethod

@@ -12,6 +12,8 @@ loopback is never proxied.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -68,6 +70,7 @@ ALLOWED_UPDATES = (
     Update.MY_CHAT_MEMBER,
 )
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_log = logging.getLogger(__name__)
 PARTS_REMEMBERED = 1000
 """Digests half-delivered (a later part failed) whose sent parts are remembered for the retry."""
 
@@ -175,6 +178,24 @@ def _translate(error: tg.TelegramError) -> DeliveryError:
     return Transient(f"{type(error).__name__}: {error.message}")
 
 
+UPDATER_STOP_SECONDS = 1.0
+"""How long a stop waits for polling to end: its last getUpdates only confirms the updates
+already taken (Telegram answers it at once), and an API that went silent must not hold the
+stop for the request's read timeout."""
+
+
+async def _stop_polling(application: Application) -> None:
+    """Stop the updater's polling, giving up on its final confirming getUpdates after
+    UPDATER_STOP_SECONDS (the updates since may then come again at the next start)."""
+    assert application.updater is not None
+    try:
+        async with asyncio.timeout(UPDATER_STOP_SECONDS):
+            await application.updater.stop()
+    except TimeoutError:
+        _log.warning("Telegram did not answer the last getUpdates within %.0f s; "
+                     "stopped without it", UPDATER_STOP_SECONDS)
+
+
 def retry_seconds(retry_after: int | float | timedelta) -> float:
     """`RetryAfter.retry_after` is a timedelta under PTB_TIMEDELTA, else seconds."""
     if isinstance(retry_after, timedelta):
@@ -246,7 +267,7 @@ async def running(application: Application, config: TelegramConfig) -> AsyncIter
         yield application
     finally:
         if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+            await _stop_polling(application)
         if application.running:
             await application.stop()
         await application.shutdown()
