@@ -123,7 +123,7 @@ async def _sending(db_path: Path, chat_id: int, hole: BlackHole | None, within: 
                 await hole.arrived.wait()
             return
         # The outbox has no change event: poll it briefly within the bound.
-        while True:  # noqa: ASYNC110
+        while True:
             async with Database.open(db_path) as db:
                 tried = [d for d in await outbox.list_for_chat(db, chat_id) if d.error]
             if tried:
