@@ -22,6 +22,7 @@ from bot.app.digester import Digester
 from bot.app.dispatcher import Dispatcher, DispatchPolicy
 from bot.app.housekeeping import Housekeeping
 from bot.app.service import DeliveryLoop, Poller
+from bot.app.status import InstanceStatus, instance_status
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError
 from bot.core.filters import parse_words
@@ -203,6 +204,12 @@ async def backup(config: Config, destination: Path) -> None:
             await db.backup(destination)
         except sqlite3.Error as error:
             raise StorageError(f"cannot back up to {destination}: {error}") from None
+
+
+async def status(config: Config) -> InstanceStatus:
+    """The instance's stories, chats, outbox and last errors (`storywatch status`)."""
+    async with _database(config) as db:
+        return await instance_status(db, _now())
 
 
 @asynccontextmanager

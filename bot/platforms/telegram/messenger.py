@@ -62,6 +62,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("edits", "Whether corrected updates edit the alert sent: /edits on|off"),
     ("lock", "Only admins may subscribe or unsubscribe"),
     ("unlock", "Members may subscribe and unsubscribe"),
+    ("status", "Admins: each story's last check, next check and errors"),
 )
 ALLOWED_UPDATES = (
     Update.MESSAGE,

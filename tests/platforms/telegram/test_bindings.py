@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -192,6 +193,24 @@ async def test_member_cannot_filter_but_admin_can(world: World) -> None:
     asked = [(c.params["chat_id"], c.params["user_id"])
              for c in world.fake.calls_to("getChatMember")]
     assert asked == [(GROUP, MEMBER), (GROUP, ADMIN)]
+
+
+async def test_status_is_for_admins_in_a_group(world: World) -> None:
+    """/status in a group: a member gets the usual refusal; an admin gets each story with
+    its last check, last update, next check and errors, in the group's time zone."""
+    url = world.web.set("/live", live_page(2))
+    await world.ask(updates.group_command(GROUP, MEMBER, f"/subscribe {url}"), GROUP)
+    refused = await world.ask(updates.group_command(GROUP, MEMBER, "/status"), GROUP)
+    assert refused["text"] == "Only an admin of this chat can do that."
+    world.fake.set_member(GROUP, ADMIN, "administrator")
+    await world.ask(updates.group_command(GROUP, ADMIN, "/timezone Asia/Tokyo"), GROUP)
+    shown = (await world.ask(updates.group_command(GROUP, ADMIN, "/status"), GROUP))["text"]
+    assert "times in Asia/Tokyo" in shown
+    assert f"1. “{TITLE}” — active" in shown
+    assert re.search(r"last check 20\S+ \S+ JST, last update 20\S+ \S+ JST, "
+                     r"next check 20\S+ \S+ JST", shown), shown
+    assert "errors: none" in shown
+    assert "status" in [command["command"] for command in world.fake.commands]
 
 
 async def test_admin_answer_is_cached(world: World) -> None:
