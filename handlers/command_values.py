@@ -23,6 +23,7 @@ USAGE: dict[str, str] = {
     "edits": "/edits off  (or /edits on)",
     "lock": "/lock",
     "unlock": "/unlock",
+    "status": "/status",
 }
 
 HELP_TEXT = """\
@@ -41,6 +42,7 @@ after your keyword filters.
 /timezone ZONE - the time zone for times shown here (Europe/London, America/New_York)
 /edits on|off - whether a corrected update edits the alert already sent
 /lock, /unlock - whether only admins may (un)subscribe
+/status - (admins) each story's last check, last update, next check and errors
 /help - this message
 
 Words ignore case and accents and match whole words; "quoted phrases" and prefixes (sanction*) \
@@ -173,6 +175,11 @@ class Unlock:
     """/unlock: members may (un)subscribe."""
 
 
+@dataclass(frozen=True, slots=True)
+class Status:
+    """/status: how the chat's stories are being checked (for its admins)."""
+
+
 Command = (
     Help
     | Subscribe
@@ -190,4 +197,5 @@ Command = (
     | SetEdits
     | Lock
     | Unlock
+    | Status
 )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.core.errors import CommandError, FetchError, NotAllowed
 from bot.core.model import ChatRef
-from handlers import following, settings
+from handlers import following, settings, status
 from handlers.command_values import (
     HELP_TEXT,
     Command,
@@ -30,6 +30,7 @@ from handlers.command_values import (
     Mute,
     SetEdits,
     SetTimezone,
+    Status,
     Subscribe,
     Unlock,
     Unmute,
@@ -74,8 +75,10 @@ class Held:
 
 
 ADMIN_ONLY = (FilterEdit, FilterClear, Mute, Unmute, DigestOff, DigestEvery, DigestDaily,
-              SetTimezone, SetEdits, Lock, Unlock)
+              SetTimezone, SetEdits, Lock, Unlock, Status)
 MEMBERS_UNLESS_LOCKED = (Subscribe, Unsubscribe)
+PRIVATE = (Help, ListSubscriptions, FilterList, Status)
+"""Commands whose reply concerns only the caller (Discord answers them ephemerally)."""
 NOT_ADMIN = "Only an admin of this chat can do that."
 SLOW_DOWN = ("Slow down: that is over {limit} commands a minute. "
              "Your commands are ignored for a minute; example: /help after that.")
@@ -124,7 +127,7 @@ class CommandLayer:
             text = await self._carry_out(caller, command)
         except (CommandError, FetchError) as error:
             return Reply(_sentence(str(error)), private=True)
-        return Reply(text, private=isinstance(command, (Help, ListSubscriptions, FilterList)))
+        return Reply(text, private=isinstance(command, PRIVATE))
 
     def _held(self, caller: Caller) -> Held | None:
         """None when the caller's command may go on; else what the throttle answers."""
@@ -159,6 +162,8 @@ class CommandLayer:
                 return await following.unsubscribe(context, chat, target)
             case ListSubscriptions(page):
                 return await following.list_subscriptions(context, chat, page)
+            case Status():
+                return await status.chat_status(context, chat)
             case FilterEdit() | FilterClear() | FilterList():
                 return await settings.filters_command(context, chat, caller.kind, command)
             case _:

@@ -33,6 +33,7 @@ from handlers.command_values import (
     Mute,
     SetEdits,
     SetTimezone,
+    Status,
     Subscribe,
     Unlock,
     Unmute,
@@ -279,4 +280,5 @@ _PARSERS: dict[str, _Parser] = {
     "edits": _edits,
     "lock": _no_arguments("lock", Lock()),
     "unlock": _no_arguments("unlock", Unlock()),
+    "status": _no_arguments("status", Status()),
 }

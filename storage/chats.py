@@ -68,6 +68,15 @@ async def by_ref(db: Reader, ref: ChatRef) -> Chat | None:
     ))
 
 
+async def with_topics(db: Reader, platform: str, chat_id: str) -> list[Chat]:
+    """The platform chat `chat_id` and each of its forum topics (chats of their own by
+    thread id) that ever used the bot, in id order."""
+    rows = await db.fetch_all(
+        "SELECT * FROM chats WHERE platform = ? AND chat_id = ? ORDER BY id", (platform, chat_id)
+    )
+    return [chat_from_row(row) for row in rows]
+
+
 async def set_active(tx: Transaction, chat_id: int, active: bool) -> None:
     """Mark whether the bot can post in the chat at all."""
     await tx.execute("UPDATE chats SET active = ? WHERE id = ?", (int(active), chat_id))

@@ -1,4 +1,4 @@
-"""The command line: `storywatch check|watch|demo|run|db`.
+"""The command line: `storywatch check|watch|demo|run|status|db`.
 
 Each command loads the config once, hands it to the composition root
 (`bot.app.root`) and maps domain errors to one line on stderr and a non-zero status.
@@ -18,6 +18,7 @@ import click
 
 from bot.app import root as app
 from bot.app.logs import configure_logging
+from bot.app.status import render_status
 from bot.core.errors import StorywatchError
 from bot.core.render.console import render_check
 from bot.edges.config import Config, load_config
@@ -87,6 +88,15 @@ def run_service(once: bool, config_path: Path | None) -> None:
     """Run the bots the config enables; with no token, the console is a chat."""
     config = _load(config_path)
     run_command(lambda: app.run(config, once=once))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@config_option
+def status(as_json: bool, config_path: Path | None) -> None:
+    """Show the whole instance: stories, chats, the outbox and the last errors."""
+    config = _load(config_path)
+    click.echo(render_status(run_command(lambda: app.status(config)), as_json=as_json))
 
 
 @main.group()

@@ -4,7 +4,8 @@ as fast as each platform allows and no faster.
 A pool of at most `concurrency` workers serves the chats with due work,
 longest waiting first, one chat per worker at a time, so one slow or failing
 chat never holds up the others. Before each send a worker books a slot from its
-platform's `Pacer` (bot.pacing) and waits for it; when the chat's own limit
+platform's `Pacer` (bot.pacing) and waits for it (a message that goes as several,
+a long digest, books one for each part); when the chat's own limit
 (one a second, twenty a minute per group) is further away than `linger`, the
 delivery is put off in the outbox and the worker moves on to another chat. A
 delivery is marked sent only after its messenger returned. What a
@@ -59,7 +60,9 @@ class DispatchPolicy:
     concurrency: int = 32
     linger: float = 1.0
     rescan: float = 1.0
-    stop_grace: float = 5.0
+    # A healthy platform answers in well under a second; a silent one must not hold a
+    # SIGTERM past the 5 s an operator (or systemd's stop) expects, with the other stops.
+    stop_grace: float = 2.0
     pacing: Mapping[str, Limits] = field(default_factory=dict)
 
     @classmethod
@@ -178,14 +181,19 @@ class Dispatcher:
             async with self._db.write() as tx:
                 await outbox.defer(tx, delivery.id, not_before=now + timedelta(seconds=wait))
             return False
-        at = pacer.reserve(key, group=group, now=now.timestamp())
-        if at > now.timestamp():
-            await asyncio.sleep(at - now.timestamp())
+        await self._book(chat, now.timestamp())
         if pacer.paused(self._clock().timestamp()):
             # The platform asked everyone to wait (meanwhile, perhaps): try in the next drain.
             self._resting.add(chat.id)
             return False
         return True
+
+    async def _book(self, chat: Chat, now: float) -> None:
+        """Book the chat's next slot within its platform's limits and wait for it."""
+        at = self._pacers[chat.ref.platform].reserve(chat.ref.chat_id, group=_is_group(chat),
+                                                     now=now)
+        if at > now:
+            await asyncio.sleep(at - now)
 
     async def _send_and_record(self, messenger: Messenger, chat: Chat, delivery: Delivery
                                ) -> None:
@@ -200,7 +208,9 @@ class Dispatcher:
     async def _send(self, messenger: Messenger, chat: Chat, delivery: Delivery) -> str:
         """Send (or, for an edit, edit) the delivery's message; returns the platform message id."""
         if delivery.kind != "edit" or delivery.entry_id is None:
-            return await messenger.send(chat.ref, delivery.message)
+            # A long digest's later parts each book a slot of their own, as Telegram counts them.
+            return await messenger.send(chat.ref, delivery.message,
+                                        pace=lambda: self._book(chat, self._clock().timestamp()))
         message_id = await outbox.sent_message(self._db, chat.id, delivery.entry_id)
         if message_id is None:
             raise Rejected("no sent message to edit")

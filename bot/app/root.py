@@ -1,4 +1,9 @@
-"""The composition root: builds the parts each command needs and runs them."""
+"""The composition root: builds the parts each command needs and runs them.
+
+Start-up is kept light for `run --once` from cron: the HTTP client, the
+extractor, the scheduler, the command layer and the platform libraries are
+imported where a command first needs them, not here (tests/app/cli/test_cold_start.py).
+"""
 
 from __future__ import annotations
 
@@ -11,16 +16,13 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import aiohttp
-
-from bot.app.demo import DemoServer, load_story
 from bot.app.digester import Digester
 from bot.app.dispatcher import Dispatcher, DispatchPolicy
 from bot.app.housekeeping import Housekeeping
-from bot.app.scheduler import Scheduler, Tick
 from bot.app.service import DeliveryLoop, Poller
+from bot.app.status import InstanceStatus, instance_status
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError
 from bot.core.filters import parse_words
@@ -29,15 +31,15 @@ from bot.core.ports import Messenger, Summarizer
 from bot.core.summarize import ExtractiveSummarizer
 from bot.edges.config import Config
 from bot.edges.extraction_pool import extract_with, extraction_pool
-from bot.edges.fetch import HttpFetcher
-from bot.edges.llm_summary import LlmSummarizer
-from bot.edges.local_file import read_file
+from bot.edges.lazy_fetch import LazyFetcher
 from bot.edges.urls import normalize_url
-from bot.platforms.console.bindings import serve_console
 from bot.platforms.console.messenger import ConsoleMessenger
-from handlers.commands import CommandLayer
-from handlers.context import Context
 from storage import Database, chats, filters, stories, subscriptions
+
+if TYPE_CHECKING:
+    from bot.app.scheduler import Tick
+    from bot.edges.fetch import HttpFetcher
+    from handlers.commands import CommandLayer
 
 
 async def check(target: str, config: Config) -> Page:
@@ -46,6 +48,9 @@ async def check(target: str, config: Config) -> Page:
     Raises FetchError subclasses for what cannot be fetched or read, and
     NoUpdates when the document holds no timestamped updates.
     """
+    from bot.edges.fetch import HttpFetcher
+    from bot.edges.local_file import read_file
+
     if _is_local_file(target):
         fetched = read_file(Path(target), config.fetch.max_bytes, now=_now())
     else:
@@ -89,6 +94,8 @@ async def watch(url: str, config: Config, *, every: float | None = None,
     phrase), replacing any it had. Raises BadUrl, BadArgument for a filter
     word, and StorywatchError when a story never checked before fails its first check.
     """
+    from bot.edges.fetch import HttpFetcher
+
     target = normalize_url(url)
     words = (_filter_words(include), _filter_words(exclude))
     async with (_database(config) as db,
@@ -103,6 +110,9 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
 
     Returns after `updates` alerts (never when None: until cancelled).
     """
+    from bot.app.demo import DemoServer, load_story
+    from bot.edges.fetch import HttpFetcher
+
     with tempfile.TemporaryDirectory(prefix="storywatch-demo-") as folder:
         config = config.model_copy(update={
             "storage": config.storage.model_copy(update={"path": Path(folder) / "demo.db"}),
@@ -196,6 +206,12 @@ async def backup(config: Config, destination: Path) -> None:
             raise StorageError(f"cannot back up to {destination}: {error}") from None
 
 
+async def status(config: Config) -> InstanceStatus:
+    """The instance's stories, chats, outbox and last errors (`storywatch status`)."""
+    async with _database(config) as db:
+        return await instance_status(db, _now())
+
+
 @asynccontextmanager
 async def _database(config: Config) -> AsyncIterator[Database]:
     """The configured database, its errors on opening as one-line StorageErrors."""
@@ -220,13 +236,15 @@ async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
     replies and alerts on `out`. With `once`, no commands are read: every
     story due now is checked once, what is due is delivered, and it returns.
     """
-    async with (_database(config) as db, HttpFetcher(config.fetch) as fetcher,
+    async with (_database(config) as db, LazyFetcher(config.fetch) as fetcher,
                 AsyncExitStack() as stack):
         pool = stack.enter_context(extraction_pool())
         watcher = Watcher(db, fetcher, functools.partial(extract_with, recipes(config)),
                           await _summarizer(config, stack), WatchPolicy.from_config(config), _now,
                           pool=pool)
-        layer = CommandLayer(Context.from_config(config, db, watcher, _now))
+        # Made once, when a platform or the console first serves commands (never by a
+        # plain --once): every platform shares its command throttle.
+        layer = functools.cache(functools.partial(_command_layer, config, db, watcher))
         messengers = await _start_platforms(config, layer, db, stack)
         console = not messengers
         if console:
@@ -241,6 +259,8 @@ async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
         if once:
             await _check_due_once(poller, digester, dispatcher)
             return
+        from bot.app.scheduler import Scheduler
+
         housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
                                     max_failures=config.schedule.max_failures,
                                     notified=deliveries.wake)
@@ -250,7 +270,7 @@ async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
         async with asyncio.TaskGroup() as jobs:
             jobs.create_task(deliveries.run())
             if console:
-                jobs.create_task(_console_then_wait(layer, stdin, out))
+                jobs.create_task(_console_then_wait(layer(), stdin, out))
 
 
 async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispatcher) -> None:
@@ -263,24 +283,35 @@ async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispat
         pass
 
 
+def _command_layer(config: Config, db: Database, watcher: Watcher) -> CommandLayer:
+    """The chat commands' layer, for the platforms and the console that serve commands."""
+    from handlers.commands import CommandLayer
+    from handlers.context import Context
+
+    return CommandLayer(Context.from_config(config, db, watcher, _now))
+
+
 def _ticks(config: Config, poller: Poller, digester: Digester,
            housekeeping: Housekeeping) -> list[Tick]:
+    from bot.app.scheduler import Tick
+
     schedule = config.schedule
     return [Tick("poll", schedule.tick, poller.tick),
             Tick("digests", schedule.tick, digester.tick),
             Tick("housekeeping", max(schedule.tick, 60.0), housekeeping.tick)]
 
 
-async def _start_platforms(config: Config, layer: CommandLayer, db: Database,
+async def _start_platforms(config: Config, layer: Callable[[], CommandLayer], db: Database,
                            stack: AsyncExitStack) -> dict[str, Messenger]:
-    """Start Telegram and Discord when their tokens are set; returns their messengers."""
+    """Start Telegram and Discord when their tokens are set, serving the commands of
+    `layer()`; returns their messengers."""
     messengers: dict[str, Messenger] = {}
     if config.telegram.token is not None:
         from bot.platforms.telegram import bindings as telegram_bindings
         from bot.platforms.telegram import messenger as telegram_app
 
         application = telegram_app.build_application(config.telegram)
-        telegram_bindings.install(application, layer, db, config.telegram, _now)
+        telegram_bindings.install(application, layer(), db, config.telegram, _now)
         await stack.enter_async_context(telegram_app.running(application, config.telegram))
         messengers["telegram"] = telegram_app.TelegramMessenger(application.bot)
     if config.discord.token is not None:
@@ -288,7 +319,7 @@ async def _start_platforms(config: Config, layer: CommandLayer, db: Database,
         from bot.platforms.discord import messenger as discord_app
 
         client = discord_app.build_client(config.discord)
-        discord_bindings.install(client, layer, db)
+        discord_bindings.install(client, layer(), db)
         await stack.enter_async_context(discord_app.running(client, config.discord))
         messengers["discord"] = discord_app.DiscordMessenger(client)
     return messengers
@@ -297,11 +328,17 @@ async def _start_platforms(config: Config, layer: CommandLayer, db: Database,
 async def _summarizer(config: Config, stack: AsyncExitStack) -> Summarizer:
     if config.summary.llm_url is None:
         return ExtractiveSummarizer()
+    import aiohttp
+
+    from bot.edges.llm_summary import LlmSummarizer
+
     session = await stack.enter_async_context(aiohttp.ClientSession())
     return LlmSummarizer(config.summary, session)
 
 
 async def _console_then_wait(layer: CommandLayer, stdin: TextIO, out: TextIO) -> None:
     """Serve console commands; at the end of input keep running (alerts still come)."""
+    from bot.platforms.console.bindings import serve_console
+
     await serve_console(layer, stdin, out)
     await asyncio.Event().wait()

@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -141,7 +140,8 @@ class Watcher:
             try:
                 return await asyncio.get_running_loop().run_in_executor(
                     self._pool, self._extract, fetched)
-            except BrokenProcessPool:
+            # BrokenProcessPool's base: naming it would import multiprocessing at start-up.
+            except BrokenExecutor:
                 # A worker died (killed, out of memory): a broken pool stays broken, so
                 # extraction goes on inline rather than failing every check from now on.
                 log.exception("the extraction pool broke; extracting inline from now on")

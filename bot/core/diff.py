@@ -22,8 +22,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from rapidfuzz import fuzz
-
 from bot.core.model import Entry
 
 FUZZY_WINDOW = timedelta(minutes=5)
@@ -191,6 +189,9 @@ def _near(one: datetime | None, other: datetime | None) -> bool:
 
 
 def _likeness(one: str, other: str) -> float:
+    # Imported on first use: only a check that has unmatched entries to compare pays for it.
+    from rapidfuzz import fuzz
+
     score = fuzz.ratio(one, other)
     shorter, longer = sorted((len(one), len(other)))
     # A correction that appends a sentence keeps the old text whole inside the new one.

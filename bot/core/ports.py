@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.core.model import ChatRef, Fetched, Message, Validators
+
+Pace = Callable[[], Awaitable[None]]
+"""Waits for the chat's next send slot within its platform's limits (and books it)."""
 
 
 class Fetcher(Protocol):
@@ -17,11 +21,14 @@ class Messenger(Protocol):
     """Sends to one platform. Raises `bot.core.errors.DeliveryError` subclasses, nothing else.
 
     `send` returns the platform's id of the message sent, so it can be edited later.
+    A message that goes as several platform messages (a long digest) awaits `pace`
+    before each after the first: every part takes a slot of the chat's rate.
     """
 
     platform: str
 
-    async def send(self, chat: ChatRef, message: Message) -> str: ...
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None
+                   ) -> str: ...
 
     async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None: ...
 

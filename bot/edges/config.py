@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from bot.core.errors import ConfigError
@@ -25,8 +24,10 @@ SECRET_KEYS = frozenset({"token", "api_key"})
 
 
 class _Section(BaseModel):
-    # No inf or nan: an infinite timeout or interval is a hang, not a setting.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # No inf or nan: an infinite timeout or interval is a hang, not a setting. Validators
+    # are built when first used, not at import: start-up (a cron `run --once`) is faster.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              defer_build=True)
 
 
 def _web_url(value: str | None, schemes: frozenset[str] = frozenset({"http", "https"})
@@ -47,10 +48,14 @@ def _header_text(value: str) -> str:
     return value
 
 
+def _default_database() -> Path:
+    import platformdirs  # only when no storage.path is given
+
+    return Path(platformdirs.user_data_dir("storywatch")) / "storywatch.db"
+
+
 class StorageConfig(_Section):
-    path: Path = Field(
-        default_factory=lambda: Path(platformdirs.user_data_dir("storywatch")) / "storywatch.db"
-    )
+    path: Path = Field(default_factory=_default_database)
     busy_timeout: float = Field(default=5.0, gt=0)
 
 
@@ -156,7 +161,8 @@ class RecipeConfig(_Section):
 
 
 class Config(_Section):
-    storage: StorageConfig = StorageConfig()
+    # A factory, not an instance: the default path (platformdirs) is found only when used.
+    storage: StorageConfig = Field(default_factory=StorageConfig)
     fetch: FetchConfig = FetchConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     alerts: AlertsConfig = AlertsConfig()

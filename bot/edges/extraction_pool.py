@@ -4,21 +4,24 @@ Parsing a page is CPU work (a few milliseconds for a 250 KB live blog); done on
 the event loop it stalls every fetch and send meanwhile, and leaves a second
 core idle. `extract_with` is what the pool runs: a module-level function of
 picklable values, in a module light to import (a worker imports only this and
-`bot.core.extract`).
+`bot.core.extract`). The extractor, multiprocessing and the pool itself are
+loaded on first use, so a run that extracts nothing pays for none of them.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
-from bot.core.extract import extract_page
 from bot.core.model import Fetched, Page, Recipe
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 PARENT_CHECK_SECONDS = 1.0
 """How often a worker looks whether the process that started it is still there."""
@@ -26,6 +29,8 @@ PARENT_CHECK_SECONDS = 1.0
 
 def extract_with(recipes: tuple[Recipe, ...], fetched: Fetched) -> Page:
     """A fetched document's entries, with these site recipes."""
+    from bot.core.extract import extract_page  # selectolax, lxml, feedparser: on first use
+
     return extract_page(fetched.body or b"", url=fetched.final_url, fetched_at=fetched.fetched_at,
                         content_type=fetched.content_type, charset=fetched.charset,
                         recipes=recipes)
@@ -56,14 +61,44 @@ def _exit_with(parent: int) -> None:
 def extraction_pool(cpus: int | None = None) -> Iterator[Executor | None]:
     """A pool of `cpus - 1` extraction processes (this machine's CPUs by default), or None on one.
 
-    Workers start on first use, so a run that extracts nothing pays nothing.
-    Spawned, not forked: the parent has threads (aiosqlite's) a fork would copy mid-state.
+    The pool is made, and its workers started, on first use, so a run that extracts
+    nothing pays nothing. Spawned, not forked: the parent has threads (aiosqlite's) a
+    fork would copy mid-state.
     """
     workers = (cpus or os.cpu_count() or 1) - 1
     if workers < 1:
         yield None
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_started,
-                             initargs=(os.getpid(),)) as pool:
+    pool = _PoolOnFirstUse(workers)
+    try:
         yield pool
+    finally:
+        pool.shutdown()
+
+
+class _PoolOnFirstUse(Executor):
+    """A ProcessPoolExecutor of `workers` spawned processes, made at the first `submit`."""
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._pool: Executor | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Run `fn(*args, **kwargs)` in a worker process."""
+        with self._lock:
+            if self._pool is None:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                self._pool = ProcessPoolExecutor(
+                    self._workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_worker_started, initargs=(os.getpid(),))
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the pool down, if it was ever made."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait, cancel_futures=cancel_futures)

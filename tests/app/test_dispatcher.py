@@ -14,6 +14,7 @@ from bot.app.dispatcher import Dispatcher, DispatchPolicy
 from bot.core.errors import ChatGone, ChatMoved, RateLimited, Rejected, Transient
 from bot.core.model import Alert, ChatRef, Entry, Notice, StoryRef
 from bot.core.pacing import Limits, Rate
+from bot.core.ports import Pace
 from storage import Database, chats, entries, outbox, stories, subscriptions
 from storage.outbox import NewDelivery
 from tests.fakes.messenger import RecordingMessenger
@@ -222,9 +223,10 @@ class TimedMessenger(RecordingMessenger):
         super().__init__()
         self.times: list[float] = []
 
-    async def send(self, chat: ChatRef, message: object) -> str:  # type: ignore[override]
+    async def send(self, chat: ChatRef, message: object,  # type: ignore[override]
+                   *, pace: Pace | None = None) -> str:
         self.times.append(asyncio.get_running_loop().time())
-        return await super().send(chat, message)  # type: ignore[arg-type]
+        return await super().send(chat, message, pace=pace)  # type: ignore[arg-type]
 
 
 async def test_sends_are_paced_overall_without_serialising_chats(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from bot.core.errors import DeliveryError
 from bot.core.model import ChatRef, Message
+from bot.core.ports import Pace
 
 
 class RecordingMessenger:
@@ -27,7 +28,7 @@ class RecordingMessenger:
         """Answer the chat's next sends with these errors, one each."""
         self.errors[chat_id].extend(errors)
 
-    async def send(self, chat: ChatRef, message: Message) -> str:
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
         """Record the message (after the chat's gate opens); raise a scripted error first."""
         await self._answer(chat)
         self.sent.append((chat, message))

@@ -184,7 +184,7 @@ class TelegramApiServer:
             return error_response(Failure(401, "Unauthorized"))
         method = request.match_info["method"]
         params = decode_form(await request.post())
-        self.calls.append(Call(method, params))
+        self.calls.append(Call(method, params, asyncio.get_running_loop().time()))
         self._call_recorded.set()
         failure = self._failure_for(method, params)
         if failure is not None:

@@ -27,10 +27,12 @@ _TEXT_PARAMS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One request the library made: the method name and its decoded parameters."""
+    """One request the library made: the method name, its decoded parameters and when it
+    arrived (the event loop's clock)."""
 
     method: str
     params: dict[str, Any]
+    at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import json
 from typing import TextIO
 
 from bot.core.model import Alert, ChatRef, Digest, Folded, Message, Notice
+from bot.core.ports import Pace
 from bot.core.render.console import render_json, render_text
 
 
@@ -24,8 +25,9 @@ class ConsoleMessenger:
         self._as_json = as_json
         self.sent = 0
 
-    async def send(self, chat: ChatRef, message: Message) -> str:
-        """Print the message; returns its number (the console's message id)."""
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
+        """Print the message, always as one (`pace` is not needed); returns its number (the
+        console's message id)."""
         self._stream.write(self._format(message) + "\n")
         # Flushed per message: a reader of a pipe must see each alert as it happens.
         self._stream.flush()

@@ -45,10 +45,11 @@ from handlers.command_values import (
     Help,
     ListSubscriptions,
     Lock,
+    Status,
     Unlock,
     Unmute,
 )
-from handlers.commands import Caller, CommandLayer
+from handlers.commands import PRIVATE, Caller, CommandLayer
 from storage import Database, chats, stories, subscriptions
 
 _log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ MAX_CHOICES = options.MAX_CHOICES
 CHOICE_CHARS = 100  # characters in a choice's name and value
 FAILED = "Something went wrong with that command; please try again in a moment."
 # The layer answers these privately whatever happens, so they defer privately.
-PRIVATE_BY_NATURE = (Help, ListSubscriptions, FilterList)
+PRIVATE_BY_NATURE = PRIVATE
 ADMIN = app_commands.default_permissions(manage_channels=True)
 
 Number = app_commands.Range[int, 1, 1_000_000]
@@ -286,7 +287,13 @@ def _setting_commands(bindings: _Bindings) -> list[app_commands.Command]:
     async def unlock(interaction: discord.Interaction) -> None:
         await bindings.answer(interaction, lambda _cap: Unlock())
 
-    return [mute, unmute, digest, timezone, edits, lock, unlock]
+    @ADMIN
+    @app_commands.command(
+        description="Each story's last check, last update, next check and errors")
+    async def status(interaction: discord.Interaction) -> None:
+        await bindings.answer(interaction, lambda _cap: Status())
+
+    return [mute, unmute, digest, timezone, edits, lock, unlock, status]
 
 
 def _clipped(text: str) -> str:

@@ -35,6 +35,7 @@ from bot.core.errors import (
     Transient,
 )
 from bot.core.model import ChatRef, Message
+from bot.core.ports import Pace
 from bot.core.render.discord_embed import DiscordPayload, render_discord_parts
 from bot.edges.config import DiscordConfig
 
@@ -159,13 +160,18 @@ class DiscordMessenger:
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
-    async def send(self, chat: ChatRef, message: Message) -> str:
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
         """Send `message`; returns the id of its first Discord message.
 
-        A digest too big for one message goes as several; should a later part
-        fail, the error is raised and the whole digest is sent again on retry.
+        A digest too big for one message goes as several, each after the first
+        awaiting `pace`; should a later part fail, the error is raised and the whole
+        digest is sent again on retry.
         """
-        ids = [await self.send_payload(chat, part) for part in render_discord_parts(message)]
+        ids = []
+        for number, part in enumerate(render_discord_parts(message)):
+            if number and pace is not None:
+                await pace()
+            ids.append(await self.send_payload(chat, part))
         return ids[0]
 
     async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None:

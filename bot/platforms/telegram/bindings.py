@@ -9,8 +9,8 @@ cannot inject markup. Telegram has no reply only the caller sees, so a
 
 `my_chat_member` updates switch a chat's subscriptions off when the bot is
 removed and on again when it is added back (DESIGN §5). They name the whole
-Telegram chat, so they reach the chat without a thread; a forum topic's own
-subscriptions come back when someone subscribes in that topic again.
+Telegram chat, so they reach the chat and every forum topic of it (each a chat
+of its own by thread id) alike.
 """
 
 from __future__ import annotations
@@ -129,17 +129,16 @@ class TelegramBindings:
         if change is None:
             return
         present = is_present(change.new_chat_member)
-        ref = ChatRef(PLATFORM, str(change.chat.id))
+        chat_id = str(change.chat.id)
         async with self._db.write() as tx:
-            chat = await chats.by_ref(tx, ref)
-            if chat is None:  # never used here: nothing to switch
-                return
-            await chats.set_active(tx, chat.id, present)
-            if present:
-                await subscriptions.reactivate_chat(tx, chat.id)
-            else:
-                await subscriptions.deactivate_chat(tx, chat.id)
-        logger.info("bot %s chat %s", "back in" if present else "removed from", ref.chat_id)
+            # The update names the whole group; its forum topics go and come back with it.
+            for chat in await chats.with_topics(tx, PLATFORM, chat_id):
+                await chats.set_active(tx, chat.id, present)
+                if present:
+                    await subscriptions.reactivate_chat(tx, chat.id)
+                else:
+                    await subscriptions.deactivate_chat(tx, chat.id)
+        logger.info("bot %s chat %s", "back in" if present else "removed from", chat_id)
 
     def _caller(self, message: Message, bot: Bot) -> Caller:
         return Caller(chat_ref(message), message.chat.type, sender_id(message),

@@ -12,6 +12,8 @@ loopback is never proxied.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -42,6 +44,7 @@ from bot.core.errors import (
     Transient,
 )
 from bot.core.model import ChatRef, Digest, Message
+from bot.core.ports import Pace
 from bot.core.render.telegram_html import TelegramText, render_telegram, split_digest
 from bot.edges.config import TelegramConfig
 
@@ -59,6 +62,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("edits", "Whether corrected updates edit the alert sent: /edits on|off"),
     ("lock", "Only admins may subscribe or unsubscribe"),
     ("unlock", "Members may subscribe and unsubscribe"),
+    ("status", "Admins: each story's last check, next check and errors"),
 )
 ALLOWED_UPDATES = (
     Update.MESSAGE,
@@ -67,6 +71,7 @@ ALLOWED_UPDATES = (
     Update.MY_CHAT_MEMBER,
 )
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_log = logging.getLogger(__name__)
 PARTS_REMEMBERED = 1000
 """Digests half-delivered (a later part failed) whose sent parts are remembered for the retry."""
 
@@ -82,19 +87,22 @@ class TelegramMessenger:
         # -> their message ids, so a retry sends only the rest.
         self._delivered_parts: OrderedDict[tuple[ChatRef, Digest], list[str]] = OrderedDict()
 
-    async def send(self, chat: ChatRef, message: Message) -> str:
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
         """Send `message` to `chat`; returns the Telegram message id (of the first part,
         when a long digest goes as several messages). Raises DeliveryError.
 
-        A digest whose later part fails is, when sent again, taken up at that part: the
-        parts Telegram already took are not repeated.
+        Each part after the first waits for `pace`: Telegram counts every message
+        against the chat's limits. A digest whose later part fails is, when sent again,
+        taken up at that part: the parts Telegram already took are not repeated.
         """
         if not isinstance(message, Digest):
             return await self._send_one(chat, render_telegram(message))
         parts = split_digest(message)
         ids = self._delivered_parts.pop((chat, message), [])
         try:
-            for part in parts[len(ids):]:
+            for number, part in enumerate(parts[len(ids):]):
+                if number and pace is not None:
+                    await pace()
                 ids.append(await self._send_one(chat, render_telegram(part)))
         except DeliveryError:
             if ids:
@@ -171,6 +179,24 @@ def _translate(error: tg.TelegramError) -> DeliveryError:
     return Transient(f"{type(error).__name__}: {error.message}")
 
 
+UPDATER_STOP_SECONDS = 1.0
+"""How long a stop waits for polling to end: its last getUpdates only confirms the updates
+already taken (Telegram answers it at once), and an API that went silent must not hold the
+stop for the request's read timeout."""
+
+
+async def _stop_polling(application: Application) -> None:
+    """Stop the updater's polling, giving up on its final confirming getUpdates after
+    UPDATER_STOP_SECONDS (the updates since may then come again at the next start)."""
+    assert application.updater is not None
+    try:
+        async with asyncio.timeout(UPDATER_STOP_SECONDS):
+            await application.updater.stop()
+    except TimeoutError:
+        _log.warning("Telegram did not answer the last getUpdates within %.0f s; "
+                     "stopped without it", UPDATER_STOP_SECONDS)
+
+
 def retry_seconds(retry_after: int | float | timedelta) -> float:
     """`RetryAfter.retry_after` is a timedelta under PTB_TIMEDELTA, else seconds."""
     if isinstance(retry_after, timedelta):
@@ -242,7 +268,7 @@ async def running(application: Application, config: TelegramConfig) -> AsyncIter
         yield application
     finally:
         if application.updater is not None and application.updater.running:
-            await application.updater.stop()
+            await _stop_polling(application)
         if application.running:
             await application.stop()
         await application.shutdown()

@@ -39,7 +39,7 @@ THREAD = "1300000000000000077"
 DM = "1300000000000000066"
 ADMIN = objects.MANAGE_CHANNELS
 EPHEMERAL = 64
-ADMIN_COMMANDS = {"mute", "unmute", "digest", "timezone", "edits", "lock", "unlock"}
+ADMIN_COMMANDS = {"mute", "unmute", "digest", "timezone", "edits", "lock", "unlock", "status"}
 
 
 def live_page(count: int = 3, title: str = "Storm live") -> str:
@@ -206,6 +206,21 @@ async def test_filter_add_needs_manage_channels(bot: Bot) -> None:
     chat = await chats.by_ref(bot.db, ChatRef("discord", CHANNEL))
     assert chat is not None and chat.kind == "guild"
     assert (await filters.of_level(bot.db, chat.id, None)).include == ("iran", "red sea")
+
+
+async def test_status_is_for_admins_and_answers_privately(
+        bot: Bot, web_server: WebServer) -> None:
+    """/status: a member without Manage Channels is refused; an admin sees, privately, the
+    channel's story with its last check, last update and next check."""
+    url = web_server.set("/storm", live_page(3))
+    await subscribe(bot, url, permissions=0)
+    refused = await command(bot.fake, "status", permissions=0)
+    assert refused.ephemeral and "Only an admin" in refused.content
+    shown = await command(bot.fake, "status", permissions=ADMIN)
+    assert shown.ephemeral
+    assert "1. “Storm live” — active" in shown.content
+    assert "last check 20" in shown.content and "next check 20" in shown.content
+    assert "errors: none" in shown.content
 
 
 async def test_in_a_dm_the_user_is_admin(bot: Bot) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -194,6 +195,24 @@ async def test_member_cannot_filter_but_admin_can(world: World) -> None:
     assert asked == [(GROUP, MEMBER), (GROUP, ADMIN)]
 
 
+async def test_status_is_for_admins_in_a_group(world: World) -> None:
+    """/status in a group: a member gets the usual refusal; an admin gets each story with
+    its last check, last update, next check and errors, in the group's time zone."""
+    url = world.web.set("/live", live_page(2))
+    await world.ask(updates.group_command(GROUP, MEMBER, f"/subscribe {url}"), GROUP)
+    refused = await world.ask(updates.group_command(GROUP, MEMBER, "/status"), GROUP)
+    assert refused["text"] == "Only an admin of this chat can do that."
+    world.fake.set_member(GROUP, ADMIN, "administrator")
+    await world.ask(updates.group_command(GROUP, ADMIN, "/timezone Asia/Tokyo"), GROUP)
+    shown = (await world.ask(updates.group_command(GROUP, ADMIN, "/status"), GROUP))["text"]
+    assert "times in Asia/Tokyo" in shown
+    assert f"1. “{TITLE}” — active" in shown
+    assert re.search(r"last check 20\S+ \S+ JST, last update 20\S+ \S+ JST, "
+                     r"next check 20\S+ \S+ JST", shown), shown
+    assert "errors: none" in shown
+    assert "status" in [command["command"] for command in world.fake.commands]
+
+
 async def test_admin_answer_is_cached(world: World) -> None:
     """A second admin command by the same user does not ask getChatMember again."""
     world.fake.set_member(GROUP, ADMIN, "creator")
@@ -291,6 +310,31 @@ async def test_removal_then_readding_restores_subscriptions(world: World) -> Non
     await eventually(lambda: _equals(state(), (False, [False])))
     world.fake.inject(updates.bot_membership(GROUP, bot_user, MEMBER, added=True))
     await eventually(lambda: _equals(state(), (True, [True])))
+
+
+async def test_readding_restores_the_forum_topics_subscriptions(world: World) -> None:
+    """my_chat_member names the whole forum: removing the bot pauses every topic's
+    subscriptions, adding it back restores them, topics and the general chat alike."""
+    url = world.web.set("/live", live_page(2))
+    for thread in (77, 88):
+        await world.ask(updates.topic_command(FORUM, thread, USER, f"/subscribe {url}"), FORUM)
+    await world.ask(updates.group_command(FORUM, USER, f"/subscribe {url}"), FORUM)
+    refs = [ChatRef("telegram", str(FORUM), thread) for thread in ("77", "88", "")]
+
+    async def state() -> list[tuple[bool, list[bool]]]:
+        found = []
+        for ref in refs:
+            chat = await world.chat(ref)
+            assert chat is not None
+            found.append((chat.active,
+                          [s.active for s in await subscriptions.for_chat(world.db, chat.id)]))
+        return found
+
+    bot_user = world.fake.bot_user
+    world.fake.inject(updates.bot_membership(FORUM, bot_user, USER, added=False))
+    await eventually(lambda: _equals(state(), [(False, [False])] * 3))
+    world.fake.inject(updates.bot_membership(FORUM, bot_user, USER, added=True))
+    await eventually(lambda: _equals(state(), [(True, [True])] * 3))
 
 
 async def test_membership_of_an_unknown_chat_is_ignored(world: World) -> None:
