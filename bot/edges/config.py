@@ -12,7 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -147,6 +147,32 @@ class LimitsConfig(_Section):
     commands_per_minute: int = Field(default=30, ge=1)
 
 
+class MetricsConfig(_Section):
+    listen: str | None = None
+    ready_max_pending_age: float = Field(default=600.0, gt=0)
+
+    @field_validator("listen")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None:
+            listen_address(value)
+        return value
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """("host", port) of "host:port" ("[::1]:9464" for IPv6); ValueError when malformed."""
+    host, sep, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError('host:port, such as "127.0.0.1:9464"')
+    return host, int(port)
+
+
+class LoggingConfig(_Section):
+    format: Literal["text", "json"] = "text"
+    level: Literal["debug", "info", "warning", "error"] = "warning"
+
+
 class RecipeConfig(_Section):
     host: str
     entry: str
@@ -166,6 +192,8 @@ class Config(_Section):
     telegram: TelegramConfig = TelegramConfig()
     discord: DiscordConfig = DiscordConfig()
     limits: LimitsConfig = LimitsConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    logging: LoggingConfig = LoggingConfig()
     recipes: tuple[RecipeConfig, ...] = ()
 
 
