@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,8 @@ class Listener:
     async def wait_samples(self, condition: Callable[[Samples], bool]) -> Samples:
         """Wait until the scraped samples satisfy `condition`; returns them."""
         async with asyncio.timeout(WAIT):
-            while not condition(samples := await self.samples()):
+            # Another process's HTTP endpoint offers no event to await: poll it.
+            while not condition(samples := await self.samples()):  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
         return samples
 
@@ -75,6 +77,23 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 def alerts_sent(samples: Samples) -> float:
     return value(samples, "storywatch_alerts_sent_total", platform="telegram", kind="alert")
+
+
+async def test_without_a_listener_run_loads_no_metrics_library(tmp_path: Path) -> None:
+    """Metrics off (the default): `run --once` imports neither prometheus_client nor the
+    listener, so they add nothing to its start-up."""
+    code = ("import sys\n"
+            "from bot.app.cli import main\n"
+            "try:\n    main(['run', '--once'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('prometheus_client',"
+            " 'bot.app.listener', 'bot.app.metrics'))))")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, env=cli_env(tmp_path), stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), WAIT)
+    assert process.returncode == 0, stderr.decode()
+    assert stdout.decode().strip().splitlines()[-1] == "[]"
 
 
 async def _read(stream: asyncio.StreamReader | None) -> str:
