@@ -16,7 +16,6 @@ import logging
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Literal
 
 REDACTED = "***"
 
@@ -76,9 +75,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(secrets: Iterable[str], level: int = logging.WARNING,
-                      format: Literal["text", "json"] = "text") -> None:
+                      format: str = "text") -> None:
     """Send log records to stderr, secrets redacted: as 'storywatch: LEVEL logger: message'
-    lines, or as JSON lines (`JsonFormatter`)."""
+    lines ("text"), or as JSON lines ("json", `JsonFormatter`)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if format == "json" else
                          logging.Formatter("storywatch: %(levelname)s %(name)s: %(message)s"))

@@ -12,7 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -168,9 +168,21 @@ def listen_address(value: str) -> tuple[str, int]:
     return host, int(port)
 
 
+def _one_of(*choices: str) -> Any:
+    def check(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
 class LoggingConfig(_Section):
-    format: Literal["text", "json"] = "text"
-    level: Literal["debug", "info", "warning", "error"] = "warning"
+    format: str = "text"
+    level: str = "warning"
+
+    _format = field_validator("format")(_one_of("text", "json"))
+    _level = field_validator("level")(_one_of("debug", "info", "warning", "error"))
 
 
 class RecipeConfig(_Section):
