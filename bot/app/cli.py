@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 from collections.abc import Callable, Coroutine
@@ -128,7 +129,8 @@ def _load(path: Path | None) -> Config:
         config = load_config(path)
     except StorywatchError as error:
         fail(str(error))
-    configure_logging(_secrets(config))
+    configure_logging(_secrets(config), level=logging.getLevelNamesMapping()[
+        config.logging.level.upper()], format=config.logging.format)
     return config
 
 

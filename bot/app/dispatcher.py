@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.app.telemetry import SILENT, DeliveryEvents
 from bot.core.cadence import failure_delay
 from bot.core.errors import ChatGone, ChatMoved, DeliveryError, RateLimited, Rejected, Transient
 from bot.core.pacing import Limits, Pacer, Rate
@@ -85,7 +86,9 @@ class Dispatcher:
     """Sends pending deliveries through the messenger of each chat's platform."""
 
     def __init__(self, db: Database, messengers: Mapping[str, Messenger],
-                 policy: DispatchPolicy, clock: Clock) -> None:
+                 policy: DispatchPolicy, clock: Clock,
+                 events: DeliveryEvents = SILENT) -> None:
+        """`events` hears of every send's outcome (metrics, readiness)."""
         self._db = db
         self._messengers = dict(messengers)
         self._policy = policy
@@ -96,6 +99,7 @@ class Dispatcher:
         self._resting: set[int] = set()  # chats that cannot go on before the next drain
         self._workers: set[asyncio.Task[None]] = set()
         self._sent = 0
+        self._events = events
 
     async def drain(self) -> int:
         """Send every delivery that is due, until none is left that can go now; returns how
@@ -136,7 +140,8 @@ class Dispatcher:
                 await self._send_due(chat_id)
             except Exception:
                 # A job boundary: one chat's unexpected failure must not stop the others.
-                log.exception("dispatching to chat %s failed", chat_id)
+                log.exception("dispatching to chat %s failed", chat_id,
+                              extra={"event": "dispatch_crashed", "chat_id": chat_id})
             finally:
                 self._busy.discard(chat_id)
 
@@ -166,6 +171,7 @@ class Dispatcher:
                     return
                 continue
             self._sent += 1
+            self._events.sent(chat.ref.platform, delivery.kind)
 
     async def _take_slot(self, chat: Chat, delivery: Delivery) -> bool:
         """Wait for the chat's turn within its platform's limits; returns whether to send now.
@@ -229,13 +235,19 @@ class Dispatcher:
         """Record a delivery's failure; returns whether the chat's next delivery may go now."""
         now = self._clock()
         reason = str(error) or type(error).__name__
+        platform = chat.ref.platform
+        log.info("delivery %s to chat %s failed: %s", delivery.id, chat.id, reason,
+                 extra={"event": "send_failed", "chat_id": chat.id,
+                        "story_id": delivery.story_id, "platform": platform})
         async with self._db.write() as tx:
             if isinstance(error, ChatGone):
                 await chats.set_active(tx, chat.id, False)
                 await subscriptions.deactivate_chat(tx, chat.id)
                 await outbox.fail_pending(tx, chat.id, error=f"chat gone: {reason}")
+                self._events.send_failed(platform, error, final=True)
                 return False
             if isinstance(error, RateLimited):
+                self._events.send_failed(platform, error, final=False)
                 until = now + timedelta(seconds=error.retry_after)
                 scope = None if error.scope_global else chat.ref.chat_id
                 self._pacers[chat.ref.platform].hold(scope, until.timestamp())
@@ -244,7 +256,9 @@ class Dispatcher:
                 return False
             if isinstance(error, Rejected) or delivery.attempts + 1 >= self._policy.max_attempts:
                 await outbox.mark_failed(tx, delivery.id, error=reason)
+                self._events.send_failed(platform, error, final=True)
                 return True
+            self._events.send_failed(platform, error, final=False)
             delay = failure_delay(delivery.attempts + 1, base=self._policy.retry_base,
                                   maximum=self._policy.retry_max)
             await outbox.retry_later(tx, delivery.id, not_before=now + timedelta(seconds=delay),

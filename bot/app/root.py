@@ -23,6 +23,7 @@ from bot.app.dispatcher import Dispatcher, DispatchPolicy
 from bot.app.housekeeping import Housekeeping
 from bot.app.service import DeliveryLoop, Poller
 from bot.app.status import InstanceStatus, instance_status
+from bot.app.telemetry import SILENT
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError
 from bot.core.filters import parse_words
@@ -37,6 +38,7 @@ from bot.platforms.console.messenger import ConsoleMessenger
 from storage import Database, chats, filters, stories, subscriptions
 
 if TYPE_CHECKING:
+    from bot.app.listener import Operations
     from bot.app.scheduler import Tick
     from bot.edges.fetch import HttpFetcher
     from handlers.commands import CommandLayer
@@ -239,9 +241,11 @@ async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
     async with (_database(config) as db, LazyFetcher(config.fetch) as fetcher,
                 AsyncExitStack() as stack):
         pool = stack.enter_context(extraction_pool())
+        operations = None if once else await _operations(config, db, stack)
+        events = SILENT if operations is None else operations.events
         watcher = Watcher(db, fetcher, functools.partial(extract_with, recipes(config)),
                           await _summarizer(config, stack), WatchPolicy.from_config(config), _now,
-                          pool=pool)
+                          pool=pool, events=events)
         # Made once, when a platform or the console first serves commands (never by a
         # plain --once): every platform shares its command throttle.
         layer = functools.cache(functools.partial(_command_layer, config, db, watcher))
@@ -249,7 +253,8 @@ async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
         console = not messengers
         if console:
             messengers["console"] = ConsoleMessenger(out)
-        dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now)
+        dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now,
+                                events=events)
         deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
         poller = Poller(db, watcher, concurrency=config.fetch.concurrency,
                         per_host=config.fetch.per_host, clock=_now, checked=deliveries.wake)
@@ -264,7 +269,11 @@ async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
         housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
                                     max_failures=config.schedule.max_failures,
                                     notified=deliveries.wake)
-        await stack.enter_async_context(Scheduler(_ticks(config, poller, digester, housekeeping)))
+        ticks = _ticks(config, poller, digester, housekeeping)
+        if operations is not None:
+            operations.watch_platforms(messengers)
+            ticks = operations.watched(ticks)
+        await stack.enter_async_context(Scheduler(ticks))
         # A TaskGroup waits for every job on a stop, so nothing still writing
         # outlives the database.
         async with asyncio.TaskGroup() as jobs:
@@ -291,6 +300,22 @@ def _command_layer(config: Config, db: Database, watcher: Watcher) -> CommandLay
     return CommandLayer(Context.from_config(config, db, watcher, _now))
 
 
+async def _operations(config: Config, db: Database,
+                      stack: AsyncExitStack) -> Operations | None:
+    """The metrics and health listener when `[metrics] listen` is set, else None.
+
+    Imported only then: with metrics off, `run` loads neither prometheus_client nor the
+    listener (start-up time of `run --once`).
+    """
+    if config.metrics.listen is None:
+        return None
+    from prometheus_client import CollectorRegistry
+
+    from bot.app.listener import serving
+
+    return await stack.enter_async_context(serving(config, db, CollectorRegistry(), _now))
+
+
 def _ticks(config: Config, poller: Poller, digester: Digester,
            housekeeping: Housekeeping) -> list[Tick]:
     from bot.app.scheduler import Tick
@@ -310,10 +335,11 @@ async def _start_platforms(config: Config, layer: Callable[[], CommandLayer], db
         from bot.platforms.telegram import bindings as telegram_bindings
         from bot.platforms.telegram import messenger as telegram_app
 
-        application = telegram_app.build_application(config.telegram)
+        polling = telegram_app.PollWatch()
+        application = telegram_app.build_application(config.telegram, polling)
         telegram_bindings.install(application, layer(), db, config.telegram, _now)
         await stack.enter_async_context(telegram_app.running(application, config.telegram))
-        messengers["telegram"] = telegram_app.TelegramMessenger(application.bot)
+        messengers["telegram"] = telegram_app.TelegramMessenger(application.bot, polling)
     if config.discord.token is not None:
         from bot.platforms.discord import bindings as discord_bindings
         from bot.platforms.discord import messenger as discord_app

@@ -108,7 +108,8 @@ class Poller:
                 self._checked()
         except Exception:
             # A job boundary: one story's failure is logged, the others go on.
-            log.exception("checking story %s (%s) failed", story.id, story.url)
+            log.exception("checking story %s (%s) failed", story.id, story.url,
+                          extra={"event": "check_crashed", "story_id": story.id})
         finally:
             self._running.pop(story.id, None)
             self._room.release()

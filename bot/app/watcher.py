@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.app.telemetry import SILENT, WatchEvents, error_label
 from bot.core.cadence import failure_delay, next_interval
 from bot.core.diff import FUZZY_WINDOW, Diff, diff_entries, marks_of
 from bot.core.errors import FetchError
@@ -91,8 +94,9 @@ class Watcher:
 
     def __init__(self, db: Database, fetcher: Fetcher, extract: Extract,
                  summarizer: Summarizer, policy: WatchPolicy, clock: Clock,
-                 pool: Executor | None = None) -> None:
-        """`pool` runs `extract` off the event loop (it must then be picklable); None: inline."""
+                 pool: Executor | None = None, events: WatchEvents = SILENT) -> None:
+        """`pool` runs `extract` off the event loop (it must then be picklable); None: inline.
+        `events` hears of each fetch, extraction, check and delivery queued (metrics)."""
         self._db = db
         self._fetcher = fetcher
         self._extract = extract
@@ -101,6 +105,7 @@ class Watcher:
         self._clock = clock
         self._pool = pool
         self._unchanged_states = CheckBatch(db)
+        self._events = events
 
     async def check(self, story_id: int, known: Story | None = None) -> CheckResult:
         """Check the story once and record the outcome.
@@ -110,12 +115,17 @@ class Watcher:
         Fetch and extraction errors are not raised: they are the check's
         recorded failure.
         """
+        result = await self._check(story_id, known)
+        self._events.checked(result.outcome, result.new, result.edited)
+        return result
+
+    async def _check(self, story_id: int, known: Story | None) -> CheckResult:
         story = known or await stories.get(self._db, story_id)
         if story is None:
             raise LookupError(f"no story with id {story_id}")
         now = self._clock()
         try:
-            fetched = await self._fetcher.fetch(story.url, story.validators)
+            fetched = await self._fetch(story)
             if fetched.unchanged:
                 return await self._unchanged(story, fetched, now)
             page = await self._page(fetched)
@@ -135,7 +145,24 @@ class Watcher:
             return await self._fail(story, diff.failed_reason, now)
         return await self._record(story, fetched, page, diff, now)
 
+    async def _fetch(self, story: Story) -> Fetched:
+        started = time.perf_counter()
+        try:
+            fetched = await self._fetcher.fetch(story.url, story.validators)
+        except FetchError as error:
+            self._events.fetched(error_label(error), time.perf_counter() - started)
+            raise
+        self._events.fetched("304" if fetched.body is None else "200",
+                             time.perf_counter() - started)
+        return fetched
+
     async def _page(self, fetched: Fetched) -> Page:
+        started = time.perf_counter()
+        page = await self._extracted(fetched)
+        self._events.extracted(time.perf_counter() - started)
+        return page
+
+    async def _extracted(self, fetched: Fetched) -> Page:
         if self._pool is not None:
             try:
                 return await asyncio.get_running_loop().run_in_executor(
@@ -169,8 +196,15 @@ class Watcher:
             deliveries += await self._edits(tx, ref, story.id, diff, summaries, audience, now)
             await outbox.enqueue(tx, deliveries, now=now)
             await stories.record_check(tx, story.id, state)
+        self._report_queued(deliveries, audience)
         outcome = "baseline" if diff.baseline else "checked"
         return CheckResult(story.id, outcome, next_check_at, len(diff.new), len(diff.edited))
+
+    def _report_queued(self, deliveries: list[NewDelivery], audience: list[Audience]) -> None:
+        platforms = {member.chat.id: member.chat.ref.platform for member in audience}
+        queued = Counter((platforms[delivery.chat_id], delivery.kind) for delivery in deliveries)
+        for (platform, kind), count in queued.items():
+            self._events.queued(platform, kind, count)
 
     async def _unchanged(self, story: Story, fetched: Fetched, now: datetime) -> CheckResult:
         """Record a check that found the page as it was: nothing to diff, store or route."""
@@ -198,6 +232,8 @@ class Watcher:
         async with self._db.write() as tx:
             await stories.record_failure(tx, story.id, now=now, error=reason,
                                          next_check_at=next_check_at)
+        log.info("check of story %s failed: %s", story.id, reason,
+                 extra={"event": "check_failed", "story_id": story.id})
         return CheckResult(story.id, "failed", next_check_at, error=reason)
 
     async def _summaries(self, found: list[Entry]) -> dict[str, str]:

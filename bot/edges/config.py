@@ -152,6 +152,44 @@ class LimitsConfig(_Section):
     commands_per_minute: int = Field(default=30, ge=1)
 
 
+class MetricsConfig(_Section):
+    listen: str | None = None
+    ready_max_pending_age: float = Field(default=600.0, gt=0)
+
+    @field_validator("listen")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None:
+            listen_address(value)
+        return value
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """("host", port) of "host:port" ("[::1]:9464" for IPv6); ValueError when malformed."""
+    host, sep, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError('host:port, such as "127.0.0.1:9464"')
+    return host, int(port)
+
+
+def _one_of(*choices: str) -> Any:
+    def check(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+class LoggingConfig(_Section):
+    format: str = "text"
+    level: str = "warning"
+
+    _format = field_validator("format")(_one_of("text", "json"))
+    _level = field_validator("level")(_one_of("debug", "info", "warning", "error"))
+
+
 class RecipeConfig(_Section):
     host: str
     entry: str
@@ -172,6 +210,8 @@ class Config(_Section):
     telegram: TelegramConfig = TelegramConfig()
     discord: DiscordConfig = DiscordConfig()
     limits: LimitsConfig = LimitsConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    logging: LoggingConfig = LoggingConfig()
     recipes: tuple[RecipeConfig, ...] = ()
 
 

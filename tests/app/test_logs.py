@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 
-from bot.app.logs import REDACTED, Redactor
+from bot.app.logs import REDACTED, Redactor, configure_logging
 
 
 def record(message: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:
@@ -38,3 +41,44 @@ def test_no_secrets_leaves_records_alone(secrets: list[str]) -> None:
     entry = record("plain %s", "text")
     Redactor(secrets).filter(entry)
     assert entry.getMessage() == "plain text"
+
+
+@pytest.fixture
+def root_logger() -> Iterator[None]:
+    """The root logger's handlers and level put back after the test configured its own."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("root_logger")
+def test_json_lines_carry_the_app_fields_and_stay_redacted(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """[logging] format = "json": one object a line with time, level, logger, message, the
+    event, story and chat ids given through `extra=`, the traceback; no secret anywhere."""
+    configure_logging(["123:SECRET"], level=logging.INFO, format="json")
+    log = logging.getLogger("bot.app.watcher")
+    log.info("check of story %s failed: %s", 7, "bot123:SECRET said no",
+             extra={"event": "check_failed", "story_id": 7, "chat_id": 3})
+    try:
+        raise ValueError("from /bot123:SECRET/getMe")
+    except ValueError:
+        log.exception("crashed", extra={"event": "check_crashed", "story_id": 7})
+    lines = capsys.readouterr().err.splitlines()
+    first, second = (json.loads(line) for line in lines)
+    assert first["level"] == "info" and first["logger"] == "bot.app.watcher"
+    assert first["message"] == f"check of story 7 failed: bot{REDACTED} said no"
+    assert (first["event"], first["story_id"], first["chat_id"]) == ("check_failed", 7, 3)
+    assert datetime.fromisoformat(first["time"]).tzinfo is not None
+    assert second["event"] == "check_crashed" and "ValueError" in second["message"]
+    assert "SECRET" not in "".join(lines)
+
+
+@pytest.mark.usefixtures("root_logger")
+def test_text_lines_stay_as_they_were(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging([], level=logging.INFO)
+    logging.getLogger("bot.app.service").warning("checking story %s failed", 7,
+                                                 extra={"story_id": 7})
+    assert capsys.readouterr().err == "storywatch: WARNING bot.app.service: checking story 7 failed\n"

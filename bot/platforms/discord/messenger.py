@@ -160,6 +160,13 @@ class DiscordMessenger:
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
+    def connected(self) -> bool:
+        """Whether the gateway session is up: ready, not closed, its socket open (discord.py
+        keeps `is_ready()` true while it reconnects)."""
+        client = self._client
+        return (client.is_ready() and not client.is_closed()
+                and client.ws is not None and client.ws.open)
+
     async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
         """Send `message`; returns the id of its first Discord message.
 

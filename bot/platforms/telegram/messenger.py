@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from telegram import (
     Bot,
@@ -76,13 +77,44 @@ PARTS_REMEMBERED = 1000
 """Digests half-delivered (a later part failed) whose sent parts are remembered for the retry."""
 
 
+class PollWatch:
+    """Whether the Bot API answered the latest getUpdates: what "Telegram is connected" means.
+
+    PTB retries a failing long poll forever and quietly; this is the one place that
+    sees each poll's answer. Filled in by the application's getUpdates request.
+    """
+
+    def __init__(self) -> None:
+        self.answered = False
+
+
+class _WatchedRequest(HTTPXRequest):
+    """The getUpdates request, telling its `PollWatch` whether each poll got a 200."""
+
+    def __init__(self, watch: PollWatch, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._watch = watch
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """See `HTTPXRequest.do_request`; records whether the API answered 200."""
+        try:
+            status, body = await super().do_request(*args, **kwargs)
+        except BaseException:
+            self._watch.answered = False
+            raise
+        self._watch.answered = status == 200
+        return status, body
+
+
 class TelegramMessenger:
     """Sends rendered messages through a `telegram.Bot`; raises only DeliveryErrors."""
 
     platform = "telegram"
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, polling: PollWatch | None = None) -> None:
+        """`polling`: the application's getUpdates watch, for `connected`."""
         self._bot = bot
+        self._polling = polling
         # Parts of long digests already delivered when a later part failed: (chat, digest)
         # -> their message ids, so a retry sends only the rest.
         self._delivered_parts: OrderedDict[tuple[ChatRef, Digest], list[str]] = OrderedDict()
@@ -109,6 +141,10 @@ class TelegramMessenger:
                 self._remember_parts(chat, message, ids)
             raise
         return ids[0]
+
+    def connected(self) -> bool:
+        """Whether the Bot API answered the latest long poll (true when not watched)."""
+        return self._polling is None or self._polling.answered
 
     def _remember_parts(self, chat: ChatRef, digest: Digest, ids: list[str]) -> None:
         self._delivered_parts[(chat, digest)] = ids
@@ -204,9 +240,10 @@ def retry_seconds(retry_after: int | float | timedelta) -> float:
     return float(retry_after)
 
 
-def build_application(config: TelegramConfig) -> Application:
+def build_application(config: TelegramConfig, polling: PollWatch | None = None) -> Application:
     """The PTB Application for `config`: token and base_url, no job queue, concurrent
-    updates, a rate limiter that never retries, no proxy from the environment.
+    updates, a rate limiter that never retries, no proxy from the environment; each
+    getUpdates answer told to `polling`.
 
     Raises ConfigError when telegram.token is not set.
     """
@@ -230,7 +267,8 @@ def build_application(config: TelegramConfig) -> Application:
         .request(HTTPXRequest(connection_pool_size=64, httpx_kwargs=no_proxy))
         # PTB adds the long-poll timeout to this read timeout for getUpdates, so the
         # effective read timeout is poll_timeout + 5 s: a quiet poll never times out.
-        .get_updates_request(HTTPXRequest(read_timeout=5.0, httpx_kwargs=no_proxy))
+        .get_updates_request(_WatchedRequest(polling or PollWatch(), read_timeout=5.0,
+                                             httpx_kwargs=no_proxy))
         .rate_limiter(limiter)
         .job_queue(None)
         .concurrent_updates(64)

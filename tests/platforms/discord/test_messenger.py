@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -268,3 +269,15 @@ async def test_not_ready_in_time_times_out(fake: FakeDiscord) -> None:
         async with running(bot, config, ready_timeout=0.3):
             pytest.fail("should not be ready")
     assert bot.is_closed()
+
+
+async def test_connected_while_the_gateway_is_up_and_not_once_discord_is_cut_off(
+    fake: FakeDiscord, messenger: DiscordMessenger
+) -> None:
+    """What /readyz reads: connected once ready; not connected when Discord goes away, though
+    discord.py still calls itself ready while it tries to reconnect."""
+    assert messenger.connected()
+    await fake.stop()
+    async with asyncio.timeout(5):
+        while messenger.connected():  # noqa: ASYNC110 (the closing socket signals no event)
+            await asyncio.sleep(0.02)
