@@ -23,6 +23,7 @@ from bot.app.scheduler import Scheduler, Tick
 from bot.app.service import DeliveryLoop, Poller
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError
+from bot.core.extract import Explained, explain_page
 from bot.core.filters import parse_words
 from bot.core.model import ChatRef, Fetched, Page, Recipe
 from bot.core.ports import Messenger, Summarizer
@@ -46,15 +47,31 @@ async def check(target: str, config: Config) -> Page:
     Raises FetchError subclasses for what cannot be fetched or read, and
     NoUpdates when the document holds no timestamped updates.
     """
-    if _is_local_file(target):
-        fetched = read_file(Path(target), config.fetch.max_bytes, now=_now())
-    else:
-        async with HttpFetcher(config.fetch) as fetcher:
-            fetched = await fetcher.fetch(_as_url(target))
-    page = extract(fetched, config)
+    page = extract(await _fetch_once(target, config), config)
     if not page.entries:
         raise NoUpdates(f"no timestamped updates found in {target}")
     return page
+
+
+async def check_explained(target: str, config: Config) -> Explained:
+    """`check`, with the time evidence behind each entry (`check --explain`).
+
+    Raises as `check` does.
+    """
+    fetched = await _fetch_once(target, config)
+    explained = explain_page(
+        fetched.body or b"", url=fetched.final_url, fetched_at=fetched.fetched_at,
+        content_type=fetched.content_type, charset=fetched.charset, recipes=recipes(config))
+    if not explained.page.entries:
+        raise NoUpdates(f"no timestamped updates found in {target}")
+    return explained
+
+
+async def _fetch_once(target: str, config: Config) -> Fetched:
+    if _is_local_file(target):
+        return read_file(Path(target), config.fetch.max_bytes, now=_now())
+    async with HttpFetcher(config.fetch) as fetcher:
+        return await fetcher.fetch(_as_url(target))
 
 
 def extract(fetched: Fetched, config: Config) -> Page:
