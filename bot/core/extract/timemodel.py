@@ -125,7 +125,7 @@ def unslipped(candidate: Candidate, offset: timedelta | None) -> Candidate:
         return candidate
     hours = offset.total_seconds() / 3600
     return replace(candidate, instant=candidate.instant - offset,
-                   basis=f"datetime attribute, corrected {hours:+g} h: its Z is local time "
+                   basis=f"datetime attribute read as UTC{hours:+g}: its Z is local time "
                          "(the structured data differs by that offset on every update)")
 
 
