@@ -115,3 +115,32 @@ def test_json_explain_adds_evidence_and_keeps_the_entry_keys() -> None:
     assert evidence["trusted_date"] is True
     assert {"kind": "JSON-LD datePublished", "at": "2024-07-18T15:00:00+00:00",
             "shown": None} in evidence["seen"]
+
+
+# Older markup without structured data: a <div> per update, its time a date-only `datetime`
+# around a 12-hour clock with the zone word beside it, and a later "Updated at" time.
+OLDER_BLOCKS = """<html lang="en-GB"><head><title>Election live</title></head><body>
+<div class="live-banner"><span class="live">Live</span></div><div id="liveblog-body">
+<div id="block-5" class="block">
+ <p class="block-time published-time"><time datetime="2015-05-07">5.33pm</time> <span class="timezone">BST</span></p>
+ <div class="block-elements"><p>Turnout looks high in Sheffield, say the returning officers.</p></div>
+ <p class="updated-time">Updated at 5.40pm BST</p></div>
+<div id="block-4" class="block">
+ <p class="block-time published-time"><time datetime="2015-05-07">4.10pm</time> <span class="timezone">BST</span></p>
+ <div class="block-elements"><p>The prime minister has voted in Witney with his wife.</p></div></div>
+<div id="block-3" class="block">
+ <p class="block-time published-time"><time datetime="2015-05-07">10.45am</time> <span class="timezone">BST</span></p>
+ <div class="block-elements"><p>Ed Miliband casts his vote in Doncaster North.</p></div>
+ <p class="updated-time">Updated at 1.15pm BST</p></div>
+</div></body></html>"""
+
+
+def test_older_blocks_take_the_shown_clock_on_the_attributes_day() -> None:
+    """A date-only `datetime` dates the "5.33pm BST" shown in it (not midnight), the zone word
+    beside it counts, and the later "Updated at" time is not the publication time."""
+    page = extract_page(OLDER_BLOCKS, url="https://news.example.com/politics/election-live",
+                        fetched_at=FETCHED_AT, content_type="text/html")
+    assert [(e.key, e.published_at.isoformat()) for e in page.entries if e.published_at] == [
+        ("block-5", "2015-05-07T16:33:00+00:00"), ("block-4", "2015-05-07T15:10:00+00:00"),
+        ("block-3", "2015-05-07T09:45:00+00:00")]
+    assert len(page.entries) == 3
