@@ -175,6 +175,9 @@ def _with_year(day: tuple[int | None, int, int], reference: Reference, zone: tzi
         return date(year, month, dom)
     now = reference.at.astimezone(zone).date()
     guess = date(now.year, month, min(dom, 28) if month == 2 and dom > 28 else dom)
+    if not reference.is_latest:
+        # A publication date: the page's days run on from it (into the next year, perhaps).
+        return guess if guess >= now - timedelta(days=1) else guess.replace(year=now.year + 1)
     return guess if guess <= now + timedelta(days=1) else guess.replace(year=now.year - 1)
 
 

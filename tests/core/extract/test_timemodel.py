@@ -27,7 +27,7 @@ LOCAL_Z = """<html lang="de"><head><title>Hochwasser</title>
 # Day headers without a year; the page's year is in its metadata only.
 DAY_HEADERS = """<html lang="de"><head><title>Ticker</title>
 <meta property="article:published_time" content="2024-07-17T08:00:00+02:00"></head><body>
-<div class="ticker"><h3>Donnerstag, 18. 7.</h3>
+<div class="ticker"><h3>Samstag, 20. 7.</h3>
 <p><strong>9.15 Uhr:</strong> Die Regierung berät über neue Hilfen für die Bauern.</p>
 <p><strong>8.02 Uhr:</strong> Der Bahnverkehr läuft wieder nach Plan.</p>
 <h3>Mittwoch, 17. 7.</h3>
@@ -53,12 +53,12 @@ def test_a_local_time_marked_z_yields_to_the_structured_instant() -> None:
 
 
 def test_day_headers_without_a_year_take_the_pages_year() -> None:
-    """"Donnerstag, 18. 7." dates the times under it to 18 July of the page's own year (2024),
-    not to a year counted from the fetch."""
+    """"Samstag, 20. 7." dates the times under it to 20 July of the page's own year (2024), not
+    to a year counted from the fetch, nor to the day after the update below them."""
     page = extract_page(DAY_HEADERS, url="https://ticker.example.de/live", fetched_at=FETCHED_AT,
                         content_type="text/html")
     assert [e.published_at.isoformat() for e in page.entries if e.published_at] == [
-        "2024-07-18T07:15:00+00:00", "2024-07-18T06:02:00+00:00", "2024-07-17T19:40:00+00:00",
+        "2024-07-20T07:15:00+00:00", "2024-07-20T06:02:00+00:00", "2024-07-17T19:40:00+00:00",
         "2024-07-17T06:05:00+00:00"]
 
 
