@@ -1,92 +1,119 @@
-"""Extraction accuracy on every corpus page with a truth file, recipes on and off, and on the
-hand-written pages of publishers the corpus does not hold (tests/core/extract/unseen/, recipes off).
+"""Extraction accuracy as a user of `storywatch check` gets it, on every corpus page with a
+truth file, recipes on and off, and on the hand-written pages of tests/core/extract/unseen/.
 
-Prints one line per page and run, the totals of each run (the unseen pages as a separate
-"unseen" total), and as the last line one JSON object. Scoring is the corpus README's
-(tests/core/extract/scoring.py). Each corpus page is "fetched" at 23:59 UTC on the date in its
-file name; each unseen page at the `fetched_at` its truth gives.
+Each page is extracted as `check` would extract it today: fetched now (the real clock, never
+a date from the file name or the truth), so the page's own date must come from the page.
+Scoring is the corpus README's (tests/core/extract/scoring.py), with a time exact only when
+its UTC date and minute are right; truth times without a date are counted apart
+("clock-only"). Totals are given for the tuning set (the shared 11 and the corpus pages
+marked `tune`) and the measuring set (`measure`) separately.
 
-    .venv/bin/python bench/accuracy.py [CORPUS_DIR]
+Prints one line per page and run, the totals, and as the last line one JSON object.
+
+    .venv/bin/python bench/accuracy.py [--corpus DIR] [--shared DIR] [--split tune|measure]
+
+`--corpus` is the repository corpus (default $CORPUS_DIR, else <repo>/corpus).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.core.extract import extract_page
-from tests.core.extract.scoring import Score, fetch_time, load_truth, score
-from tests.core.extract.unseen import UnseenCase, unseen_cases
+from bot.core.model import Page
+from tests.core.extract.corpus import MEASURE, SHARED_CORPUS, TUNE, corpus_pages, repo_corpus_dir
+from tests.core.extract.scoring import Score, score
+from tests.core.extract.unseen import unseen_cases
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+_COUNTS = ("matched_timed", "timed_truth", "valid", "extracted", "exact", "dated",
+           "clock_only", "clock_only_exact")
 
 
-def run_page(corpus: Path, truth_path: Path, builtin: bool) -> tuple[Score, float]:
-    """Score one page and measure its extraction rate (pages/second)."""
-    truth = load_truth(truth_path)
-    body = (corpus / "raw" / truth["file"]).read_bytes()
-    url = truth.get("page_url") or "https://example.invalid/"
-    when = fetch_time(truth["file"])
-    page = extract_page(body, url=url, fetched_at=when, content_type="text/html",
+def _content_type(truth: dict[str, object]) -> str:
+    return str(truth.get("content_type") or "text/html")
+
+
+def run(body: bytes, truth: dict[str, object], builtin: bool) -> Page:
+    """The page extracted as `check` extracts it now (built-in recipes on or off)."""
+    return extract_page(body, url=str(truth.get("page_url") or "https://example.invalid/"),
+                        fetched_at=datetime.now(UTC), content_type=_content_type(truth),
                         builtin_recipes=builtin)
-    rounds, started = 0, time.perf_counter()
-    while rounds < 3 or time.perf_counter() - started < 0.3:
-        extract_page(body, url=url, fetched_at=when, content_type="text/html",
-                     builtin_recipes=builtin)
-        rounds += 1
-    return score(page.entries, truth), rounds / (time.perf_counter() - started)
 
 
-def run_unseen(case: UnseenCase) -> tuple[Score, float]:
-    """Score one unseen page (recipes off) and measure its extraction rate."""
-    result = score(case.extract().entries, case.truth)
-    rounds, started = 0, time.perf_counter()
-    while rounds < 3 or time.perf_counter() - started < 0.1:
-        case.extract()
-        rounds += 1
-    return result, rounds / (time.perf_counter() - started)
+def _line(label: str, name: str, result: Score) -> None:
+    clock = (f" clock-only {result.clock_only_exact}/{result.clock_only}"
+             if result.clock_only else "")
+    print(f"{label:18} {name[:44]:44} recall {result.matched_timed:3}/{result.timed_truth:<3} "
+          f"precision {result.valid:3}/{result.extracted:<3} "
+          f"time {result.exact:3}/{result.dated:<3}{clock}")
+    for line in (*result.missed, *result.wrong_time[:8], *result.extra[:5]):
+        print(f"{'':20}- {line}")
 
 
-def report(label: str, results: list[tuple[str, Score, float]]) -> dict[str, object]:
-    """Print one line per page and the run's total; return the run's summary."""
-    totals = [0, 0, 0, 0, 0, 0]
-    pages = {}
-    for name, result, rate in results:
-        print(f"{label:11} {name:22} recall {result.matched_timed:3}/{result.timed_truth:<3} "
-              f"precision {result.valid:3}/{result.extracted:<3} "
-              f"time {result.exact:3}/{result.dated:<3} {rate:7.1f} pages/s")
-        for line in (*result.missed, *result.wrong_time, *result.extra[:5]):
-            print(f"{'':35}- {line}")
-        counts = (result.matched_timed, result.timed_truth, result.valid, result.extracted,
-                  result.exact, result.dated)
-        totals = [a + b for a, b in zip(totals, counts, strict=True)]
-        pages[name] = {
-            "recall": round(result.recall, 4), "precision": round(result.precision, 4),
-            "timestamps": round(result.timestamps, 4), "pages_per_s": round(rate, 1),
-        }
-    recall, precision, stamps = (totals[0] / max(totals[1], 1), totals[2] / max(totals[3], 1),
-                                 totals[4] / max(totals[5], 1))
-    print(f"TOTAL {label}: recall {recall:.2%} precision {precision:.2%} timestamps {stamps:.2%}")
-    return {"recall": round(recall, 4), "precision": round(precision, 4),
-            "timestamps": round(stamps, 4), "pages": pages}
+def total(label: str, results: list[tuple[str, Score]]) -> dict[str, object]:
+    """Print the totals of one set and run; return them with each page's figures."""
+    sums = dict.fromkeys(_COUNTS, 0)
+    for _, result in results:
+        for key in _COUNTS:
+            sums[key] += getattr(result, key)
+    figures: dict[str, object] = {
+        "pages": len(results),
+        "recall": round(sums["matched_timed"] / max(sums["timed_truth"], 1), 4),
+        "precision": round(sums["valid"] / max(sums["extracted"], 1), 4),
+        "timestamps": round(sums["exact"] / max(sums["dated"], 1), 4),
+        "dated_truth": sums["dated"],
+        "clock_only_truth": sums["clock_only"],
+        "clock_only_right": sums["clock_only_exact"],
+        "per_page": {name: [round(r.recall, 4), round(r.precision, 4), round(r.timestamps, 4)]
+                     for name, r in results},
+    }
+    print(f"TOTAL {label}: {len(results)} pages, recall {figures['recall']:.2%} "
+          f"precision {figures['precision']:.2%} timestamps {figures['timestamps']:.2%} "
+          f"of {sums['dated']} dated"
+          + (f"; clock-only (truth gives no date) {sums['clock_only_exact']}/"
+             f"{sums['clock_only']}" if sums["clock_only"] else ""))
+    return figures
+
+
+Case = tuple[str, Callable[[], Page], dict[str, object]]
+
+
+def _scored(label: str, cases: list[Case]) -> list[tuple[str, Score]]:
+    results = []
+    for name, extract, truth in cases:
+        result = score(extract().entries, truth)
+        _line(label, name, result)
+        results.append((name, result))
+    return results
 
 
 def main() -> None:
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", help="the repository corpus directory")
+    parser.add_argument("--shared", default=str(SHARED_CORPUS), help="the shared corpus")
+    parser.add_argument("--split", choices=(TUNE, MEASURE), help="only this set")
+    args = parser.parse_args()
+    pages = corpus_pages(repo_corpus_dir(args.corpus), Path(args.shared))
     summary: dict[str, object] = {}
-    for builtin in (True, False):
-        results = []
-        for truth_path in sorted((corpus / "truth").glob("*.json")):
-            result, rate = run_page(corpus, truth_path, builtin)
-            results.append((truth_path.stem.split("__")[0], result, rate))
-        label = "recipes on" if builtin else "recipes off"
-        summary["builtin" if builtin else "generic"] = report(label, results)
-    unseen = [(case.name, *run_unseen(case)) for case in unseen_cases()]
-    summary["unseen"] = report("unseen", unseen)
+    for split in (TUNE, MEASURE):
+        if args.split not in (None, split):
+            continue
+        chosen = [p for p in pages if p.split == split]
+        for builtin in (True, False):
+            label = f"{split} recipes {'on' if builtin else 'off'}"
+            cases = [(p.name, lambda p=p, b=builtin: run(p.body, p.truth, b), p.truth)
+                     for p in chosen]
+            summary[f"{split}_recipes_{'on' if builtin else 'off'}"] = total(
+                label, _scored(label, cases))
+    unseen = [(c.name, lambda c=c: run(c.body, c.truth, False), c.truth) for c in unseen_cases()]
+    summary["unseen_handwritten"] = total("unseen hand-written", _scored("unseen", unseen))
     print(json.dumps(summary))
 
 

@@ -21,7 +21,7 @@ from bot.app import root as app
 from bot.app.logs import configure_logging
 from bot.app.status import render_status
 from bot.core.errors import StorywatchError
-from bot.core.render.console import render_check
+from bot.core.render.console import render_check, render_explained
 from bot.edges.config import Config, load_config
 
 T = TypeVar("T")
@@ -43,10 +43,16 @@ def main() -> None:
 @main.command()
 @click.argument("target")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of entries.")
+@click.option("--explain", is_flag=True,
+              help="Show the time evidence behind each entry's time.")
 @config_option
-def check(target: str, as_json: bool, config_path: Path | None) -> None:
+def check(target: str, as_json: bool, explain: bool, config_path: Path | None) -> None:
     """Fetch or read TARGET (a URL or a file) once and show the entries extracted."""
     config = _load(config_path)
+    if explain:
+        explained = run_command(lambda: app.check_explained(target, config))
+        click.echo(render_explained(explained, as_json=as_json))
+        return
     page = run_command(lambda: app.check(target, config))
     click.echo(render_check(page, as_json=as_json))
 

@@ -40,6 +40,7 @@ from storage import Database, chats, filters, stories, subscriptions
 if TYPE_CHECKING:
     from bot.app.listener import Operations
     from bot.app.scheduler import Tick
+    from bot.core.extract import Explained
     from bot.edges.fetch import HttpFetcher
     from handlers.commands import CommandLayer
 
@@ -50,18 +51,36 @@ async def check(target: str, config: Config) -> Page:
     Raises FetchError subclasses for what cannot be fetched or read, and
     NoUpdates when the document holds no timestamped updates.
     """
+    page = extract(await _fetch_once(target, config), config)
+    if not page.entries:
+        raise NoUpdates(f"no timestamped updates found in {target}")
+    return page
+
+
+async def check_explained(target: str, config: Config) -> Explained:
+    """`check`, with the time evidence behind each entry (`check --explain`).
+
+    Raises as `check` does.
+    """
+    from bot.core.extract import explain_page
+
+    fetched = await _fetch_once(target, config)
+    explained = explain_page(
+        fetched.body or b"", url=fetched.final_url, fetched_at=fetched.fetched_at,
+        content_type=fetched.content_type, charset=fetched.charset, recipes=recipes(config))
+    if not explained.page.entries:
+        raise NoUpdates(f"no timestamped updates found in {target}")
+    return explained
+
+
+async def _fetch_once(target: str, config: Config) -> Fetched:
     from bot.edges.fetch import HttpFetcher
     from bot.edges.local_file import read_file
 
     if _is_local_file(target):
-        fetched = read_file(Path(target), config.fetch.max_bytes, now=_now())
-    else:
-        async with HttpFetcher(config.fetch) as fetcher:
-            fetched = await fetcher.fetch(_as_url(target))
-    page = extract(fetched, config)
-    if not page.entries:
-        raise NoUpdates(f"no timestamped updates found in {target}")
-    return page
+        return read_file(Path(target), config.fetch.max_bytes, now=_now())
+    async with HttpFetcher(config.fetch) as fetcher:
+        return await fetcher.fetch(_as_url(target))
 
 
 def extract(fetched: Fetched, config: Config) -> Page:

@@ -11,7 +11,7 @@ offsets decide its zone and how it writes numeric dates. Pure: no I/O, no clock;
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -27,15 +27,36 @@ from bot.core.extract.feeds import feed_candidates
 from bot.core.extract.jsonfeed import json_feed_candidates
 from bot.core.extract.lone import lone_candidate, machine_timed, page_stamps
 from bot.core.extract.markup import bounded
-from bot.core.extract.merge import dated, merge
+from bot.core.extract.merge import merge
 from bot.core.extract.pageinfo import page_info, page_zone, written_zone
 from bot.core.extract.plaintext import text_candidates, text_title
 from bot.core.extract.recipes import BUILTIN_RECIPES, recipe_candidates, recipe_for
 from bot.core.extract.structured import json_ld_candidates, json_ld_objects, microdata_candidates
+from bot.core.extract.timemodel import Dating, date_candidates, dating_of
 from bot.core.extract.zones import country_zone, month_first
 from bot.core.model import Page, Recipe
 
-__all__ = ["BUILTIN_RECIPES", "extract_page"]
+__all__ = ["BUILTIN_RECIPES", "Dating", "Explained", "explain_page", "extract_page"]
+
+
+@dataclass(frozen=True, slots=True)
+class Explained:
+    """A page with how each of its entries was dated (`datings[i]` is `page.entries[i]`'s)
+    and where the page's own date came from (`page_date` "" when the page gives none;
+    `page_day_only` when it gives a calendar day without a time)."""
+
+    page: Page
+    datings: tuple[Dating, ...]
+    page_date: str
+    page_date_at: datetime | None
+    page_day_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    page: Page
+    candidates: list[Candidate]
+    reference: Reference
 
 
 def extract_page(
@@ -56,37 +77,72 @@ def extract_page(
     Returns a Page whose entries may be empty. Raises NotAPage for binary,
     undecodable or non-text bodies.
     """
+    return _read(body, url, fetched_at, content_type, charset, recipes, builtin_recipes).page
+
+
+def explain_page(
+    body: bytes | str,
+    *,
+    url: str,
+    fetched_at: datetime,
+    content_type: str = "",
+    charset: str | None = None,
+    recipes: Sequence[Recipe] = (),
+    builtin_recipes: bool = True,
+) -> Explained:
+    """`extract_page`, with the time evidence behind each entry's time (`check --explain`).
+
+    Raises NotAPage as `extract_page` does.
+    """
+    read = _read(body, url, fetched_at, content_type, charset, recipes, builtin_recipes)
+    reference = read.reference
+    return Explained(
+        read.page, tuple(dating_of(c, reference) for c in read.candidates), reference.source,
+        reference.at if reference.source else None, reference.day_only,
+    )
+
+
+def _read(
+    body: bytes | str, url: str, fetched_at: datetime, content_type: str, charset: str | None,
+    recipes: Sequence[Recipe], builtin_recipes: bool,
+) -> _Read:
     now = fetched_at.astimezone(UTC) if fetched_at.tzinfo else fetched_at.replace(tzinfo=UTC)
     document = read_document(body, content_type, charset)
     tally = Tally()
     if document.kind == "feed":
-        page = _feed_page(*feed_candidates(document.text, tally))
+        read = _feed_page(now, *feed_candidates(document.text, tally))
     elif document.kind == "jsonfeed":
-        page = _feed_page(*json_feed_candidates(document.text))
+        read = _feed_page(now, *json_feed_candidates(document.text))
     elif document.kind == "text":
-        page = _text_page(document.text, url, now, tally)
+        read = _text_page(document.text, url, now, tally)
     else:
         all_recipes = (*recipes, *(BUILTIN_RECIPES if builtin_recipes else ()))
-        page = _html_page(document.text, document.utf8, url, now, all_recipes, tally)
-    return replace(page, ignored=tally.counts()) if tally.ignored else page
+        read = _html_page(document.text, document.utf8, url, now, all_recipes, tally)
+    if tally.ignored:
+        return replace(read, page=replace(read.page, ignored=tally.counts()))
+    return read
 
 
-def _feed_page(title: str | None, link: str | None, candidates: list[Candidate]) -> Page:
-    return Page(title, merge([], candidates), link)
+def _feed_page(
+    now: datetime, title: str | None, link: str | None, candidates: list[Candidate]
+) -> _Read:
+    entries, ordered = merge([], candidates)
+    return _Read(Page(title, entries, link), ordered, Reference(now, True, now))
 
 
-def _text_page(text: str, url: str, now: datetime, tally: Tally) -> Page:
+def _text_page(text: str, url: str, now: datetime, tally: Tally) -> _Read:
     host = urlsplit(url).hostname or ""
     candidates = text_candidates(text, month_first=month_first(host, "", text), tally=tally)
     zone = written_zone(candidates) or country_zone(host, "") or UTC
-    entries = merge(dated(candidates, zone, Reference(now, True, now)), [])
-    return Page(text_title(text), entries, None)
+    reference = Reference(now, True, now)
+    entries, ordered = merge(date_candidates(candidates, zone, reference), [])
+    return _Read(Page(text_title(text), entries, None), ordered, reference)
 
 
 def _html_page(
     text: str, utf8: bytes | None, url: str, now: datetime, recipes: Sequence[Recipe],
     tally: Tally,
-) -> Page:
+) -> _Read:
     tree = LexborHTMLParser(bounded(utf8 if utf8 is not None else text.encode("utf-8"), tally))
     objects = json_ld_objects(tree)
     info = page_info(tree, objects, url, now)
@@ -103,8 +159,8 @@ def _html_page(
     if not primary and tree.body is not None:
         primary = _one_update(tree.body, now, base, epochs, us, bool(structured), tally)
     zone = page_zone(info, primary)
-    return Page(info.title, merge(dated(primary, zone, info.reference), structured), base)
-
+    entries, ordered = merge(date_candidates(primary, zone, info.reference), structured)
+    return _Read(Page(info.title, entries, base), ordered, info.reference)
 
 
 def _one_update(

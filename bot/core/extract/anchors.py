@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import chain
 
@@ -21,6 +21,7 @@ from bot.core.extract.clock import (
     parse_iso,
 )
 from bot.core.extract.furniture import SKIP_TAGS
+from bot.core.extract.zones import zone_for_abbreviation
 
 # What may stand before an update's time: labels, weekdays, named days and separators
 # ("Updated:", "Sat 3 Feb 2024,", "18 feb 2024 -", "20 maggio, ore"), once any date is cut out.
@@ -157,13 +158,29 @@ def _iso_hint(node: LexborNode, parsed: datetime, raw: str, attributes: dict) ->
     label = f"{text[:20]} {(attributes.get('title') or '')[:20]}".lower()
     updated = "modified" in prop or any(word in label for word in _UPDATED_WORDS)
     found = find_clock(text, loose=True) if text and len(text) < 80 else None
-    shown = found[0] if found else None
+    shown = _with_zone_after(node, found[0]) if found else None
+    day = (parsed.year, parsed.month, parsed.day)
+    if "T" not in raw.upper() and " " not in raw.strip():
+        # A date alone ("2015-05-07") says which day the clock shown in it ("5.33pm") is on,
+        # not that the update was posted at midnight.
+        return Hint(shown=replace(shown, day=day) if shown else None, updated=updated)
     if parsed.tzinfo is None:
-        local = Shown(parsed.hour, parsed.minute, parsed.second,
-                      (parsed.year, parsed.month, parsed.day))
+        local = Shown(parsed.hour, parsed.minute, parsed.second, day)
         return Hint(shown=local, updated=updated)
     zulu = raw.strip().upper().endswith(("Z", "+00:00"))
     return Hint(parsed.astimezone(UTC), RANK_ATTRIBUTE, shown, updated, zulu=zulu)
+
+
+def _with_zone_after(node: LexborNode, shown: Shown) -> Shown:
+    """`shown` with the zone word written just after its element ("5.33pm <span>BST</span>")."""
+    if shown.zone is not None:
+        return shown
+    following = node.next
+    while following is not None and following.tag == "-text" and not following.text().strip():
+        following = following.next
+    word = following.text(strip=True) if following is not None else ""
+    zone = zone_for_abbreviation(word) if 2 <= len(word) <= 5 and word.isupper() else None
+    return replace(shown, zone=zone) if zone is not None else shown
 
 
 def _stands_as_stamp(prefix: str, rest: str) -> bool:

@@ -20,11 +20,22 @@ RANK_NONE = 0
 
 
 @dataclass(frozen=True, slots=True)
+class Evidence:
+    """One piece of time evidence an update carries: what it is (`kind`), the instant it
+    gives and the clock it shows, where it has them."""
+
+    kind: str
+    at: datetime | None = None
+    shown: Shown | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One update as one source sees it.
 
     `instant` is an aware UTC time with `rank` saying how trustworthy it is;
-    `shown` is a visible clock time still to be dated; `ident` is the source's own id.
+    `shown` is a visible clock time still to be dated; `ident` is the source's own id;
+    `basis` says what the instant came from and `evidence` what time evidence was seen.
     """
 
     source: str
@@ -37,6 +48,8 @@ class Candidate:
     shown: Shown | None = None
     updated_at: datetime | None = None
     header_day: tuple[int | None, int, int] | None = None
+    basis: str = ""
+    evidence: tuple[Evidence, ...] = ()
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)

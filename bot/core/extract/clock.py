@@ -45,6 +45,12 @@ _MONTH_FIRST = re.compile(
     rf"\b{_WORD}\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\b(?:,?\s*(?P<y>\d{{4}}))?"
 )
 _NUMERIC = re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)[./](?P<m>[0-3]?\d)[./](?P<y>\d{4}|\d{2})(?![\d])")
+# Day and month without a year after a weekday, as German day headers write them
+# ("Donnerstag, 18. 7."): the weekday and the space after the first dot keep clock times
+# ("um 16.06.") and ranks ("1. 2. Liga") out.
+_DOTTED_DAY = re.compile(
+    r"[^\W\d_]{2,12}\.?,?\s+(?P<d>[0-3]?\d)\.\s(?P<m>[01]?\d)\.(?!\d)")
+_HEADER_CHARS = 40
 _ISO_DAY = re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>[01]\d)-(?P<d>[0-3]\d)(?!\d)")
 
 _CLOCK = re.compile(
@@ -139,7 +145,10 @@ def find_day(
     Numeric dates ("03/04/2024") are read day-first unless `month_first` (US pages);
     a first number above 12 is a day and a second above 12 a day, whatever the page.
     """
-    for pattern in (_ISO_DAY, _NUMERIC, _DAY_FIRST, _MONTH_FIRST):
+    # Only a short text can be a day header ("Samstag, 20. 7."): the dotted form, which starts
+    # with any word, is not tried on long ones (it would cost a scan of every letter).
+    dotted = (_DOTTED_DAY,) if len(text) <= _HEADER_CHARS and ". " in text else ()
+    for pattern in (_ISO_DAY, _NUMERIC, _DAY_FIRST, _MONTH_FIRST, *dotted):
         for match in pattern.finditer(text):
             groups = match.groupdict()
             if pattern is _NUMERIC and _month_first(groups, month_first):

@@ -18,12 +18,17 @@ from bot.core.extract.clock import Shown
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """The page's own idea of "now": its last modification, or the fetch time; `fetched`
-    is the fetch time itself, which "today" and "yesterday" count from."""
+    """The page's own idea of "now": its last modification, or its publication, or a day it
+    names, or the fetch time; `fetched` is the fetch time itself, which "today" and
+    "yesterday" count from. `source` says where it was read ("" for the fetch time);
+    `day_only` is a calendar day without a time (`at` is then noon UTC of that day).
+    """
 
     at: datetime
     is_latest: bool
     fetched: datetime | None = None
+    source: str = ""
+    day_only: bool = False
 
 
 def date_shown(
@@ -36,6 +41,9 @@ def date_shown(
     newest_first = _newest_first(candidates)
     ordered = candidates if newest_first else candidates[::-1]
     known: list[datetime | None] = [_known_local(c, zone) for c in ordered]
+    if not reference.is_latest and not any(known):
+        forward = _forward(ordered[::-1], zone, reference)[::-1]
+        return forward if newest_first else forward[::-1]
     older = _next_known(known)
     newer: datetime | None = None  # the last time placed above, known or inferred
     result: list[datetime | None] = []
@@ -50,6 +58,39 @@ def date_shown(
         newer = local
         result.append(local.astimezone(UTC))
     return result if newest_first else result[::-1]
+
+
+def _forward(oldest_first: list[Candidate], zone: tzinfo, reference: Reference
+             ) -> list[datetime | None]:
+    """Shown times dated onwards from the page's publication: the oldest update is on the day
+    the page was published (or the first time its clock reads after that), and each newer
+    one a day later whenever the clock goes backwards past midnight."""
+    result: list[datetime | None] = []
+    previous: datetime | None = None
+    for candidate in oldest_first:
+        shown = candidate.shown
+        if shown is None:
+            result.append(None)
+            continue
+        day = shown.day or candidate.header_day
+        if day is not None or shown.days_back is not None:
+            local = _infer(shown, day, (None, None), zone, reference)
+        elif previous is not None:
+            ahead = time(shown.hour, shown.minute, shown.second) < previous.time()
+            local = _local(previous.date() + timedelta(days=ahead), shown, zone)
+        else:
+            local = _first_after(shown, zone, reference)
+        previous = local.astimezone(_zone_of(shown, zone))
+        result.append(local.astimezone(UTC))
+    return result
+
+
+def _first_after(shown: Shown, zone: tzinfo, reference: Reference) -> datetime:
+    published = reference.at.astimezone(_zone_of(shown, zone))
+    local = _local(published.date(), shown, zone)
+    if not reference.day_only and local < published - timedelta(hours=1):
+        local = _local(published.date() + timedelta(days=1), shown, zone)
+    return local
 
 
 def _next_known(known: list[datetime | None]) -> list[datetime | None]:
@@ -134,6 +175,9 @@ def _with_year(day: tuple[int | None, int, int], reference: Reference, zone: tzi
         return date(year, month, dom)
     now = reference.at.astimezone(zone).date()
     guess = date(now.year, month, min(dom, 28) if month == 2 and dom > 28 else dom)
+    if not reference.is_latest:
+        # A publication date: the page's days run on from it (into the next year, perhaps).
+        return guess if guess >= now - timedelta(days=1) else guess.replace(year=now.year + 1)
     return guess if guess <= now + timedelta(days=1) else guess.replace(year=now.year - 1)
 
 

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from itertools import pairwise
 
-from bot.core.extract.candidate import RANK_SHOWN, Candidate, derived_key, normalise
-from bot.core.extract.dating import Reference, date_shown
+from bot.core.extract.candidate import Candidate, derived_key, normalise
+from bot.core.extract.timemodel import mislabelled_offset, paired_time, unslipped
 from bot.core.model import Entry
 
 _MATCH_CHARS = 30
 
 
-def dated(candidates: list[Candidate], zone: tzinfo, reference: Reference) -> list[Candidate]:
-    """Candidates whose shown times became instants where nothing better was known."""
-    instants = date_shown(candidates, zone, reference)
-    return [
-        replace(c, instant=at, rank=RANK_SHOWN) if at is not None and c.rank < RANK_SHOWN else c
-        for c, at in zip(candidates, instants, strict=True)
-    ]
-
-
-def merge(primary: list[Candidate], structured: list[Candidate]) -> tuple[Entry, ...]:
-    """Entries from the page's visible updates and its structured data, newest first.
+def merge(
+    primary: list[Candidate], structured: list[Candidate]
+) -> tuple[tuple[Entry, ...], list[Candidate]]:
+    """Entries from the page's visible updates and its structured data, newest first, with
+    the candidate each entry was made from.
 
     Structured items match visible ones by id, else by their opening words; those
     only in structured data are kept when their dates are real (not placeholders).
@@ -35,6 +29,10 @@ def merge(primary: list[Candidate], structured: list[Candidate]) -> tuple[Entry,
         # The visible blocks found share nothing with the page's own list of updates:
         # they are some other list (related stories, a schedule); trust the structured data.
         primary, matches, used = [], [], set()
+    offset = mislabelled_offset([(candidate, structured[match])
+                                 for candidate, match in zip(primary, matches, strict=True)
+                                 if match is not None])
+    primary = [unslipped(candidate, offset) for candidate in primary]
     merged = [
         _combine(candidate, structured[match]) if match is not None else candidate
         for candidate, match in zip(primary, matches, strict=True)
@@ -72,32 +70,19 @@ def _find(candidate: Candidate, index: dict[str, list[int]], used: set[int]) -> 
 
 
 def _combine(seen: Candidate, data: Candidate) -> Candidate:
-    best = seen if seen.rank >= data.rank else data
-    corrected = _zone_slip(seen, data) if best is data else None
-    if corrected is not None:
-        best = replace(data, instant=corrected)
+    instant, rank, basis = paired_time(seen, data)
     return replace(
         seen,
         ident=seen.ident or data.ident,
         url=data.url or seen.url,
         title=seen.title or data.title,
         text=seen.text if len(seen.text) >= 20 or not data.text else data.text,
-        instant=best.instant,
-        rank=best.rank,
+        instant=instant,
+        rank=rank,
         updated_at=seen.updated_at or data.updated_at,
+        basis=basis,
+        evidence=seen.evidence + data.evidence,
     )
-
-
-def _zone_slip(seen: Candidate, data: Candidate) -> datetime | None:
-    """The true instant when structured data wrote the local time shown on the page
-    ("12.50 BST") as UTC ("12:50Z"); None when it did not."""
-    shown, instant = seen.shown, data.instant
-    if shown is None or not isinstance(shown.zone, tzinfo) or instant is None:
-        return None
-    local = instant.replace(tzinfo=shown.zone)
-    if not local.utcoffset() or (instant.hour, instant.minute) != (shown.hour, shown.minute):
-        return None
-    return local.astimezone(UTC)
 
 
 def _newest_first(candidates: list[Candidate]) -> list[Candidate]:
@@ -129,11 +114,12 @@ def _unique(key: str, seen: set[str], repeats: dict[str, int]) -> str:
     return unique
 
 
-def _entries(candidates: list[Candidate]) -> tuple[Entry, ...]:
+def _entries(candidates: list[Candidate]) -> tuple[tuple[Entry, ...], list[Candidate]]:
     entries: list[Entry] = []
     seen: set[str] = set()
     repeats: dict[str, int] = {}
-    for candidate in _newest_first(candidates):
+    ordered = _newest_first(candidates)
+    for candidate in ordered:
         key = _unique(candidate.ident or derived_key(candidate.instant, candidate.title,
                                                      candidate.text), seen, repeats)
         updated = candidate.updated_at
@@ -141,4 +127,4 @@ def _entries(candidates: list[Candidate]) -> tuple[Entry, ...]:
             updated = None
         entries.append(Entry(key, candidate.instant, candidate.text, candidate.title, updated,
                              candidate.url))
-    return tuple(entries)
+    return tuple(entries), ordered

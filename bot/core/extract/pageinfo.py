@@ -11,13 +11,9 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from bot.core.extract.candidate import Candidate
-from bot.core.extract.clock import parse_iso
 from bot.core.extract.dating import Reference
+from bot.core.extract.pagedate import Stamp, page_reference, page_stamps
 from bot.core.extract.zones import publisher_zone
-
-_MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "last-modified")
-_PUBLISHED_META = ("article:published_time", "datePublished", "date", "pubdate")
-_MAIN_TYPES = ("LiveBlogPosting", "NewsArticle", "Article", "WebPage", "ReportageNewsArticle")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +41,11 @@ def page_info(
     if canonical_url and not canonical_url.startswith(("http://", "https://")):
         canonical_url = None
     host = urlsplit(canonical_url or url).hostname or ""
-    stamps = _stamps(metas, objects)
+    stamps = page_stamps(metas, objects)
     return PageInfo(
         _title(tree, metas), canonical_url, host, lang or metas.get("og:locale", ""),
-        _reference(stamps, fetched_at), _offset(stamps),
+        page_reference(stamps, metas, objects, canonical_url or url, tree, fetched_at),
+        _offset(stamps),
     )
 
 
@@ -76,37 +73,8 @@ def _tag_text(tree: LexborHTMLParser, tag: str) -> str | None:
     return node.text() if node else None
 
 
-def _stamps(metas: dict[str, str], objects: list[dict[str, Any]]) -> list[tuple[bool, datetime]]:
-    found: list[tuple[bool, datetime]] = []
-    for latest, names in ((True, _MODIFIED_META), (False, _PUBLISHED_META)):
-        for name in names:
-            parsed = parse_iso(metas.get(name, ""))
-            if parsed is not None and parsed.tzinfo is not None:
-                found.append((latest, parsed))
-    for obj in objects:
-        kind = obj.get("@type")
-        kinds = kind if isinstance(kind, list) else [kind]
-        if not any(k in _MAIN_TYPES or k == "SportsEvent" for k in kinds):
-            continue
-        for latest, key in ((True, "dateModified"), (False, "datePublished"), (False, "startDate")):
-            parsed = parse_iso(str(obj.get(key) or ""))
-            if parsed is not None and parsed.tzinfo is not None:
-                found.append((latest, parsed))
-    return found
-
-
-def _reference(stamps: list[tuple[bool, datetime]], fetched_at: datetime) -> Reference:
-    modified = [stamp for latest, stamp in stamps if latest and stamp <= fetched_at]
-    if modified:
-        return Reference(max(modified).astimezone(UTC), True, fetched_at)
-    published = [stamp for latest, stamp in stamps if not latest and stamp <= fetched_at]
-    if published:
-        return Reference(max(published).astimezone(UTC), False, fetched_at)
-    return Reference(fetched_at.astimezone(UTC), True, fetched_at)
-
-
-def _offset(stamps: list[tuple[bool, datetime]]) -> timedelta | None:
-    offsets = Counter(stamp.utcoffset() for _, stamp in stamps if stamp.utcoffset())
+def _offset(stamps: list[Stamp]) -> timedelta | None:
+    offsets = Counter(stamp.utcoffset() for _, stamp, _ in stamps if stamp.utcoffset())
     return offsets.most_common(1)[0][0] if offsets else None
 
 

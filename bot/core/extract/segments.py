@@ -9,7 +9,13 @@ from selectolax.lexbor import LexborNode
 
 from bot.core.extract.anchors import Anchor, Hint
 from bot.core.extract.blocktext import HEADINGS, find_title, paragraphs
-from bot.core.extract.candidate import Candidate
+from bot.core.extract.candidate import (
+    RANK_ATTRIBUTE,
+    RANK_EPOCH,
+    RANK_RELATIVE,
+    Candidate,
+    Evidence,
+)
 from bot.core.extract.clock import Shown, find_clock, find_day
 
 _META_ROW_CHARS = 80
@@ -165,10 +171,34 @@ def _with_time(
     instant, rank = (best.instant, best.rank) if best and best.instant else (None, 0)
     if instant is not None and best is not None and best.zulu and _local_marked_z(instant, shown):
         instant, rank = None, 0
+    evidence = tuple(hint_evidence(h) for h in hints if not h.minute)
+    if day is not None:
+        evidence += (Evidence(f"date beside the time {_day_text(day)}"),)
     return Candidate(
         candidate.source, candidate.text, candidate.title, candidate.ident, candidate.url,
         instant, rank if instant else 0, shown, max(updated, default=None), day,
+        evidence=evidence,
     )
+
+
+def hint_evidence(hint: Hint) -> Evidence:
+    """What one time hint of an update's markup is, as evidence."""
+    if hint.updated:
+        kind = "edit time (not the publication time)"
+    elif hint.rank == RANK_ATTRIBUTE:
+        kind = "datetime attribute" + (" marked Z" if hint.zulu else "")
+    elif hint.rank == RANK_EPOCH:
+        kind = "epoch data attribute"
+    elif hint.rank == RANK_RELATIVE:
+        kind = "relative time, counted from the fetch"
+    else:
+        kind = "shown time"
+    return Evidence(kind, hint.instant, hint.shown)
+
+
+def _day_text(day: tuple[int | None, int, int]) -> str:
+    year, month, dom = day
+    return f"{year or '????'}-{month:02}-{dom:02}"
 
 
 def _local_marked_z(instant: datetime, shown: Shown | None) -> bool:

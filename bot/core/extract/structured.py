@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from bot.core.extract.candidate import RANK_STRUCTURED, Candidate, normalise
+from bot.core.extract.candidate import RANK_STRUCTURED, Candidate, Evidence, normalise
 from bot.core.extract.caps import MAX_JSON_LD_ITEMS, Tally
 from bot.core.extract.clock import parse_iso
 from bot.core.extract.segments import strip_stamp
@@ -88,13 +88,18 @@ def _json_ld_update(update: dict[str, Any], page_headline: str, base_url: str) -
         _aware(published),
         RANK_STRUCTURED if _aware(published) else 0,
         updated_at=_aware(modified),
+        basis="JSON-LD datePublished",
+        evidence=(Evidence("JSON-LD datePublished", _aware(published)),),
     )
 
 
 def _trusted(candidates: list[Candidate]) -> list[Candidate]:
     """Drop placeholder dates (all equal) and positional ids."""
     if len(candidates) >= 2 and len({c.instant for c in candidates}) == 1:
-        candidates = [_replace(c, instant=None, rank=0, updated_at=None) for c in candidates]
+        placeholder = (Evidence(f"{candidates[0].source} datePublished: one placeholder for "
+                                "every update, not used", candidates[0].instant),)
+        candidates = [_replace(c, instant=None, rank=0, updated_at=None, evidence=placeholder)
+                      for c in candidates]
     ids = [c.ident for c in candidates]
     if _positional(ids):
         candidates = [_replace(c, ident=None, url=None) for c in candidates]
@@ -141,6 +146,8 @@ def microdata_candidates(tree: LexborHTMLParser) -> list[Candidate]:
             item.attributes.get("id") or None,
             instant=_aware(published),
             rank=RANK_STRUCTURED if _aware(published) else 0,
+            basis="microdata datePublished",
+            evidence=(Evidence("microdata datePublished", _aware(published)),),
         ))
     return _trusted(found)
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from bot.core.extract import Dating, Explained
+from bot.core.extract.candidate import Evidence
+from bot.core.extract.clock import Shown
 from bot.core.model import Alert, Digest, Entry, Folded, Message, Notice, Page
 from bot.core.render import clean_text, one_line, safe_link, shown_word, when
 
@@ -171,3 +174,63 @@ def render_check(page: Page, *, as_json: bool) -> str:
         words = " ".join((entry.title or entry.text).split())
         lines.append(f"{stamp:<22}  {words[:96] + ('…' if len(words) > 96 else '')}")
     return "\n".join(lines)
+
+
+def render_explained(explained: Explained, *, as_json: bool) -> str:
+    """`check --explain`'s output: each entry with its time and the evidence behind it.
+
+    As JSON, `check --json`'s array with an "evidence" object added to each entry (its
+    other keys unchanged): the basis, whether the date is the page's own, what was seen.
+    """
+    pairs = list(zip(explained.page.entries, explained.datings, strict=True))
+    if as_json:
+        return json.dumps([{**entry_json(entry), "evidence": _evidence_json(dating, explained)}
+                           for entry, dating in pairs], ensure_ascii=False)
+    lines = [explained.page.title or "(untitled story)",
+             f"{len(pairs)} updates, newest first", f"page date: {_page_date(explained)}", ""]
+    for entry, dating in pairs:
+        stamp = f"{entry.published_at:%Y-%m-%d %H:%M} UTC" if entry.published_at else "(no time)"
+        words = one_line(clean_text(entry.title or entry.text))
+        lines.append(f"{stamp:<22}  {words[:96] + ('…' if len(words) > 96 else '')}")
+        lines.append(f"{'':24}time from: {dating.basis}")
+        if entry.published_at is not None and not dating.trusted:
+            lines.append(f"{'':24}no trustworthy date: the page gives none, the fetch day "
+                         "was assumed")
+        for seen in dating.evidence:
+            lines.append(f"{'':24}seen: {_seen_text(seen)}")
+    return "\n".join(lines)
+
+
+def _page_date(explained: Explained) -> str:
+    if not explained.page_date or explained.page_date_at is None:
+        return "none on the page (times shown without a date are dated from the fetch)"
+    if explained.page_day_only:
+        return f"{explained.page_date} ({explained.page_date_at:%Y-%m-%d}, a day without a time)"
+    return f"{explained.page_date} ({explained.page_date_at:%Y-%m-%d %H:%M} UTC)"
+
+
+def _seen_text(seen: Evidence) -> str:
+    parts = [seen.kind]
+    if seen.at is not None:
+        parts.append(f"{seen.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+    if seen.shown is not None:
+        parts.append(f'shows "{_shown_text(seen.shown)}"')
+    return " ".join(parts)
+
+
+def _shown_text(shown: Shown) -> str:
+    zone = f" {shown.zone}" if shown.zone is not None else ""
+    return f"{shown.hour:02}:{shown.minute:02}{zone}"
+
+
+def _evidence_json(dating: Dating, explained: Explained) -> dict[str, object]:
+    return {
+        "basis": dating.basis,
+        "trusted_date": dating.trusted,
+        "page_date": explained.page_date or None,
+        "page_date_at": (f"{explained.page_date_at:%Y-%m-%d}" if explained.page_day_only
+                         else _iso_utc(explained.page_date_at)),
+        "seen": [{"kind": seen.kind, "at": _iso_utc(seen.at),
+                  "shown": _shown_text(seen.shown) if seen.shown is not None else None}
+                 for seen in dating.evidence],
+    }

@@ -4,12 +4,16 @@ An entry matches a truth entry when the truth's title, or the first 30 character
 of its text_start, appears in the entry's title and text (case, spacing and
 punctuation ignored); each entry matches at most one truth entry, the nearest in
 time where several could.
+
+A time is exact only when its UTC date and minute are the truth's: a right clock on the
+wrong day is wrong. Where the truth gives only a `local_time`, that time of day in the
+page's zone counts when the truth also gives the date (`local_date`); without a date it is
+counted apart (`clock_only`), as it cannot say whether the day was right.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +37,8 @@ class Score:
     missed: tuple[str, ...] = ()
     wrong_time: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
+    clock_only: int = 0
+    clock_only_exact: int = 0
 
     @property
     def recall(self) -> float:
@@ -45,15 +51,6 @@ class Score:
     @property
     def timestamps(self) -> float:
         return self.exact / self.dated if self.dated else 1.0
-
-
-def fetch_time(name: str) -> datetime:
-    """The fetch time a corpus page is scored at: the end of the day its file name carries."""
-    found = re.search(r"(\d{4})-(\d{2})-(\d{2})", name)
-    if found is None:
-        return datetime(2024, 1, 1, 23, 59, 59, tzinfo=UTC)
-    year, month, day = (int(g) for g in found.groups())
-    return datetime(year, month, day, 23, 59, 59, tzinfo=UTC)
 
 
 def load_truth(path: Path) -> dict[str, Any]:
@@ -80,25 +77,31 @@ def _tally(wanted: list[dict[str, Any]], matched: dict[int, Entry], zone: ZoneIn
            extracted: int, valid: int, extra: list[str]) -> Score:
     timed = [i for i, t in enumerate(wanted) if t.get("published_at") or t.get("local_time")]
     missed = tuple(_label(wanted[i]) for i in timed if i not in matched)
-    dated = exact = 0
+    dated = exact = clock_only = clock_exact = 0
     wrong: list[str] = []
     for i, entry in matched.items():
         truth = wanted[i]
+        local = entry.published_at.astimezone(zone) if entry.published_at else None
         if truth.get("published_at"):
-            dated += 1
             good = _same_minute(entry.published_at, _parse(truth["published_at"]))
+            want = truth["published_at"]
+        elif truth.get("local_time") and truth.get("local_date"):
+            good = local is not None and local.strftime("%Y-%m-%d %H:%M") == (
+                f"{truth['local_date']} {truth['local_time']}")
+            want = f"{truth['local_date']} {truth['local_time']} local"
         elif truth.get("local_time"):
-            dated += 1
-            shown = entry.published_at.astimezone(zone).strftime("%H:%M") if entry.published_at else ""
-            good = shown == truth["local_time"]
+            clock_only += 1
+            clock_exact += local is not None and local.strftime("%H:%M") == truth["local_time"]
+            continue
         else:
             continue
+        dated += 1
         exact += good
         if not good:
-            wrong.append(f"{_label(truth)} want {truth.get('published_at')} got {entry.published_at}")
+            wrong.append(f"{_label(truth)} want {want} got {entry.published_at}")
     matched_timed = sum(1 for i in timed if i in matched)
     return Score(len(timed), matched_timed, extracted, valid, dated, exact, missed,
-                 tuple(wrong), tuple(extra))
+                 tuple(wrong), tuple(extra), clock_only, clock_exact)
 
 
 def _needles(truth: dict[str, Any]) -> list[str]:

@@ -1,0 +1,171 @@
+"""One time model for every page: the time evidence each update carries, reconciled.
+
+Every source records what it saw as `Evidence` on its candidate: a `datetime` attribute,
+an epoch data attribute, structured data (JSON-LD, microdata, feeds), a clock shown on the
+page with its zone word, a day header, a relative time. The page adds its own date
+(`Reference`: metadata, URL, title, byline, else the fetch time). Reconciling, per page:
+
+- relative times ("5 min ago") count from the fetch, unless the page's own date says it is
+  a copy saved long before the fetch: then they count from that date;
+- shown times are dated (`dating.date_shown`): their own date or day header, the dated
+  neighbours in page order (a day back past midnight), else the page's own date;
+- a visible update and its structured twin give one instant: the more trusted source,
+  unless the attribute and the structured data differ by one constant zone offset across
+  the page (a `Z` that is really local time), or the structured data wrote the shown local
+  time as UTC;
+- each update keeps which evidence won (`basis`) for `check --explain`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from bot.core.extract.candidate import (
+    RANK_ATTRIBUTE,
+    RANK_EPOCH,
+    RANK_RELATIVE,
+    RANK_SHOWN,
+    RANK_STRUCTURED,
+    Candidate,
+    Evidence,
+)
+from bot.core.extract.dating import Reference, date_shown
+
+# A page whose own date is older than this before the fetch is a saved or cached copy:
+# its "minutes ago" were counted when it was made, not when it was fetched.
+_STALE = timedelta(days=30)
+# Offsets a mislabelled zone can make: whole quarter hours up to 14 hours.
+_QUARTER = timedelta(minutes=15)
+_WIDEST = timedelta(hours=14)
+_RANK_BASIS = {
+    RANK_ATTRIBUTE: "datetime attribute",
+    RANK_STRUCTURED: "structured data",
+    RANK_EPOCH: "epoch data attribute",
+    RANK_SHOWN: "shown time",
+    RANK_RELATIVE: "relative time",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Dating:
+    """How one update was dated: the evidence that won, everything seen, and whether the
+    date is the page's own (False when nothing on the page gave one: the fetch day was
+    assumed)."""
+
+    basis: str
+    evidence: tuple[Evidence, ...]
+    trusted: bool
+
+
+def date_candidates(
+    candidates: list[Candidate], zone: tzinfo, reference: Reference
+) -> list[Candidate]:
+    """Candidates with relative times re-based where the page is stale and shown times
+    dated where nothing better was known."""
+    candidates = _rebased(candidates, reference)
+    instants = date_shown(candidates, zone, reference)
+    where = reference.source or "the fetch time (the page gives no date)"
+    return [
+        replace(c, instant=at, rank=RANK_SHOWN, basis=f"shown time, dated by {_day_basis(c)}"
+                if _own_day(c) else f"shown time, day from {where}")
+        if at is not None and c.rank < RANK_SHOWN else c
+        for c, at in zip(candidates, instants, strict=True)
+    ]
+
+
+def _own_day(candidate: Candidate) -> bool:
+    shown = candidate.shown
+    return shown is not None and (shown.day is not None or candidate.header_day is not None
+                                  or shown.days_back is not None)
+
+
+def _day_basis(candidate: Candidate) -> str:
+    shown = candidate.shown
+    if shown is not None and shown.day is not None:
+        return "the date beside it"
+    if candidate.header_day is not None:
+        return "the day header above it"
+    return "a named day (today, yesterday)"
+
+
+def _rebased(candidates: list[Candidate], reference: Reference) -> list[Candidate]:
+    fetched = reference.fetched
+    if fetched is None or (reference.is_latest and not reference.source):
+        return candidates
+    if fetched - reference.at <= _STALE:
+        return candidates
+    shift = reference.at - fetched
+    return [replace(c, instant=c.instant + shift, basis=f"relative time, counted from "
+                    f"{reference.source} (a copy older than the fetch)")
+            if c.rank == RANK_RELATIVE and c.instant is not None else c for c in candidates]
+
+
+def mislabelled_offset(pairs: list[tuple[Candidate, Candidate]]) -> timedelta | None:
+    """The one zone offset by which the page's `datetime` attributes run ahead of (or behind)
+    its structured data, when every matched pair differs by it: the attributes wrote local
+    time with a `Z`. None when they agree or differ unevenly (different clocks, not a zone)."""
+    deltas = Counter(
+        seen.instant - data.instant for seen, data in pairs
+        if seen.rank == RANK_ATTRIBUTE and data.rank == RANK_STRUCTURED
+        and seen.instant is not None and data.instant is not None
+    )
+    if len(deltas) != 1:
+        return None
+    delta, count = deltas.most_common(1)[0]
+    if not delta or abs(delta) > _WIDEST or delta % _QUARTER or count < 2:
+        return None
+    return delta
+
+
+def unslipped(candidate: Candidate, offset: timedelta | None) -> Candidate:
+    """A visible candidate with a mislabelled attribute zone corrected by `offset`."""
+    if offset is None or candidate.rank != RANK_ATTRIBUTE or candidate.instant is None:
+        return candidate
+    hours = offset.total_seconds() / 3600
+    return replace(candidate, instant=candidate.instant - offset,
+                   basis=f"datetime attribute read as UTC{hours:+g}: its Z is local time "
+                         "(the structured data differs by that offset on every update)")
+
+
+def paired_time(seen: Candidate, data: Candidate) -> tuple[datetime | None, int, str]:
+    """The instant, rank and basis of a visible update and its structured twin."""
+    if seen.rank >= data.rank:
+        return seen.instant, seen.rank, basis(seen)
+    corrected = _zone_slip(seen, data)
+    if corrected is not None:
+        return corrected, data.rank, (f"{basis(data)}, read in the shown zone: it wrote the "
+                                      "local time shown as UTC")
+    return data.instant, data.rank, basis(data)
+
+
+def basis(candidate: Candidate) -> str:
+    """What a candidate's instant came from."""
+    if candidate.instant is None:
+        return "no time"
+    if candidate.basis:
+        return candidate.basis
+    if candidate.rank == RANK_STRUCTURED:
+        return f"{candidate.source} date"
+    return _RANK_BASIS.get(candidate.rank, candidate.source)
+
+
+def dating_of(candidate: Candidate, reference: Reference) -> Dating:
+    """How `candidate` was dated, for `check --explain`."""
+    trusted = candidate.instant is not None and not (
+        candidate.rank == RANK_SHOWN and not reference.source and not _own_day(candidate)
+    ) and not (candidate.rank == RANK_RELATIVE and not reference.source)
+    return Dating(basis(candidate), candidate.evidence, trusted)
+
+
+def _zone_slip(seen: Candidate, data: Candidate) -> datetime | None:
+    """The true instant when structured data wrote the local time shown on the page
+    ("12.50 BST") as UTC ("12:50Z"); None when it did not."""
+    shown, instant = seen.shown, data.instant
+    if shown is None or not isinstance(shown.zone, tzinfo) or instant is None:
+        return None
+    local = instant.replace(tzinfo=shown.zone)
+    if not local.utcoffset() or (instant.hour, instant.minute) != (shown.hour, shown.minute):
+        return None
+    return local.astimezone(UTC)
