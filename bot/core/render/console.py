@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from bot.core.extract import Dating, Explained
-from bot.core.extract.candidate import Evidence
-from bot.core.extract.clock import Shown
 from bot.core.model import Alert, Digest, Entry, Folded, Message, Notice, Page
 from bot.core.render import clean_text, one_line, safe_link, shown_word, when
+
+if TYPE_CHECKING:  # only annotations: `run` and the alerts it prints never load the extractor
+    from bot.core.extract import Dating, Explained
+    from bot.core.extract.candidate import Evidence
+    from bot.core.extract.clock import Shown
 
 # json.dumps(ensure_ascii=False) leaves C1 controls, bidi overrides and
 # Unicode line separators raw; escape them so a line stays one safe line.
