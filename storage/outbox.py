@@ -8,14 +8,13 @@ publication time), then by id.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.model import Message
 from storage import payloads
-from storage.db import Reader, Transaction
+from storage.db import Reader, Row, Transaction
 from storage.times import from_epoch, require_datetime, require_epoch
 
 
@@ -72,7 +71,8 @@ async def chats_with_due(db: Reader, now: datetime, limit: int = 1000) -> list[i
     rows = await db.fetch_all(
         "SELECT chat_id FROM (SELECT chat_id, id, not_before, ROW_NUMBER() OVER"
         " (PARTITION BY chat_id ORDER BY sort_key, id) AS place FROM deliveries"
-        " WHERE state = 'pending') WHERE place = 1 AND not_before <= ? ORDER BY id LIMIT ?",
+        " WHERE state = 'pending') AS queue WHERE place = 1 AND not_before <= ?"
+        " ORDER BY id LIMIT ?",
         (require_epoch(now), limit),
     )
     return [row[0] for row in rows]
@@ -91,7 +91,7 @@ async def next_pending(db: Reader, chat_id: int) -> Delivery | None:
 async def list_for_chat(db: Reader, chat_id: int, state: str | None = None) -> list[Delivery]:
     """The chat's deliveries (of one state, when given) in sending order."""
     rows = await db.fetch_all(
-        "SELECT * FROM deliveries WHERE chat_id = ? AND (? IS NULL OR state = ?)"
+        "SELECT * FROM deliveries WHERE chat_id = ? AND (CAST(? AS TEXT) IS NULL OR state = ?)"
         " ORDER BY sort_key, id",
         (chat_id, state, state),
     )
@@ -193,7 +193,7 @@ async def prune(tx: Transaction, *, done_before: datetime) -> None:
     )
 
 
-def _delivery(row: sqlite3.Row) -> Delivery:
+def _delivery(row: Row) -> Delivery:
     return Delivery(
         id=row["id"],
         chat_id=row["chat_id"],
