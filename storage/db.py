@@ -26,9 +26,12 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class Row(Protocol):
-    """One result row: `row["column"]` or `row[0]` (sqlite3.Row and asyncpg.Record both are)."""
+    """One result row: `row["column"]`, `row[0]` and its column names (sqlite3.Row and
+    asyncpg.Record both are)."""
 
     def __getitem__(self, key: Any, /) -> Any: ...
+
+    def keys(self) -> Any: ...
 
 
 class Reader(Protocol):

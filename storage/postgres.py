@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -87,9 +88,12 @@ class PostgresDatabase(Database):
     async def connect(cls, url: str, *, pool_size: int = 10) -> AsyncIterator[PostgresDatabase]:
         """Connect to the database at `url` and bring its schema up to date.
 
-        Raises asyncpg.PostgresError or OSError when it cannot connect or a migration fails.
+        Raises StorageError when it cannot connect, asyncpg.PostgresError when a migration fails.
         """
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size)
+        try:
+            pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise StorageError(f"cannot open the database {shown(url)}: {error}") from None
         try:
             async with pool.acquire() as connection:
                 await _migrate(connection)
@@ -155,6 +159,12 @@ class PostgresDatabase(Database):
         """Wake every process listening on `channel`."""
         async with self._pool.acquire() as connection:
             await connection.execute("SELECT pg_notify($1, '')", channel)
+
+
+def shown(url: str) -> str:
+    """The URL without its password or options, for messages."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.username or ''}@{parts.hostname or ''}{parts.path}"
 
 
 def lock_key(name: str) -> int:

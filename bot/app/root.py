@@ -38,6 +38,8 @@ from bot.platforms.console.messenger import ConsoleMessenger
 from handlers.commands import CommandLayer
 from handlers.context import Context
 from storage import Database, chats, filters, stories, subscriptions
+from storage.copy import copy_instance
+from storage.db import is_postgres
 
 
 async def check(target: str, config: Config) -> Page:
@@ -105,7 +107,8 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
     """
     with tempfile.TemporaryDirectory(prefix="storywatch-demo-") as folder:
         config = config.model_copy(update={
-            "storage": config.storage.model_copy(update={"path": Path(folder) / "demo.db"}),
+            "storage": config.storage.model_copy(update={"path": Path(folder) / "demo.db",
+                                                         "url": None}),
             # The demo's own server is on loopback, which stories may otherwise not use.
             "fetch": config.fetch.model_copy(update={"allow_private_networks": True}),
         })
@@ -196,16 +199,33 @@ async def backup(config: Config, destination: Path) -> None:
             raise StorageError(f"cannot back up to {destination}: {error}") from None
 
 
+async def copy(source: str, destination: str) -> dict[str, int]:
+    """Copy a whole instance between databases (each a SQLite path or a postgresql:// URL);
+    returns the rows copied per table. Raises StorageError."""
+    async with (_opened(source) as origin, _opened(destination) as target):
+        return await copy_instance(origin, target)
+
+
+@asynccontextmanager
+async def _opened(target: str) -> AsyncIterator[Database]:
+    where: Path | str = target if is_postgres(target) else Path(target)
+    try:
+        async with Database.open(where) as db:
+            yield db
+    except (sqlite3.Error, OSError) as error:
+        raise StorageError(f"cannot open the database {target}: {error}") from None
+
+
 @asynccontextmanager
 async def _database(config: Config) -> AsyncIterator[Database]:
     """The configured database, its errors on opening as one-line StorageErrors."""
-    path = config.storage.path
+    storage = config.storage
     async with AsyncExitStack() as stack:
         try:
-            db = await stack.enter_async_context(
-                Database.open(path, busy_timeout=config.storage.busy_timeout))
+            db = await stack.enter_async_context(Database.open(
+                storage.target, busy_timeout=storage.busy_timeout, pool_size=storage.pool_size))
         except (sqlite3.Error, OSError) as error:
-            raise StorageError(f"cannot open the database {path}: {error}") from None
+            raise StorageError(f"cannot open the database {storage.shown}: {error}") from None
         yield db
 
 
