@@ -94,6 +94,33 @@ async def due(
     return [story for row in rows if (story := _story(row)) is not None]
 
 
+async def lease_due(tx: Transaction, now: datetime, *, owner: str, until: datetime,
+                    limit: int = 100) -> list[Story]:
+    """Lease up to `limit` due stories no other process holds, the most overdue first, to
+    `owner` until `until`; returns them. For many processes on one database (PostgreSQL).
+
+    Rows another transaction is leasing are skipped, not waited for (SKIP LOCKED), so
+    two checkers never get the same story; a lease that ran out (its checker died) is
+    free again. A recorded check or failure ends the lease.
+    """
+    at = require_epoch(now)
+    rows = await tx.fetch_all(
+        "UPDATE stories SET leased_by = ?, lease_until = ? WHERE id IN (SELECT id FROM stories"
+        " WHERE state IN ('active', 'failing') AND next_check_at <= ?"
+        " AND (lease_until IS NULL OR lease_until < ?)"
+        " ORDER BY next_check_at, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING *",
+        (owner, require_epoch(until), at, at, limit),
+    )
+    found = [story for row in rows if (story := _story(row)) is not None]
+    return sorted(found, key=lambda story: (story.next_check_at, story.id))
+
+
+async def release_leases(tx: Transaction, owner: str) -> None:
+    """End every lease `owner` holds (it stops): its stories are free at once."""
+    await tx.execute(
+        "UPDATE stories SET leased_by = NULL, lease_until = NULL WHERE leased_by = ?", (owner,))
+
+
 async def set_schedule(
     tx: Transaction, story_id: int, *, interval: float, fixed: bool, next_check_at: datetime
 ) -> None:
