@@ -82,11 +82,14 @@ def demo(updates: int | None, reveal_every: float, config_path: Path | None) -> 
 @main.command(name="run")
 @click.option("--once", is_flag=True,
               help="Check every due story once, send what is due, then exit (for cron).")
+@click.option("--role", type=click.Choice(app.ROLES), default="all", show_default=True,
+              help="checker: check stories; sender: platforms and sending; all: both."
+                   " Roles other than all need PostgreSQL.")
 @config_option
-def run_service(once: bool, config_path: Path | None) -> None:
+def run_service(once: bool, role: str, config_path: Path | None) -> None:
     """Run the bots the config enables; with no token, the console is a chat."""
     config = _load(config_path)
-    run_command(lambda: app.run(config, once=once))
+    run_command(lambda: app.run(config, once=once, role=role))
 
 
 @main.group()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import sqlite3
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -19,6 +21,7 @@ from bot.app.demo import DemoServer, load_story
 from bot.app.digester import Digester
 from bot.app.dispatcher import Dispatcher, DispatchPolicy
 from bot.app.housekeeping import Housekeeping
+from bot.app.leases import Lease, process_owner
 from bot.app.scheduler import Scheduler, Tick
 from bot.app.service import DeliveryLoop, Poller
 from bot.app.watcher import Watcher, WatchPolicy
@@ -39,7 +42,8 @@ from handlers.commands import CommandLayer
 from handlers.context import Context
 from storage import Database, chats, filters, stories, subscriptions
 from storage.copy import copy_instance
-from storage.db import is_postgres
+from storage.db import Lock, is_postgres
+from storage.outbox import OUTBOX_CHANNEL
 
 
 async def check(target: str, config: Config) -> Page:
@@ -231,46 +235,145 @@ async def _database(config: Config) -> AsyncIterator[Database]:
 
 # --- run: the service loop, with the platforms the config enables ---
 
+ROLES = ("all", "checker", "sender")
+"""checker: fetch, extract, diff, enqueue. sender: the platforms, the command layer, the
+dispatcher, digests and housekeeping. all: both in one process."""
 
-async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
-              out: TextIO = sys.stdout) -> None:
+
+async def run(config: Config, *, once: bool = False, role: str = "all",
+              stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
     """Run the bots the config enables, the scheduler and the dispatcher, until cancelled.
 
     With no platform token the console is the chat: commands from `stdin`,
     replies and alerts on `out`. With `once`, no commands are read: every
     story due now is checked once, what is due is delivered, and it returns.
+    `role` runs the checking or the sending part alone (PostgreSQL only: many
+    processes share its database). Raises StorageError for a role SQLite cannot serve.
     """
+    if role != "all" and (once or config.storage.url is None):
+        raise StorageError(f"--role {role} needs PostgreSQL ([storage] url) and no --once:"
+                           " a SQLite database serves one process, which runs --role all")
     async with (_database(config) as db, HttpFetcher(config.fetch) as fetcher,
                 AsyncExitStack() as stack):
         pool = stack.enter_context(extraction_pool())
         watcher = Watcher(db, fetcher, functools.partial(extract_with, recipes(config)),
                           await _summarizer(config, stack), WatchPolicy.from_config(config), _now,
                           pool=pool)
-        layer = CommandLayer(Context.from_config(config, db, watcher, _now))
-        messengers = await _start_platforms(config, layer, db, stack)
-        console = not messengers
-        if console:
-            messengers["console"] = ConsoleMessenger(out)
-        dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now)
-        deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
+        shared = db.dialect == "postgresql"
+        owner = process_owner()
+        checked = _Relay()
         poller = Poller(db, watcher, concurrency=config.fetch.concurrency,
-                        per_host=config.fetch.per_host, clock=_now, checked=deliveries.wake)
-        stack.push_async_callback(poller.aclose)
-        digester = Digester(db, _now, default_timezone=config.bot.default_timezone,
-                            max_chars=config.summary.max_chars, released=deliveries.wake)
+                        per_host=config.fetch.per_host, clock=_now, checked=checked,
+                        lease=Lease(owner, config.storage.lease) if shared else None)
+        if role != "sender":
+            stack.push_async_callback(poller.aclose)
         if once:
-            await _check_due_once(poller, digester, dispatcher)
+            sender = await _sender(config, db, watcher, stack, out, claim=None)
+            await _check_due_once(poller, sender.digester, sender.dispatcher)
             return
-        housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
-                                    max_failures=config.schedule.max_failures,
-                                    notified=deliveries.wake)
-        await stack.enter_async_context(Scheduler(_ticks(config, poller, digester, housekeeping)))
+        claim = Lease(owner, config.storage.lease) if shared else None
+        try:
+            async with asyncio.TaskGroup() as jobs:
+                if role != "sender":
+                    jobs.create_task(_check(config, poller))
+                if role != "checker":
+                    jobs.create_task(_send(config, db, watcher, checked, stdin, out, claim))
+        except* StorywatchError as failed:
+            raise failed.exceptions[0] from None
+
+
+async def _check(config: Config, poller: Poller) -> None:
+    """The checking part: the poll tick, until cancelled."""
+    async with Scheduler([Tick("poll", config.schedule.tick, poller.tick)]):
+        await asyncio.Event().wait()
+
+
+class _Relay:
+    """A callback connected later: checks wake the delivery loop once the sender is up
+    (after its election, on PostgreSQL), and nothing before."""
+
+    def __init__(self) -> None:
+        self._to: Callable[[], None] = lambda: None
+
+    def connect(self, to: Callable[[], None]) -> None:
+        """Relay to `to` from now on, and call it once for what came before."""
+        self._to = to
+        to()
+
+    def __call__(self) -> None:
+        self._to()
+
+
+@dataclass(frozen=True, slots=True)
+class _Sender:
+    """The sending part of a running bot, its platforms started."""
+
+    layer: CommandLayer
+    dispatcher: Dispatcher
+    deliveries: DeliveryLoop
+    digester: Digester
+    housekeeping: Housekeeping
+    console: bool
+
+
+async def _sender(config: Config, db: Database, watcher: Watcher, stack: AsyncExitStack,
+                  out: TextIO, claim: Lease | None) -> _Sender:
+    """Start the platforms (the console without a token) and build what sends."""
+    layer = CommandLayer(Context.from_config(config, db, watcher, _now))
+    messengers = await _start_platforms(config, layer, db, stack)
+    console = not messengers
+    if console:
+        messengers["console"] = ConsoleMessenger(out)
+    dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now, claim)
+    deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
+    digester = Digester(db, _now, default_timezone=config.bot.default_timezone,
+                        max_chars=config.summary.max_chars, released=deliveries.wake)
+    housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
+                                max_failures=config.schedule.max_failures,
+                                notified=deliveries.wake)
+    return _Sender(layer, dispatcher, deliveries, digester, housekeeping, console)
+
+
+async def _send(config: Config, db: Database, watcher: Watcher, checked: _Relay,
+                stdin: TextIO, out: TextIO, claim: Lease | None) -> None:
+    """The sending part: once this process holds its platforms' locks (one process at a
+    time connects a token), start them and send until cancelled, or until a lock is lost."""
+    async with AsyncExitStack() as stack:
+        locks = [await stack.enter_async_context(
+                     db.hold_lock(name, keepalive=config.storage.failover))
+                 for name in _platform_locks(config)]
+        sender = await _sender(config, db, watcher, stack, out, claim)
+        checked.connect(sender.deliveries.wake)
+        await stack.enter_async_context(db.listen(OUTBOX_CHANNEL, sender.deliveries.wake))
+        await stack.enter_async_context(Scheduler(
+            _ticks(config, sender.digester, sender.housekeeping)))
         # A TaskGroup waits for every job on a stop, so nothing still writing
         # outlives the database.
         async with asyncio.TaskGroup() as jobs:
-            jobs.create_task(deliveries.run())
-            if console:
-                jobs.create_task(_console_then_wait(layer, stdin, out))
+            jobs.create_task(sender.deliveries.run())
+            for lock in locks:
+                jobs.create_task(_lost(lock))
+            if sender.console:
+                jobs.create_task(_console_then_wait(sender.layer, stdin, out))
+
+
+def _platform_locks(config: Config) -> list[str]:
+    """The locks a sender must hold: one per platform token (named by its hash, never the
+    token itself), in one order for every process so two never hold one each."""
+    tokens = [(name, token) for name, token in
+              (("telegram", config.telegram.token), ("discord", config.discord.token))
+              if token is not None]
+    if not tokens:
+        return ["sender:console"]
+    return sorted(f"sender:{name}:{hashlib.sha256(token.get_secret_value().encode()).hexdigest()}"
+                  for name, token in tokens)
+
+
+async def _lost(lock: Lock) -> None:
+    """Raise once `lock` is lost: another process may now hold its platform, so this one
+    stops (a supervisor starts it again, as a standby)."""
+    await lock.lost.wait()
+    raise StorageError(f"lost the database lock {lock.name.split(':')[1]}: stopping")
 
 
 async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispatcher) -> None:
@@ -283,11 +386,9 @@ async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispat
         pass
 
 
-def _ticks(config: Config, poller: Poller, digester: Digester,
-           housekeeping: Housekeeping) -> list[Tick]:
+def _ticks(config: Config, digester: Digester, housekeeping: Housekeeping) -> list[Tick]:
     schedule = config.schedule
-    return [Tick("poll", schedule.tick, poller.tick),
-            Tick("digests", schedule.tick, digester.tick),
+    return [Tick("digests", schedule.tick, digester.tick),
             Tick("housekeeping", max(schedule.tick, 60.0), housekeeping.tick)]
 
 
