@@ -271,19 +271,27 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
             sender = await _sender(config, db, watcher, stack, out, claim=None)
             await _check_due_once(poller, sender.digester, sender.dispatcher)
             return
-        claim = Lease(owner, config.storage.lease) if shared else None
+        # A sender's chat claims last as long as its takeover may take.
+        claim = Lease(owner, config.storage.failover) if shared else None
+        # With both parts, checking starts once the platforms are up: a bad token stops
+        # start-up before any story is checked.
+        started = asyncio.Event()
+        if role == "checker":
+            started.set()
         try:
             async with asyncio.TaskGroup() as jobs:
                 if role != "sender":
-                    jobs.create_task(_check(config, poller))
+                    jobs.create_task(_check(config, poller, started))
                 if role != "checker":
-                    jobs.create_task(_send(config, db, watcher, checked, stdin, out, claim))
+                    jobs.create_task(_send(config, db, watcher, checked, stdin, out, claim,
+                                           started))
         except* StorywatchError as failed:
             raise failed.exceptions[0] from None
 
 
-async def _check(config: Config, poller: Poller) -> None:
-    """The checking part: the poll tick, until cancelled."""
+async def _check(config: Config, poller: Poller, started: asyncio.Event) -> None:
+    """The checking part: the poll tick, from `started` until cancelled."""
+    await started.wait()
     async with Scheduler([Tick("poll", config.schedule.tick, poller.tick)]):
         await asyncio.Event().wait()
 
@@ -335,15 +343,17 @@ async def _sender(config: Config, db: Database, watcher: Watcher, stack: AsyncEx
 
 
 async def _send(config: Config, db: Database, watcher: Watcher, checked: _Relay,
-                stdin: TextIO, out: TextIO, claim: Lease | None) -> None:
+                stdin: TextIO, out: TextIO, claim: Lease | None, started: asyncio.Event) -> None:
     """The sending part: once this process holds its platforms' locks (one process at a
-    time connects a token), start them and send until cancelled, or until a lock is lost."""
+    time connects a token), start them (then set `started`) and send until cancelled, or
+    until a lock is lost."""
     async with AsyncExitStack() as stack:
         locks = [await stack.enter_async_context(
                      db.hold_lock(name, keepalive=config.storage.failover))
                  for name in _platform_locks(config)]
         sender = await _sender(config, db, watcher, stack, out, claim)
         checked.connect(sender.deliveries.wake)
+        started.set()
         await stack.enter_async_context(db.listen(OUTBOX_CHANNEL, sender.deliveries.wake))
         await stack.enter_async_context(Scheduler(
             _ticks(config, sender.digester, sender.housekeeping)))
