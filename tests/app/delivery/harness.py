@@ -90,20 +90,24 @@ class Rig:
     env: dict[str, str]
     runs: list[Run] = field(default_factory=list)
 
-    async def start(self, probe: Callable[[], int] = lambda: 0) -> Run:
-        """Start `storywatch run`; returns once it polls Telegram for updates.
+    async def start(self, *args: str, probe: Callable[[], int] = lambda: 0) -> Run:
+        """Start `storywatch run ARGS...`; returns once it polls Telegram for updates.
 
         `probe` is called when the new process first calls the API, before it can send
         anything: by then the fake has taken whatever a killed process left on the wire.
         """
         met, polls = len(self.fake.calls_to("getMe")), len(self.fake.calls_to("getUpdates"))
-        process = await start("run", env=self.env)
-        self.runs.append(Run(process))
+        await self.launch(*args)
         await self.fake.wait_for(lambda _: len(self.fake.calls_to("getMe")) > met, WAIT)
         run = self.runs[-1]
         run.probed = probe()
         await self.fake.wait_for(lambda _: len(self.fake.calls_to("getUpdates")) > polls, WAIT)
         return run
+
+    async def launch(self, *args: str) -> Run:
+        """Start `storywatch run ARGS...` (a role, say) and return at once."""
+        self.runs.append(Run(await start("run", *args, env=self.env)))
+        return self.runs[-1]
 
     async def subscribe(self, chat_ids: Iterable[int], **settings: object) -> None:
         """Subscribe these Telegram chats to the story, straight in the database."""
