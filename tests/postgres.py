@@ -86,6 +86,13 @@ class Cluster:
         await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
         return self.url(name)
 
+    async def copy_of(self, url: str) -> str:
+        """A new database copied from the one at `url` (nobody may be connected to it)."""
+        name = f"copy_{os.getpid()}_{next(self._names)}"
+        source = url.split("?", 1)[0].rsplit("/", 1)[-1]
+        await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+        return self.url(name)
+
     async def _admin(self, statement: str) -> None:
         connection = await asyncpg.connect(self.url())
         try:
