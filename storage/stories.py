@@ -95,21 +95,23 @@ async def due(
 
 
 async def lease_due(tx: Transaction, now: datetime, *, owner: str, until: datetime,
-                    limit: int = 100) -> list[Story]:
-    """Lease up to `limit` due stories no other process holds, the most overdue first, to
-    `owner` until `until`; returns them. For many processes on one database (PostgreSQL).
+                    limit: int = 100, expired_by: datetime | None = None) -> list[Story]:
+    """Lease up to `limit` stories due by `now` that no other process holds, the most
+    overdue first, to `owner` until `until`; returns them. For many processes on one
+    database (PostgreSQL).
 
     Rows another transaction is leasing are skipped, not waited for (SKIP LOCKED), so
-    two checkers never get the same story; a lease that ran out (its checker died) is
-    free again. A recorded check or failure ends the lease.
+    two checkers never get the same story; a lease that ran out by `expired_by` (default
+    `now`; its checker died) is free again. A recorded check or failure ends the lease.
     """
     at = require_epoch(now)
+    expired = require_epoch(expired_by or now)
     rows = await tx.fetch_all(
         "UPDATE stories SET leased_by = ?, lease_until = ? WHERE id IN (SELECT id FROM stories"
         " WHERE state IN ('active', 'failing') AND next_check_at <= ?"
         " AND (lease_until IS NULL OR lease_until < ?)"
         " ORDER BY next_check_at, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING *",
-        (owner, require_epoch(until), at, at, limit),
+        (owner, require_epoch(until), at, expired, limit),
     )
     found = [story for row in rows if (story := _story(row)) is not None]
     return sorted(found, key=lambda story: (story.next_check_at, story.id))

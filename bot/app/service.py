@@ -97,10 +97,13 @@ class Poller:
         """The next page of due stories: after the cursor, or (leasing) those still free."""
         if self._lease is None:
             return await stories.due(self._db, now, limit=self._batch, after=after)
-        until = self._clock() + timedelta(seconds=self._lease.seconds)
+        # Due by the tick's start (a tick ends), but leases judged by the clock: a tick that
+        # runs on while a dead checker's leases run out takes its stories over.
+        current = self._clock()
+        until = current + timedelta(seconds=self._lease.seconds)
         async with self._db.write() as tx:
             return await stories.lease_due(tx, now, owner=self._lease.owner, until=until,
-                                           limit=self._batch)
+                                           limit=self._batch, expired_by=current)
 
     async def idle(self) -> None:
         """Wait until every check started so far has finished."""

@@ -64,6 +64,19 @@ async def test_a_lease_runs_out_and_another_checker_takes_the_story(db: Database
     assert [story.id for story in again] == [story.id for story in taken]
 
 
+async def test_a_tick_still_running_takes_over_leases_that_ran_out_meanwhile(
+        db: Database) -> None:
+    """Due by the tick's start, free by the clock: a long tick takes a dead checker's stories
+    as soon as their leases run out, not only at its next tick."""
+    async with db.write() as tx:
+        await stories.lease_due(tx, NOW, owner="dead", until=LATER, limit=100)
+    after = LATER + timedelta(seconds=1)
+    async with db.write() as tx:
+        again = await stories.lease_due(tx, NOW, owner="b", until=after,
+                                        limit=100, expired_by=after)
+    assert len(again) == 10
+
+
 async def test_a_recorded_check_ends_the_lease(db: Database) -> None:
     """Once checked, a story is due again at its next check, to any checker."""
     async with db.write() as tx:
