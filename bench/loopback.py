@@ -61,6 +61,7 @@ class Served:
 
     body: bytes | None = None
     etags: bool = True
+    delay: float = 0.0  # seconds before each answer: a publisher's latency
 
 
 class PageServer:
@@ -115,6 +116,8 @@ async def _serve_async(pipe: Connection, served: Served, hosts: int) -> None:
         return cache[key]
 
     async def handle(request: web.BaseRequest) -> web.Response:
+        if served.delay:
+            await asyncio.sleep(served.delay)
         body, tag = page(request.path)
         if not state["etags"]:
             return web.Response(body=body, content_type="text/html", charset="utf-8")

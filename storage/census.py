@@ -69,11 +69,12 @@ async def _queues(db: Reader) -> tuple[PlatformQueue, ...]:
         " JOIN chats c ON c.id = d.chat_id WHERE d.state IN ('pending', 'held')"
         " GROUP BY c.platform, d.state")
     counts: dict[str, dict[str, tuple[int, float]]] = {}
-    for platform, state, count, oldest in rows:
-        counts.setdefault(platform, {})[state] = (int(count), float(oldest))
+    for row in rows:
+        counts.setdefault(row[0], {})[row[1]] = (int(row[2]), float(row[3]))
     queues = []
     for platform, by_state in sorted(counts.items()):
-        pending, oldest = by_state.get("pending", (0, None))
-        queues.append(PlatformQueue(platform, pending, from_epoch(oldest),
+        pending = by_state.get("pending")
+        queues.append(PlatformQueue(platform, pending[0] if pending else 0,
+                                    from_epoch(pending[1]) if pending else None,
                                     by_state.get("held", (0, 0.0))[0]))
     return tuple(queues)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.model import ChatRef
-from storage.db import Reader, Transaction
+from storage.db import Reader, Row, Transaction
 from storage.times import from_epoch, require_datetime, require_epoch, to_epoch
 
 
@@ -136,12 +135,12 @@ async def set_released(
     """After a release: when the next digest is due, and whether the ended mute is cleared."""
     await tx.execute(
         "UPDATE chats SET next_digest_at = ?,"
-        " muted_until = CASE WHEN ? THEN NULL ELSE muted_until END WHERE id = ?",
+        " muted_until = CASE WHEN ? = 1 THEN NULL ELSE muted_until END WHERE id = ?",
         (to_epoch(next_digest_at), int(unmute), chat_id),
     )
 
 
-def chat_from_row(row: sqlite3.Row) -> Chat:
+def chat_from_row(row: Row) -> Chat:
     """A Chat from a row holding the columns of `chats`."""
     return Chat(
         id=row["id"],
@@ -160,5 +159,5 @@ def chat_from_row(row: sqlite3.Row) -> Chat:
     )
 
 
-def _chat(row: sqlite3.Row | None) -> Chat | None:
+def _chat(row: Row | None) -> Chat | None:
     return None if row is None else chat_from_row(row)

@@ -1,114 +1,126 @@
-"""The database: one SQLite file in WAL mode, migrations at open, one writer at a time.
+"""The storage interface: `Database`, `Reader` and `Transaction`, one of two backends behind them.
 
-aiosqlite keeps statements in order but not transactions: two tasks sharing a
-connection would interleave inside each other's transaction. So every write goes
-through `Database.write()`, which holds a lock around `BEGIN IMMEDIATE … COMMIT`
-on the writer connection; reads use a second connection, which WAL lets run
-beside the writer and which sees only committed data.
+    Database.open(target)   a SQLite file path (the default), or a postgresql:// URL
+        SqliteDatabase      storage.sqlite: one file in WAL mode, one writer at a time
+        PostgresDatabase    storage.postgres: a connection pool, many processes at once
+
+Repositories (`storage.stories`, ...) are module functions over a `Reader` or a
+`Transaction` and hold one copy of the SQL, written with `?` placeholders in
+the subset both dialects share; where the dialects differ a repository asks
+`dialect`. Rows are read by column name or position on both.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-import time
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
-
-import aiosqlite
+from typing import Any, Literal, Protocol
 
 Params = Sequence[Any]
+Dialect = Literal["sqlite", "postgresql"]
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+class Row(Protocol):
+    """One result row: `row["column"]`, `row[0]` and its column names (sqlite3.Row and
+    asyncpg.Record both are)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+    def keys(self) -> Any: ...
 
 
 class Reader(Protocol):
     """What a repository needs to read: the database itself or an open transaction."""
 
-    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
+    @property
+    def dialect(self) -> Dialect: ...
 
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]: ...
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
 
-
-class _Queries:
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._connection = connection
-
-    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        """The first row of a query, or None."""
-        async with self._connection.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        """Every row of a query."""
-        async with self._connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
 
 
-class Transaction(_Queries):
+class Transaction(Reader, Protocol):
     """An open write transaction: reads see its own writes."""
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; returns the last inserted row id (for INSERT) or the row count."""
-        async with self._connection.execute(sql, params) as cursor:
-            if sql.lstrip()[:6].upper() == "INSERT":
-                return cursor.lastrowid or 0
-            return cursor.rowcount
+        """Run one statement; returns the number of rows it changed (or, for an INSERT on
+        SQLite, the last inserted row id)."""
+        ...
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
         """Run one statement for each parameter row."""
-        await self._connection.executemany(sql, rows)
+        ...
 
 
-class Database(_Queries):
-    """The storywatch database. Open it with `async with Database.open(path) as db`."""
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """A held lock of the processes sharing the database; `lost` is set when it is gone."""
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
-        super().__init__(reader)
-        self._writer = writer
-        self._lock = asyncio.Lock()
+    name: str
+    lost: asyncio.Event
 
-    @classmethod
-    @asynccontextmanager
-    async def open(cls, path: Path | str, *, busy_timeout: float = 5.0) -> AsyncIterator[Database]:
-        """Open (creating if needed) the database at `path` and bring its schema up to date.
 
-        Raises sqlite3.Error when the file is not a database or a migration fails.
+class Database:
+    """The storywatch database. Open it with `async with Database.open(target) as db`."""
+
+    dialect: Dialect
+
+    @staticmethod
+    def open(target: Path | str, *, busy_timeout: float = 5.0,
+             pool_size: int = 10) -> AbstractAsyncContextManager[Database]:
+        """Open (creating the SQLite file if needed) the database at `target` and bring its
+        schema up to date: a postgresql:// URL opens PostgreSQL, anything else is a SQLite path.
+
+        `busy_timeout` is SQLite's wait for a lock; `pool_size` PostgreSQL's connections.
+        Raises sqlite3.Error or asyncpg/OSError errors when it cannot be opened or migrated.
         """
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        writer = await _connect(path, busy_timeout)
-        try:
-            await writer.execute("PRAGMA journal_mode = WAL")
-            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the
-            # process loses nothing, a power cut at most the last commits, never integrity.
-            # A commit per check then costs microseconds instead of an fsync.
-            await writer.execute("PRAGMA synchronous = NORMAL")
-            await _migrate(writer)
-            reader = await _connect(path, busy_timeout)
-            try:
-                yield cls(writer, reader)
-            finally:
-                await reader.close()
-        finally:
-            await writer.close()
+        if is_postgres(target):
+            from storage.postgres import PostgresDatabase
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[Transaction]:
+            return PostgresDatabase.connect(str(target), pool_size=pool_size)
+        from storage.sqlite import SqliteDatabase
+
+        return SqliteDatabase.connect(target, busy_timeout=busy_timeout)
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a query (of committed data), or None."""
+        raise NotImplementedError
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of a query (of committed data)."""
+        raise NotImplementedError
+
+    def write(self) -> AbstractAsyncContextManager[Transaction]:
         """One write transaction: committed when the block ends, rolled back when it raises."""
-        async with self._lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                yield Transaction(self._writer)
-            except BaseException:
-                await self._writer.rollback()
-                raise
-            await self._writer.commit()
+        raise NotImplementedError
 
     async def backup(self, destination: Path | str) -> None:
-        """Copy the whole database to `destination`, consistently, while it stays in use."""
-        async with self._lock, aiosqlite.connect(str(destination)) as target:
-            await self._writer.backup(target)
+        """Copy the whole database to the SQLite file `destination`, consistently."""
+        raise NotImplementedError
+
+    def listen(self, channel: str, woken: Callable[[], None]
+               ) -> AbstractAsyncContextManager[None]:
+        """Call `woken` whenever another process calls `notify(channel)`, for the block.
+
+        One process alone on a database (SQLite) hears nothing: its own writers wake
+        their readers in memory.
+        """
+        return _nothing()
+
+    @asynccontextmanager
+    async def hold_lock(self, name: str, *, keepalive: float = 10.0) -> AsyncIterator[Lock]:
+        """Wait until this process holds the lock `name` among the processes sharing the
+        database, and hold it for the block (one process alone holds it at once)."""
+        yield Lock(name, asyncio.Event())
+
+    async def notify(self, channel: str) -> None:
+        """Wake the other processes listening on `channel` (none share a SQLite file)."""
 
     async def schema_version(self) -> int:
         """The number of the last migration applied."""
@@ -116,50 +128,25 @@ class Database(_Queries):
         return int(row[0] or 0) if row else 0
 
 
-async def _connect(path: Path | str, busy_timeout: float) -> aiosqlite.Connection:
-    # isolation_level=None: the sqlite3 module must not open transactions behind our back.
-    connection = await aiosqlite.connect(str(path), isolation_level=None)
-    connection.row_factory = sqlite3.Row
-    await connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-    await connection.execute("PRAGMA foreign_keys = ON")
-    return connection
+@asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """The bundled migrations as (number, name, sql), in order."""
+def is_postgres(target: Path | str) -> bool:
+    """Whether `target` names a PostgreSQL database (a postgresql:// URL)."""
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
+def migrations(dialect: Dialect = "sqlite") -> list[tuple[int, str, str]]:
+    """The bundled migrations of one dialect as (number, name, sql), in order.
+
+    Both dialects' series are numbered alike: migration N is the same change in each.
+    """
     found = []
-    for item in resources.files("storage").joinpath("migrations").iterdir():
+    for item in resources.files("storage").joinpath("migrations", dialect).iterdir():
         stem, _, suffix = item.name.partition(".")
         number, _, name = stem.partition("_")
         if suffix == "sql" and number.isdigit():
             found.append((int(number), name, item.read_text(encoding="utf-8")))
     return sorted(found)
-
-
-async def _migrate(connection: aiosqlite.Connection) -> None:
-    await connection.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version"
-        " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
-    )
-    async with connection.execute("SELECT MAX(version) FROM schema_version") as cursor:
-        row = await cursor.fetchone()
-    current = int(row[0] or 0) if row else 0
-    for number, name, sql in migrations():
-        if number <= current:
-            continue
-        # executescript commits first and runs statement by statement; wrapping the
-        # script in BEGIN … COMMIT makes each migration all or nothing.
-        try:
-            await connection.executescript(
-                f"BEGIN IMMEDIATE;\n{sql}\n"
-                f"INSERT INTO schema_version VALUES ({number}, '{_quote(name)}', {time.time()});\n"
-                "COMMIT;"
-            )
-        except sqlite3.Error:
-            if connection.in_transaction:
-                await connection.rollback()
-            raise
-
-
-def _quote(name: str) -> str:
-    return name.replace("'", "''")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from bot.core.diff import Edit, StoredEntry, marks_of
 from bot.core.model import Entry
-from storage.db import Reader, Transaction
+from storage.db import Reader, Row, Transaction
 from storage.times import from_epoch, require_epoch, to_epoch
 
 UNTIMED_REACH = 500
@@ -42,10 +41,10 @@ async def near(db: Reader, story_id: int, fetched: Sequence[Entry],
     untimed = UNTIMED_REACH if len(times) < len(fetched) else 0
     rows = await db.fetch_all(
         "SELECT * FROM (SELECT * FROM entries WHERE story_id = ?"
-        " AND key IN (SELECT value FROM json_each(?))"
+        f" AND key IN (SELECT value FROM {_json_values(db)})"
         " UNION SELECT * FROM entries WHERE story_id = ? AND published_at BETWEEN ? AND ?"
         " UNION SELECT * FROM (SELECT * FROM entries WHERE story_id = ?"
-        " AND published_at IS NULL ORDER BY id DESC LIMIT ?))"
+        " AND published_at IS NULL ORDER BY id DESC LIMIT ?) AS untimed) AS near"
         " ORDER BY published_at IS NULL, published_at DESC, id DESC",
         (story_id, keys, story_id, low, high, story_id, untimed),
     )
@@ -78,7 +77,7 @@ async def marks_among(db: Reader, story_id: int, wanted: Iterable[str]) -> froze
     """Which of the `wanted` marks were ever stored for the story (a diff asks only these)."""
     rows = await db.fetch_all(
         "SELECT mark FROM entry_marks WHERE story_id = ?"
-        " AND mark IN (SELECT value FROM json_each(?))",
+        f" AND mark IN (SELECT value FROM {_json_values(db)})",
         (story_id, json.dumps(list(wanted))),
     )
     return frozenset(row[0] for row in rows)
@@ -139,7 +138,14 @@ async def _mark(tx: Transaction, story_id: int, entry_id: int, marks: Iterable[s
     )
 
 
-def _entry(row: sqlite3.Row) -> StoredEntry:
+def _json_values(db: Reader) -> str:
+    """The table of the strings in a JSON array bound to one placeholder, in `db`'s dialect."""
+    if db.dialect == "postgresql":
+        return "json_array_elements_text(CAST(? AS json))"
+    return "json_each(?)"
+
+
+def _entry(row: Row) -> StoredEntry:
     return StoredEntry(
         id=row["id"],
         key=row["key"],

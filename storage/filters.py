@@ -41,7 +41,8 @@ async def remove(
 ) -> None:
     """Remove words (of either kind) from a level."""
     await tx.execute_many(
-        "DELETE FROM filters WHERE chat_id = ? AND subscription_id IS ? AND word = ?",
+        "DELETE FROM filters WHERE chat_id = ? AND subscription_id IS NOT DISTINCT FROM ?"
+        " AND word = ?",
         [(chat_id, subscription_id, word) for word in words],
     )
 
@@ -49,14 +50,16 @@ async def remove(
 async def clear(tx: Transaction, chat_id: int, subscription_id: int | None) -> None:
     """Remove every word of a level."""
     await tx.execute(
-        "DELETE FROM filters WHERE chat_id = ? AND subscription_id IS ?", (chat_id, subscription_id)
+        "DELETE FROM filters WHERE chat_id = ? AND subscription_id IS NOT DISTINCT FROM ?",
+        (chat_id, subscription_id),
     )
 
 
 async def of_level(db: Reader, chat_id: int, subscription_id: int | None) -> FilterSet:
     """The words of one level."""
     rows = await db.fetch_all(
-        "SELECT kind, word FROM filters WHERE chat_id = ? AND subscription_id IS ? ORDER BY id",
+        "SELECT kind, word FROM filters WHERE chat_id = ?"
+        " AND subscription_id IS NOT DISTINCT FROM ? ORDER BY id",
         (chat_id, subscription_id),
     )
     return FilterSet(

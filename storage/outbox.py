@@ -8,15 +8,17 @@ publication time), then by id.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.model import Message
 from storage import payloads
-from storage.db import Reader, Transaction
+from storage.db import Reader, Row, Transaction
 from storage.times import from_epoch, require_datetime, require_epoch
+
+OUTBOX_CHANNEL = "storywatch_outbox"
+"""The channel a write to the outbox is announced on (PostgreSQL's LISTEN/NOTIFY)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,9 @@ async def enqueue(tx: Transaction, deliveries: Sequence[NewDelivery], *, now: da
             for d in deliveries
         ],
     )
+    if deliveries and tx.dialect == "postgresql":
+        # Delivered at commit: a sender in another process wakes when the rows are there.
+        await tx.fetch_one("SELECT pg_notify(?, '')", (OUTBOX_CHANNEL,))
 
 
 async def chats_with_due(db: Reader, now: datetime, limit: int = 1000) -> list[int]:
@@ -72,8 +77,28 @@ async def chats_with_due(db: Reader, now: datetime, limit: int = 1000) -> list[i
     rows = await db.fetch_all(
         "SELECT chat_id FROM (SELECT chat_id, id, not_before, ROW_NUMBER() OVER"
         " (PARTITION BY chat_id ORDER BY sort_key, id) AS place FROM deliveries"
-        " WHERE state = 'pending') WHERE place = 1 AND not_before <= ? ORDER BY id LIMIT ?",
+        " WHERE state = 'pending') AS queue WHERE place = 1 AND not_before <= ?"
+        " ORDER BY id LIMIT ?",
         (require_epoch(now), limit),
+    )
+    return [row[0] for row in rows]
+
+
+async def claim_chats_with_due(tx: Transaction, now: datetime, *, owner: str, until: datetime,
+                               limit: int = 1000) -> list[int]:
+    """`chats_with_due`, claimed for `owner` until `until`: chats another sender holds (or
+    is claiming) are skipped, ones `owner` holds are claimed again. For many processes on
+    one database (PostgreSQL); a claim that ran out (its sender died) is free again."""
+    at = require_epoch(now)
+    rows = await tx.fetch_all(
+        "UPDATE chats SET claimed_by = ?, claim_until = ? WHERE id IN (SELECT c.id FROM chats c"
+        " JOIN (SELECT chat_id, id, not_before, ROW_NUMBER() OVER"
+        " (PARTITION BY chat_id ORDER BY sort_key, id) AS place FROM deliveries"
+        " WHERE state = 'pending') AS queue ON queue.chat_id = c.id"
+        " WHERE queue.place = 1 AND queue.not_before <= ?"
+        " AND (c.claimed_by = ? OR c.claim_until IS NULL OR c.claim_until < ?)"
+        " ORDER BY queue.id LIMIT ? FOR UPDATE OF c SKIP LOCKED) RETURNING id",
+        (owner, require_epoch(until), at, owner, at, limit),
     )
     return [row[0] for row in rows]
 
@@ -91,7 +116,7 @@ async def next_pending(db: Reader, chat_id: int) -> Delivery | None:
 async def list_for_chat(db: Reader, chat_id: int, state: str | None = None) -> list[Delivery]:
     """The chat's deliveries (of one state, when given) in sending order."""
     rows = await db.fetch_all(
-        "SELECT * FROM deliveries WHERE chat_id = ? AND (? IS NULL OR state = ?)"
+        "SELECT * FROM deliveries WHERE chat_id = ? AND (CAST(? AS TEXT) IS NULL OR state = ?)"
         " ORDER BY sort_key, id",
         (chat_id, state, state),
     )
@@ -193,7 +218,7 @@ async def prune(tx: Transaction, *, done_before: datetime) -> None:
     )
 
 
-def _delivery(row: sqlite3.Row) -> Delivery:
+def _delivery(row: Row) -> Delivery:
     return Delivery(
         id=row["id"],
         chat_id=row["chat_id"],

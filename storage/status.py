@@ -3,11 +3,10 @@ outbox, and the stories failing most recently. Plain SQL, one aggregate query ea
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from storage.db import Reader
+from storage.db import Reader, Row
 from storage.times import from_epoch, require_epoch
 
 
@@ -92,6 +91,6 @@ async def recent_errors(db: Reader, limit: int = 5) -> list[StoryError]:
     return [StoryError(row[0], row[1], row[2], row[3], from_epoch(row[4])) for row in rows]
 
 
-def _counts(row: sqlite3.Row | None, width: int) -> tuple[int, ...]:
+def _counts(row: Row | None, width: int) -> tuple[int, ...]:
     """The row's first `width` sums as ints (SUM over no rows is NULL: 0)."""
     return tuple(int(row[n] or 0) if row is not None else 0 for n in range(width))

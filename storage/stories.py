@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.model import Validators
-from storage.db import Reader, Transaction
+from storage.db import Reader, Row, Transaction
 from storage.times import from_epoch, require_datetime, require_epoch
 
 
@@ -95,6 +94,35 @@ async def due(
     return [story for row in rows if (story := _story(row)) is not None]
 
 
+async def lease_due(tx: Transaction, now: datetime, *, owner: str, until: datetime,
+                    limit: int = 100, expired_by: datetime | None = None) -> list[Story]:
+    """Lease up to `limit` stories due by `now` that no other process holds, the most
+    overdue first, to `owner` until `until`; returns them. For many processes on one
+    database (PostgreSQL).
+
+    Rows another transaction is leasing are skipped, not waited for (SKIP LOCKED), so
+    two checkers never get the same story; a lease that ran out by `expired_by` (default
+    `now`; its checker died) is free again. A recorded check or failure ends the lease.
+    """
+    at = require_epoch(now)
+    expired = require_epoch(expired_by or now)
+    rows = await tx.fetch_all(
+        "UPDATE stories SET leased_by = ?, lease_until = ? WHERE id IN (SELECT id FROM stories"
+        " WHERE state IN ('active', 'failing') AND next_check_at <= ?"
+        " AND (lease_until IS NULL OR lease_until < ?)"
+        " ORDER BY next_check_at, id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING *",
+        (owner, require_epoch(until), at, expired, limit),
+    )
+    found = [story for row in rows if (story := _story(row)) is not None]
+    return sorted(found, key=lambda story: (story.next_check_at, story.id))
+
+
+async def release_leases(tx: Transaction, owner: str) -> None:
+    """End every lease `owner` holds (it stops): its stories are free at once."""
+    await tx.execute(
+        "UPDATE stories SET leased_by = NULL, lease_until = NULL WHERE leased_by = ?", (owner,))
+
+
 async def set_schedule(
     tx: Transaction, story_id: int, *, interval: float, fixed: bool, next_check_at: datetime
 ) -> None:
@@ -122,7 +150,8 @@ _RECORD_CHECK = (
     " title = COALESCE(?, title), canonical_url = COALESCE(?, canonical_url),"
     " final_url = COALESCE(?, final_url),"
     " last_entry_count = COALESCE(?, last_entry_count),"
-    " last_update_at = CASE WHEN ? THEN ? ELSE last_update_at END"
+    " last_update_at = CASE WHEN ? = 1 THEN ? ELSE last_update_at END,"
+    " leased_by = NULL, lease_until = NULL"
     " WHERE id = ?"
 )
 
@@ -142,8 +171,8 @@ async def record_failure(
     """Record a failed check: the story is 'failing' until a check succeeds."""
     await tx.execute(
         "UPDATE stories SET state = CASE WHEN state = 'ended' THEN state ELSE 'failing' END,"
-        " failures = failures + 1, last_error = ?, last_checked_at = ?, next_check_at = ?"
-        " WHERE id = ?",
+        " failures = failures + 1, last_error = ?, last_checked_at = ?, next_check_at = ?,"
+        " leased_by = NULL, lease_until = NULL WHERE id = ?",
         (error, require_epoch(now), require_epoch(next_check_at), story_id),
     )
 
@@ -189,7 +218,9 @@ async def retire(
     """
     rows = await tx.fetch_all(
         "SELECT * FROM stories WHERE state IN ('active', 'failing')"
-        " AND (MAX(COALESCE(last_update_at, created_at), COALESCE(resumed_at, 0)) < ?"
+        # CASE, not SQLite's two-argument MAX or PostgreSQL's GREATEST: both have it.
+        " AND (CASE WHEN COALESCE(last_update_at, created_at) > COALESCE(resumed_at, 0)"
+        " THEN COALESCE(last_update_at, created_at) ELSE COALESCE(resumed_at, 0) END < ?"
         " OR failures >= ?)",
         (require_epoch(quiet_since), max_failures),
     )
@@ -199,7 +230,7 @@ async def retire(
     return [story for row in rows if (story := _story(row)) is not None]
 
 
-def _story(row: sqlite3.Row | None) -> Story | None:
+def _story(row: Row | None) -> Story | None:
     if row is None:
         return None
     return Story(

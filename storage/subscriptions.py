@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from storage.chats import Chat, chat_from_row
-from storage.db import Reader, Transaction
+from storage.db import Reader, Row, Transaction
 from storage.filters import Levels, levels_for_story
 from storage.times import require_datetime, require_epoch
 
@@ -88,7 +87,7 @@ async def audience(db: Reader, story_id: int) -> list[Audience]:
     ]
 
 
-def _subscription(row: sqlite3.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     return Subscription(
         id=row["id"],
         chat_id=row["chat_id"],

@@ -1,13 +1,15 @@
-"""Fixtures shared by every test: loopback servers and paths to shared data."""
+"""Fixtures shared by every test: loopback servers, a PostgreSQL cluster, paths to shared data."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.web import WebServer
+from tests.postgres import Cluster, cluster
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -36,3 +38,19 @@ def corpus_dir() -> Path:
     if not CORPUS.exists():
         pytest.skip(f"the corpus is not at {CORPUS} (../shared is absent)")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster for the whole session (`new_database()` per test).
+
+    Without the server installed a test needing it skips, with the reason; in CI
+    (the CI variable set) it fails instead, so a missing server is never a green run.
+    """
+    try:
+        with cluster() as running:
+            yield running
+    except LookupError as missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs PostgreSQL: {missing}")
+        pytest.skip(str(missing))

@@ -90,11 +90,14 @@ def demo(updates: int | None, reveal_every: float, config_path: Path | None) -> 
 @main.command(name="run")
 @click.option("--once", is_flag=True,
               help="Check every due story once, send what is due, then exit (for cron).")
+@click.option("--role", type=click.Choice(app.ROLES), default="all", show_default=True,
+              help="checker: check stories; sender: platforms and sending; all: both."
+                   " Roles other than all need PostgreSQL.")
 @config_option
-def run_service(once: bool, config_path: Path | None) -> None:
+def run_service(once: bool, role: str, config_path: Path | None) -> None:
     """Run the bots the config enables; with no token, the console is a chat."""
     config = _load(config_path)
-    run_command(lambda: app.run(config, once=once))
+    run_command(lambda: app.run(config, once=once, role=role))
 
 
 @main.command()
@@ -117,7 +120,7 @@ def migrate(config_path: Path | None) -> None:
     """Apply the database's pending migrations, then exit."""
     config = _load(config_path)
     version = run_command(lambda: app.migrate(config))
-    click.echo(f"{config.storage.path}: schema version {version}")
+    click.echo(f"{config.storage.shown}: schema version {version}")
 
 
 @db.command()
@@ -127,7 +130,19 @@ def backup(destination: Path, config_path: Path | None) -> None:
     """Copy the database, consistently, to DESTINATION while the bot may be running."""
     config = _load(config_path)
     run_command(lambda: app.backup(config, destination))
-    click.echo(f"backed up {config.storage.path} to {destination}")
+    click.echo(f"backed up {config.storage.shown} to {destination}")
+
+
+@db.command(name="copy")
+@click.argument("source")
+@click.argument("destination")
+def copy_database(source: str, destination: str) -> None:
+    """Copy the whole instance at SOURCE into the empty DESTINATION (each a SQLite file or a
+    postgresql:// URL): stories, entries, chats, subscriptions, filters, pending alerts.
+    Stop the bot first."""
+    configure_logging([])
+    copied = run_command(lambda: app.copy(source, destination))
+    click.echo("copied " + ", ".join(f"{rows} {table}" for table, rows in copied.items()))
 
 
 def _load(path: Path | None) -> Config:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.app.leases import Lease
 from bot.app.telemetry import SILENT, DeliveryEvents
 from bot.core.cadence import failure_delay
 from bot.core.errors import ChatGone, ChatMoved, DeliveryError, RateLimited, Rejected, Transient
@@ -86,10 +87,12 @@ class Dispatcher:
     """Sends pending deliveries through the messenger of each chat's platform."""
 
     def __init__(self, db: Database, messengers: Mapping[str, Messenger],
-                 policy: DispatchPolicy, clock: Clock,
+                 policy: DispatchPolicy, clock: Clock, claim: Lease | None = None,
                  events: DeliveryEvents = SILENT) -> None:
-        """`events` hears of every send's outcome (metrics, readiness)."""
+        """`claim`: with many senders on one database, the chats served are claimed first.
+        `events` hears of every send's outcome (metrics, readiness)."""
         self._db = db
+        self._claim = claim
         self._messengers = dict(messengers)
         self._policy = policy
         self._clock = clock
@@ -123,7 +126,7 @@ class Dispatcher:
     async def _queue_due(self) -> int:
         """Queue the chats that became due and start workers for them; returns how many."""
         skip = self._busy | self._resting
-        due = await outbox.chats_with_due(self._db, self._clock(), limit=SCAN + len(skip))
+        due = await self._chats_with_due(limit=SCAN + len(skip))
         fresh = [chat_id for chat_id in due if chat_id not in skip]
         self._queue.extend(fresh)
         self._busy.update(fresh)
@@ -132,6 +135,15 @@ class Dispatcher:
             self._workers.add(worker)
             worker.add_done_callback(self._workers.discard)
         return len(fresh)
+
+    async def _chats_with_due(self, limit: int) -> list[int]:
+        now = self._clock()
+        if self._claim is None:
+            return await outbox.chats_with_due(self._db, now, limit=limit)
+        until = now + timedelta(seconds=self._claim.seconds)
+        async with self._db.write() as tx:
+            return await outbox.claim_chats_with_due(tx, now, owner=self._claim.owner,
+                                                     until=until, limit=limit)
 
     async def _work(self) -> None:
         while self._queue:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import sqlite3
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -21,9 +23,10 @@ from typing import TYPE_CHECKING, TextIO
 from bot.app.digester import Digester
 from bot.app.dispatcher import Dispatcher, DispatchPolicy
 from bot.app.housekeeping import Housekeeping
+from bot.app.leases import Lease, process_owner
 from bot.app.service import DeliveryLoop, Poller
 from bot.app.status import InstanceStatus, instance_status
-from bot.app.telemetry import SILENT
+from bot.app.telemetry import SILENT, Events
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError
 from bot.core.filters import parse_words
@@ -36,6 +39,9 @@ from bot.edges.lazy_fetch import LazyFetcher
 from bot.edges.urls import normalize_url
 from bot.platforms.console.messenger import ConsoleMessenger
 from storage import Database, chats, filters, stories, subscriptions
+from storage.copy import copy_instance
+from storage.db import Lock, is_postgres
+from storage.outbox import OUTBOX_CHANNEL
 
 if TYPE_CHECKING:
     from bot.app.listener import Operations
@@ -136,7 +142,8 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
 
     with tempfile.TemporaryDirectory(prefix="storywatch-demo-") as folder:
         config = config.model_copy(update={
-            "storage": config.storage.model_copy(update={"path": Path(folder) / "demo.db"}),
+            "storage": config.storage.model_copy(update={"path": Path(folder) / "demo.db",
+                                                         "url": None}),
             # The demo's own server is on loopback, which stories may otherwise not use.
             "fetch": config.fetch.model_copy(update={"allow_private_networks": True}),
         })
@@ -233,30 +240,56 @@ async def status(config: Config) -> InstanceStatus:
         return await instance_status(db, _now())
 
 
+async def copy(source: str, destination: str) -> dict[str, int]:
+    """Copy a whole instance between databases (each a SQLite path or a postgresql:// URL);
+    returns the rows copied per table. Raises StorageError."""
+    async with (_opened(source) as origin, _opened(destination) as target):
+        return await copy_instance(origin, target)
+
+
+@asynccontextmanager
+async def _opened(target: str) -> AsyncIterator[Database]:
+    where: Path | str = target if is_postgres(target) else Path(target)
+    try:
+        async with Database.open(where) as db:
+            yield db
+    except (sqlite3.Error, OSError) as error:
+        raise StorageError(f"cannot open the database {target}: {error}") from None
+
+
 @asynccontextmanager
 async def _database(config: Config) -> AsyncIterator[Database]:
     """The configured database, its errors on opening as one-line StorageErrors."""
-    path = config.storage.path
+    storage = config.storage
     async with AsyncExitStack() as stack:
         try:
-            db = await stack.enter_async_context(
-                Database.open(path, busy_timeout=config.storage.busy_timeout))
+            db = await stack.enter_async_context(Database.open(
+                storage.target, busy_timeout=storage.busy_timeout, pool_size=storage.pool_size))
         except (sqlite3.Error, OSError) as error:
-            raise StorageError(f"cannot open the database {path}: {error}") from None
+            raise StorageError(f"cannot open the database {storage.shown}: {error}") from None
         yield db
 
 
 # --- run: the service loop, with the platforms the config enables ---
 
+ROLES = ("all", "checker", "sender")
+"""checker: fetch, extract, diff, enqueue. sender: the platforms, the command layer, the
+dispatcher, digests and housekeeping. all: both in one process."""
 
-async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
-              out: TextIO = sys.stdout) -> None:
+
+async def run(config: Config, *, once: bool = False, role: str = "all",
+              stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> None:
     """Run the bots the config enables, the scheduler and the dispatcher, until cancelled.
 
     With no platform token the console is the chat: commands from `stdin`,
     replies and alerts on `out`. With `once`, no commands are read: every
     story due now is checked once, what is due is delivered, and it returns.
+    `role` runs the checking or the sending part alone (PostgreSQL only: many
+    processes share its database). Raises StorageError for a role SQLite cannot serve.
     """
+    if role != "all" and (once or config.storage.url is None):
+        raise StorageError(f"--role {role} needs PostgreSQL ([storage] url) and no --once:"
+                           " a SQLite database serves one process, which runs --role all")
     async with (_database(config) as db, LazyFetcher(config.fetch) as fetcher,
                 AsyncExitStack() as stack):
         pool = stack.enter_context(extraction_pool())
@@ -265,40 +298,159 @@ async def run(config: Config, *, once: bool = False, stdin: TextIO = sys.stdin,
         watcher = Watcher(db, fetcher, functools.partial(extract_with, recipes(config)),
                           await _summarizer(config, stack), WatchPolicy.from_config(config), _now,
                           pool=pool, events=events)
-        # Made once, when a platform or the console first serves commands (never by a
-        # plain --once): every platform shares its command throttle.
-        layer = functools.cache(functools.partial(_command_layer, config, db, watcher))
-        messengers = await _start_platforms(config, layer, db, stack)
-        console = not messengers
-        if console:
-            messengers["console"] = ConsoleMessenger(out)
-        dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now,
-                                events=events)
-        deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
+        shared = db.dialect == "postgresql"
+        owner = process_owner()
+        checked = _Relay()
         poller = Poller(db, watcher, concurrency=config.fetch.concurrency,
-                        per_host=config.fetch.per_host, clock=_now, checked=deliveries.wake)
-        stack.push_async_callback(poller.aclose)
-        digester = Digester(db, _now, default_timezone=config.bot.default_timezone,
-                            max_chars=config.summary.max_chars, released=deliveries.wake)
+                        per_host=config.fetch.per_host, clock=_now, checked=checked,
+                        lease=Lease(owner, config.storage.lease) if shared else None)
+        if role != "sender":
+            stack.push_async_callback(poller.aclose)
         if once:
-            await _check_due_once(poller, digester, dispatcher)
+            sender = await _sender(config, db, watcher, stack, out, claim=None, events=events)
+            await _check_due_once(poller, sender.digester, sender.dispatcher)
             return
-        from bot.app.scheduler import Scheduler
+        if operations is not None and role == "checker":
+            operations.watch_platforms({})  # a checker connects no platform
+        # A sender's chat claims last as long as its takeover may take.
+        claim = Lease(owner, config.storage.failover) if shared else None
+        # With both parts, checking starts once the platforms are up: a bad token stops
+        # start-up before any story is checked.
+        started = asyncio.Event()
+        if role == "checker":
+            started.set()
+        part = _Part(config, db, watcher, operations, events)
+        try:
+            async with asyncio.TaskGroup() as jobs:
+                if role != "sender":
+                    jobs.create_task(_check(part, poller, started))
+                if role != "checker":
+                    jobs.create_task(_send(part, checked, stdin, out, claim, started))
+        except* StorywatchError as failed:
+            raise failed.exceptions[0] from None
 
-        housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
-                                    max_failures=config.schedule.max_failures,
-                                    notified=deliveries.wake)
-        ticks = _ticks(config, poller, digester, housekeeping)
-        if operations is not None:
-            operations.watch_platforms(messengers)
-            ticks = operations.watched(ticks)
-        await stack.enter_async_context(Scheduler(ticks))
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """What the checking and the sending part of a run share."""
+
+    config: Config
+    db: Database
+    watcher: Watcher
+    operations: Operations | None
+    events: Events
+
+
+def _watched(part: _Part, ticks: list[Tick]) -> list[Tick]:
+    return ticks if part.operations is None else part.operations.watched(ticks)
+
+
+async def _check(part: _Part, poller: Poller, started: asyncio.Event) -> None:
+    """The checking part: the poll tick, from `started` until cancelled."""
+    from bot.app.scheduler import Scheduler, Tick
+
+    await started.wait()
+    async with Scheduler(_watched(part, [Tick("poll", part.config.schedule.tick, poller.tick)])):
+        await asyncio.Event().wait()
+
+
+class _Relay:
+    """A callback connected later: checks wake the delivery loop once the sender is up
+    (after its election, on PostgreSQL), and nothing before."""
+
+    def __init__(self) -> None:
+        self._to: Callable[[], None] = lambda: None
+
+    def connect(self, to: Callable[[], None]) -> None:
+        """Relay to `to` from now on, and call it once for what came before."""
+        self._to = to
+        to()
+
+    def __call__(self) -> None:
+        self._to()
+
+
+@dataclass(frozen=True, slots=True)
+class _Sender:
+    """The sending part of a running bot, its platforms started."""
+
+    layer: Callable[[], CommandLayer]
+    messengers: dict[str, Messenger]
+    dispatcher: Dispatcher
+    deliveries: DeliveryLoop
+    digester: Digester
+    housekeeping: Housekeeping
+    console: bool
+
+
+async def _sender(config: Config, db: Database, watcher: Watcher, stack: AsyncExitStack,
+                  out: TextIO, claim: Lease | None, events: Events) -> _Sender:
+    """Start the platforms (the console without a token) and build what sends."""
+    # Made once, when a platform or the console first serves commands (never by a
+    # plain --once): every platform shares its command throttle.
+    layer = functools.cache(functools.partial(_command_layer, config, db, watcher))
+    messengers = await _start_platforms(config, layer, db, stack)
+    console = not messengers
+    if console:
+        messengers["console"] = ConsoleMessenger(out)
+    dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now, claim,
+                            events=events)
+    deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
+    digester = Digester(db, _now, default_timezone=config.bot.default_timezone,
+                        max_chars=config.summary.max_chars, released=deliveries.wake)
+    housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
+                                max_failures=config.schedule.max_failures,
+                                notified=deliveries.wake)
+    return _Sender(layer, messengers, dispatcher, deliveries, digester, housekeeping, console)
+
+
+async def _send(part: _Part, checked: _Relay, stdin: TextIO, out: TextIO, claim: Lease | None,
+                started: asyncio.Event) -> None:
+    """The sending part: once this process holds its platforms' locks (one process at a
+    time connects a token), start them (then set `started`) and send until cancelled, or
+    until a lock is lost."""
+    from bot.app.scheduler import Scheduler
+
+    config, db = part.config, part.db
+    async with AsyncExitStack() as stack:
+        locks = [await stack.enter_async_context(
+                     db.hold_lock(name, keepalive=config.storage.failover))
+                 for name in _platform_locks(config)]
+        sender = await _sender(config, db, part.watcher, stack, out, claim, part.events)
+        if part.operations is not None:
+            part.operations.watch_platforms(sender.messengers)
+        checked.connect(sender.deliveries.wake)
+        started.set()
+        await stack.enter_async_context(db.listen(OUTBOX_CHANNEL, sender.deliveries.wake))
+        await stack.enter_async_context(Scheduler(
+            _watched(part, _ticks(config, sender.digester, sender.housekeeping))))
         # A TaskGroup waits for every job on a stop, so nothing still writing
         # outlives the database.
         async with asyncio.TaskGroup() as jobs:
-            jobs.create_task(deliveries.run())
-            if console:
-                jobs.create_task(_console_then_wait(layer(), stdin, out))
+            jobs.create_task(sender.deliveries.run())
+            for lock in locks:
+                jobs.create_task(_lost(lock))
+            if sender.console:
+                jobs.create_task(_console_then_wait(sender.layer(), stdin, out))
+
+
+def _platform_locks(config: Config) -> list[str]:
+    """The locks a sender must hold: one per platform token (named by its hash, never the
+    token itself), in one order for every process so two never hold one each."""
+    tokens = [(name, token) for name, token in
+              (("telegram", config.telegram.token), ("discord", config.discord.token))
+              if token is not None]
+    if not tokens:
+        return ["sender:console"]
+    return sorted(f"sender:{name}:{hashlib.sha256(token.get_secret_value().encode()).hexdigest()}"
+                  for name, token in tokens)
+
+
+async def _lost(lock: Lock) -> None:
+    """Raise once `lock` is lost: another process may now hold its platform, so this one
+    stops (a supervisor starts it again, as a standby)."""
+    await lock.lost.wait()
+    raise StorageError(f"lost the database lock {lock.name.split(':')[1]}: stopping")
 
 
 async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispatcher) -> None:
@@ -335,13 +487,11 @@ async def _operations(config: Config, db: Database,
     return await stack.enter_async_context(serving(config, db, CollectorRegistry(), _now))
 
 
-def _ticks(config: Config, poller: Poller, digester: Digester,
-           housekeeping: Housekeeping) -> list[Tick]:
+def _ticks(config: Config, digester: Digester, housekeeping: Housekeeping) -> list[Tick]:
     from bot.app.scheduler import Tick
 
     schedule = config.schedule
-    return [Tick("poll", schedule.tick, poller.tick),
-            Tick("digests", schedule.tick, digester.tick),
+    return [Tick("digests", schedule.tick, digester.tick),
             Tick("housekeeping", max(schedule.tick, 60.0), housekeeping.tick)]
 
 

@@ -12,10 +12,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.app.dispatcher import Dispatcher
+from bot.app.leases import Lease
 from bot.app.watcher import Watcher
 from storage import Database, stories
 from storage.stories import Story
@@ -55,12 +56,15 @@ class Poller:
     with a cursor and at most `concurrency * 4` checks wait at once. A check
     takes a slot of its host (`per_host`) before a global slot (`concurrency`),
     so a host with many due stories queues on its own and never holds global
-    slots the other hosts could use.
+    slots the other hosts could use. With a `lease` (many checkers on one database)
+    the tick leases the due stories it starts, so no other checker starts them too.
     """
 
     def __init__(self, db: Database, watcher: Watcher, *, concurrency: int, per_host: int,
-                 clock: Callable[[], datetime], checked: Callable[[], None]) -> None:
+                 clock: Callable[[], datetime], checked: Callable[[], None],
+                 lease: Lease | None = None) -> None:
         self._db = db
+        self._lease = lease
         self._watcher = watcher
         self._gate = asyncio.Semaphore(concurrency)
         self._hosts = HostGates(per_host)
@@ -79,7 +83,7 @@ class Poller:
         now = self._clock()
         after: tuple[datetime, int] | None = None
         started = 0
-        while due := await stories.due(self._db, now, limit=self._batch, after=after):
+        while due := await self._due(now, after):
             after = (due[-1].next_check_at, due[-1].id)
             for story in due:
                 if story.id in self._running:
@@ -89,16 +93,32 @@ class Poller:
                 started += 1
         return started
 
+    async def _due(self, now: datetime, after: tuple[datetime, int] | None) -> list[Story]:
+        """The next page of due stories: after the cursor, or (leasing) those still free."""
+        if self._lease is None:
+            return await stories.due(self._db, now, limit=self._batch, after=after)
+        # Due by the tick's start (a tick ends), but leases judged by the clock: a tick that
+        # runs on while a dead checker's leases run out takes its stories over.
+        current = self._clock()
+        until = current + timedelta(seconds=self._lease.seconds)
+        async with self._db.write() as tx:
+            return await stories.lease_due(tx, now, owner=self._lease.owner, until=until,
+                                           limit=self._batch, expired_by=current)
+
     async def idle(self) -> None:
         """Wait until every check started so far has finished."""
         while self._running:
             await asyncio.gather(*self._running.values(), return_exceptions=True)
 
     async def aclose(self) -> None:
-        """Cancel the checks in flight (their transactions roll back) and wait for them."""
+        """Cancel the checks in flight (their transactions roll back) and wait for them;
+        a leasing checker then hands its stories back."""
         for task in self._running.values():
             task.cancel()
         await self.idle()
+        if self._lease is not None:
+            async with self._db.write() as tx:
+                await stories.release_leases(tx, self._lease.owner)
 
     async def _check(self, story: Story) -> None:
         try:

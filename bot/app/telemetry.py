@@ -44,6 +44,10 @@ class DeliveryEvents(Protocol):
         """A send failed with `error`; `final` when the delivery is given up (not retried)."""
 
 
+class Events(WatchEvents, DeliveryEvents, Protocol):
+    """Both: what a whole run reports to."""
+
+
 class Silent:
     """The observer when metrics are off: every report is dropped."""
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from bot.core.errors import ConfigError
 
 ENV_PREFIX = "STORYWATCH_"
-SECRET_KEYS = frozenset({"token", "api_key"})
+SECRET_KEYS = frozenset({"token", "api_key", "url"})
 
 
 class _Section(BaseModel):
@@ -54,9 +54,37 @@ def _default_database() -> Path:
     return Path(platformdirs.user_data_dir("storywatch")) / "storywatch.db"
 
 
+def _postgres_url(value: SecretStr | None) -> SecretStr | None:
+    """`value` when it is a postgresql:// URL; else ValueError."""
+    if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")):
+        raise ValueError("a postgresql://user@host/database URL")
+    return value
+
+
 class StorageConfig(_Section):
     path: Path = Field(default_factory=_default_database)
     busy_timeout: float = Field(default=5.0, gt=0)
+    # PostgreSQL instead of the SQLite file; secret, as it may carry a password.
+    url: SecretStr | None = None
+    pool_size: int = Field(default=10, ge=2)
+    lease: float = Field(default=60.0, gt=0)  # a checker's hold on the stories it checks
+    failover: float = Field(default=10.0, gt=0)  # a dead sender's platform lock is free by then
+
+    _url = field_validator("url")(_postgres_url)
+
+    @property
+    def target(self) -> Path | str:
+        """Where the database is: the PostgreSQL URL when set, else the SQLite path."""
+        return self.url.get_secret_value() if self.url is not None else self.path
+
+    @property
+    def shown(self) -> str:
+        """The database's name for messages: the path, or the URL without its password."""
+        if self.url is None:
+            return str(self.path)
+        parts = urlsplit(self.url.get_secret_value())
+        return f"{parts.scheme}://{parts.username or ''}@{parts.hostname or ''}{parts.path}"
 
 
 class FetchConfig(_Section):

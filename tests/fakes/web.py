@@ -26,6 +26,7 @@ class WebServer:
 
     def __init__(self) -> None:
         self.resources: dict[str, Resource] = {}
+        self.gates: dict[str, asyncio.Event] = {}  # a gated path answers once its gate opens
         self.hits: Counter[str] = Counter()
         self.requests: list[web.BaseRequest] = []
         self._runner: web.ServerRunner | None = None
@@ -70,6 +71,8 @@ class WebServer:
         self.requests.append(request)
         async with self._hit:
             self._hit.notify_all()
+        if (gate := self.gates.get(request.path)) is not None:
+            await gate.wait()
         resource = self.resources.get(request.path)
         if resource is None:
             return web.Response(status=404, text="not found")

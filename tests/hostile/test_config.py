@@ -94,7 +94,7 @@ def test_a_wrong_type_names_the_key_the_value_and_the_expectation(
     """Each key, given a value of the wrong type in the file, is refused in one line."""
     message = _refusal(tmp_path, section, key, value)
     assert f"{section}.{key}" in message and "\n" not in message
-    secret = key in {"token", "api_key"}
+    secret = key in {"token", "api_key", "url"}
     assert ("***" in message) if secret else (repr(value)[:8] in message)
     assert any(word in message for word in ("should be", "valid", "an ", "expected")), message
 

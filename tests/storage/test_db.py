@@ -1,4 +1,5 @@
-"""storage.db: the file, its migrations and the one writer."""
+"""storage.db: the database, its migrations and its transactions, on both backends; the
+SQLite file's own rules (WAL, the one writer)."""
 
 from __future__ import annotations
 
@@ -6,36 +7,50 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from storage import Database
 from storage.db import migrations
 
+TABLES = {"sqlite": "SELECT name FROM sqlite_master",
+          "postgresql": "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"}
+
 
 async def test_open_applies_every_migration(db: Database) -> None:
     """A new database is at the last migration's number."""
-    assert await db.schema_version() == migrations()[-1][0]
-    tables = {row[0] for row in await db.fetch_all("SELECT name FROM sqlite_master")}
+    assert await db.schema_version() == migrations(db.dialect)[-1][0]
+    tables = {row[0] for row in await db.fetch_all(TABLES[db.dialect])}
     assert {"stories", "entries", "entry_marks", "chats", "subscriptions", "filters",
             "deliveries", "sent_messages"} <= tables
 
 
-async def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
+def test_both_dialects_number_their_migrations_alike() -> None:
+    """Migration N is the same change in each series: the numbers and names match."""
+    assert ([(number, name) for number, name, _ in migrations("sqlite")]
+            == [(number, name) for number, name, _ in migrations("postgresql")])
+
+
+async def test_reopening_applies_nothing_twice(target: Path | str) -> None:
     """Migrations are forward-only and applied once."""
-    path = tmp_path / "x.db"
-    async with Database.open(path) as db, db.write() as tx:
+    async with Database.open(target) as db, db.write() as tx:
         await tx.execute("INSERT INTO chats (platform, chat_id, created_at) VALUES ('t', '1', 0)")
-    async with Database.open(path) as db:
-        rows = await db.fetch_all("SELECT version FROM schema_version")
-        assert [row[0] for row in rows] == [number for number, _, _ in migrations()]
+    async with Database.open(target) as db:
+        rows = await db.fetch_all("SELECT version FROM schema_version ORDER BY version")
+        assert [row[0] for row in rows] == [number for number, _, _ in migrations(db.dialect)]
         assert len(await db.fetch_all("SELECT * FROM chats")) == 1
 
 
-async def test_wal_mode_and_foreign_keys_are_on(db: Database) -> None:
-    """The file is in WAL mode and foreign keys are enforced."""
-    row = await db.fetch_one("PRAGMA journal_mode")
+async def test_wal_mode_is_on(tmp_path: Path) -> None:
+    """The SQLite file is in WAL mode."""
+    async with Database.open(tmp_path / "x.db") as db:
+        row = await db.fetch_one("PRAGMA journal_mode")
     assert row is not None and row[0] == "wal"
-    with pytest.raises(sqlite3.IntegrityError):
+
+
+async def test_foreign_keys_are_enforced(db: Database) -> None:
+    """A subscription of a chat and story that do not exist is refused."""
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.ForeignKeyViolationError)):
         async with db.write() as tx:
             await tx.execute("INSERT INTO subscriptions (chat_id, story_id, created_at)"
                              " VALUES (99, 99, 0)")
@@ -50,19 +65,35 @@ async def test_a_write_that_raises_is_rolled_back(db: Database) -> None:
     assert await db.fetch_all("SELECT * FROM chats") == []
 
 
-async def test_concurrent_writes_do_not_interleave(db: Database) -> None:
-    """Two tasks' transactions run one after the other on the one writer."""
+async def test_concurrent_writes_do_not_interleave(tmp_path: Path) -> None:
+    """Two tasks' transactions run one after the other on the one SQLite writer."""
+    async with Database.open(tmp_path / "x.db") as db:
+        await _write_two_at_once(db)
+        rows = await db.fetch_all("SELECT platform FROM chats ORDER BY id")
+    assert [row[0] for row in rows] in (["one", "one", "two", "two"], ["two", "two", "one", "one"])
+
+
+async def test_concurrent_writes_commit_whole(db: Database) -> None:
+    """Two transactions at once each commit all their rows, and neither sees the other's
+    before it commits (PostgreSQL runs them side by side)."""
+    await _write_two_at_once(db)
+    rows = await db.fetch_all("SELECT platform, chat_id FROM chats ORDER BY platform, chat_id")
+    assert [tuple(row) for row in rows] == [("one", "a"), ("one", "b"), ("two", "a"), ("two", "b")]
+
+
+async def _write_two_at_once(db: Database) -> None:
     async def writer(name: str) -> None:
         async with db.write() as tx:
             await tx.execute("INSERT INTO chats (platform, chat_id, created_at) VALUES (?, 'a', 0)",
                              (name,))
             await asyncio.sleep(0.01)
+            others = await tx.fetch_all("SELECT chat_id FROM chats WHERE platform != ?", (name,))
+            # The other's rows are all there (committed) or none are: never half.
+            assert sorted(row[0] for row in others) in ([], ["a", "b"])
             await tx.execute("INSERT INTO chats (platform, chat_id, created_at) VALUES (?, 'b', 0)",
                              (name,))
 
     await asyncio.gather(writer("one"), writer("two"))
-    rows = await db.fetch_all("SELECT platform FROM chats ORDER BY id")
-    assert [row[0] for row in rows] in (["one", "one", "two", "two"], ["two", "two", "one", "one"])
 
 
 async def test_reads_see_only_committed_data(db: Database) -> None:

@@ -52,3 +52,12 @@ async def test_a_file_that_is_no_database_is_one_line(tmp_path: Path) -> None:
         assert result.status != 0
         assert result.stderr.strip() == f"storywatch: cannot open the database {bad}: file is not a database"
     assert bad.read_text() == "these are my notes, not a database"
+
+
+async def test_a_role_on_sqlite_is_refused_in_one_line(tmp_path: Path) -> None:
+    """SQLite serves one process: `--role checker` or `sender` stops at once, saying why."""
+    for role in ("checker", "sender"):
+        result = await storywatch("run", "--role", role, env=cli_env(tmp_path))
+        assert result.status == 1
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "PostgreSQL" in lines[0] and role in lines[0], result.stderr

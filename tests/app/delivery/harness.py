@@ -2,7 +2,8 @@
 chats and subscriptions written straight into its database, killed and started again at will.
 
 What a test asserts on is what reached the fake: `delivered` maps each chat to the texts of
-the messages it accepted, in order.
+the messages it accepted, in order. The database is SQLite or PostgreSQL (`DATABASE`, set per
+test by this folder's conftest): every test here runs on both.
 """
 
 from __future__ import annotations
@@ -10,21 +11,28 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
+import threading
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import asyncpg
 
 from bot.core.model import ChatRef
 from bot.edges.urls import normalize_url
 from storage import Database, chats, stories, subscriptions
+from storage.postgres import numbered
 from tests.app.cli.runner import cli_env, start
 from tests.fakes.stories import LiveStory
 from tests.fakes.telegram_api import TelegramApiServer
 
 WAIT = 20.0
+DATABASE: str | None = None
+"""A PostgreSQL URL the next rig runs on; None: a SQLite file in the test's folder."""
 FAST = {
     "STORYWATCH_TELEGRAM__POLL_TIMEOUT": "1",
     "STORYWATCH_TELEGRAM__RATE_PER_SECOND": "200",
@@ -37,6 +45,9 @@ FAST = {
     "STORYWATCH_SCHEDULE__TICK": "0.1",
     "STORYWATCH_DELIVERY__RETRY_BASE": "0.1",
     "STORYWATCH_DELIVERY__RETRY_MAX": "0.3",
+    # On PostgreSQL: a killed run's story leases and chat claims run out within a second.
+    "STORYWATCH_STORAGE__LEASE": "1",
+    "STORYWATCH_STORAGE__FAILOVER": "1",
 }
 
 
@@ -75,29 +86,33 @@ class Rig:
 
     fake: TelegramApiServer
     story: LiveStory
-    db_path: Path
+    database: Path | str
     env: dict[str, str]
     runs: list[Run] = field(default_factory=list)
 
-    async def start(self, probe: Callable[[], int] = lambda: 0) -> Run:
-        """Start `storywatch run`; returns once it polls Telegram for updates.
+    async def start(self, *args: str, probe: Callable[[], int] = lambda: 0) -> Run:
+        """Start `storywatch run ARGS...`; returns once it polls Telegram for updates.
 
         `probe` is called when the new process first calls the API, before it can send
         anything: by then the fake has taken whatever a killed process left on the wire.
         """
         met, polls = len(self.fake.calls_to("getMe")), len(self.fake.calls_to("getUpdates"))
-        process = await start("run", env=self.env)
-        self.runs.append(Run(process))
+        await self.launch(*args)
         await self.fake.wait_for(lambda _: len(self.fake.calls_to("getMe")) > met, WAIT)
         run = self.runs[-1]
         run.probed = probe()
         await self.fake.wait_for(lambda _: len(self.fake.calls_to("getUpdates")) > polls, WAIT)
         return run
 
+    async def launch(self, *args: str) -> Run:
+        """Start `storywatch run ARGS...` (a role, say) and return at once."""
+        self.runs.append(Run(await start("run", *args, env=self.env)))
+        return self.runs[-1]
+
     async def subscribe(self, chat_ids: Iterable[int], **settings: object) -> None:
         """Subscribe these Telegram chats to the story, straight in the database."""
         now = datetime.now(UTC)
-        async with Database.open(self.db_path) as db, db.write() as tx:
+        async with Database.open(self.database) as db, db.write() as tx:
             story = await stories.add(tx, normalize_url(self.story.url), now=now, interval=0.2)
             for chat_id in chat_ids:
                 kind = "private" if chat_id > 0 else "supergroup"
@@ -129,32 +144,59 @@ class Rig:
     def outbox(self, state: str, containing: str = "") -> int:
         """How many deliveries the database holds in `state`, of entries whose text contains
         `containing` when given (read-only)."""
-        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True) as connection:
-            [(count,)] = connection.execute(
-                "SELECT COUNT(*) FROM deliveries d LEFT JOIN entries e ON e.id = d.entry_id"
-                " WHERE d.state = ? AND (? = '' OR e.text LIKE '%' || ? || '%')",
-                (state, containing, containing)).fetchall()
+        [(count,)] = self.query(
+            "SELECT COUNT(*) FROM deliveries d LEFT JOIN entries e ON e.id = d.entry_id"
+            " WHERE d.state = ? AND (? = '' OR e.text LIKE '%' || ? || '%')",
+            (state, containing, containing))
         return int(count)
 
     def outbox_retried(self, containing: str) -> int:
         """Sent deliveries (of entries containing `containing`) that took more than one try."""
-        with sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True) as connection:
-            [(count,)] = connection.execute(
-                "SELECT COUNT(*) FROM deliveries d JOIN entries e ON e.id = d.entry_id"
-                " WHERE d.state = 'sent' AND d.attempts > 1 AND e.text LIKE '%' || ? || '%'",
-                (containing,)).fetchall()
+        [(count,)] = self.query(
+            "SELECT COUNT(*) FROM deliveries d JOIN entries e ON e.id = d.entry_id"
+            " WHERE d.state = 'sent' AND d.attempts > 1 AND e.text LIKE '%' || ? || '%'",
+            (containing,))
         return int(count)
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a read-only query (`?` placeholders) of the bot's database, at once:
+        predicates call it between the fake's events."""
+        if isinstance(self.database, Path):
+            with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True) as connection:
+                return connection.execute(sql, params).fetchall()
+        return _in_thread(self.database, numbered(sql), params)
+
+
+def _in_thread(url: str, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+    """A PostgreSQL query run to completion on a thread of its own: the caller is a plain
+    function called inside the test's running event loop."""
+    rows: list[tuple[Any, ...]] = []
+
+    async def fetch() -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            rows.extend(tuple(row) for row in await connection.fetch(sql, *params))
+        finally:
+            await connection.close()
+
+    thread = threading.Thread(target=asyncio.run, args=(fetch(),))
+    thread.start()
+    thread.join(WAIT)
+    return rows
 
 
 @asynccontextmanager
 async def rig(tmp_path: Path, web: object, **env: str) -> AsyncIterator[Rig]:
     """A `Rig` on the `web_server` fixture's server; extra STORYWATCH_* settings in `env`."""
+    database: Path | str = DATABASE or tmp_path / "storywatch.db"
+    if DATABASE is not None:
+        env = {"STORYWATCH_STORAGE__URL": DATABASE, **env}
     async with TelegramApiServer() as fake:
         environment = cli_env(tmp_path, STORYWATCH_TELEGRAM__TOKEN=fake.token,
                               STORYWATCH_TELEGRAM__BASE_URL=fake.base_url, **{**FAST, **env})
         story = LiveStory(web)  # type: ignore[arg-type]
         story.post("The first update, before anyone subscribed.")
-        bot = Rig(fake, story, tmp_path / "storywatch.db", environment)
+        bot = Rig(fake, story, database, environment)
         try:
             yield bot
         finally:

@@ -4,7 +4,6 @@ the outbox, across a restart too, and go out in publication order once it is bac
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,12 +29,11 @@ def labels(texts: list[str]) -> list[str]:
 
 def attempts(bot: Rig, label: str) -> int:
     """How many times the bot has tried, and failed, to send the pending alert of `label`."""
-    with sqlite3.connect(f"file:{bot.db_path}?mode=ro", uri=True) as connection:
-        rows = connection.execute(
-            "SELECT d.attempts FROM deliveries d JOIN entries e ON e.id = d.entry_id"
-            " WHERE d.state = 'pending' AND d.error IS NOT NULL AND e.text LIKE ? || '%'",
-            (label,)).fetchall()
-    return max((row[0] for row in rows), default=0)
+    rows = bot.query(
+        "SELECT d.attempts FROM deliveries d JOIN entries e ON e.id = d.entry_id"
+        " WHERE d.state = 'pending' AND d.error IS NOT NULL AND e.text LIKE ? || '%'",
+        (label,))
+    return max((int(row[0]) for row in rows), default=0)
 
 
 def refused(bot: Rig, label: str) -> int:
