@@ -8,7 +8,7 @@ import socket
 import time
 import tracemalloc
 import zlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -24,10 +24,9 @@ from bot.edges.config import FetchConfig
 from bot.edges.fetch import HttpFetcher
 from bot.edges.fetch_guard import GuardedResolver
 from bot.edges.netguard import IPAddress, is_blocked_address
-from tests.fakes.web import WebServer
+from tests.fakes.web import WebServer, serve
 
 PAGE = "<html><body><p>14:52 GMT First update</p></body></html>"
-Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 
 def config(**overrides: object) -> FetchConfig:
@@ -44,20 +43,6 @@ def config(**overrides: object) -> FetchConfig:
 async def fetcher(**overrides: object) -> AsyncIterator[HttpFetcher]:
     async with HttpFetcher(config(**overrides)) as opened:
         yield opened
-
-
-@asynccontextmanager
-async def serve(handler: Handler, host: str = "127.0.0.1") -> AsyncIterator[str]:
-    """A one-handler server on `host`; yields its base URL."""
-    runner = web.ServerRunner(web.Server(handler, handler_cancellation=True), shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, host, 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
 
 
 class FakeDns(AbstractResolver):

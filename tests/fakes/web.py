@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -93,3 +95,20 @@ def _charset(content_type: str) -> str | None:
     _, _, params = content_type.partition(";")
     key, _, value = params.strip().partition("=")
     return value.strip() if key.strip().lower() == "charset" else None
+
+
+Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+
+
+@asynccontextmanager
+async def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+    """A one-handler HTTP server on `host` (`port`, or a free one); yields its base URL."""
+    runner = web.ServerRunner(web.Server(handler, handler_cancellation=True), shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        await runner.cleanup()

@@ -1,17 +1,12 @@
-"""Small loopback servers and DNS for the hostile tests: fakes at the network boundary only."""
+"""Fetch limits and scripted DNS for the hostile tests: fakes at the network boundary only."""
 
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 
-from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot.edges.config import FetchConfig
-
-Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 
 def fetch_config(**overrides: object) -> FetchConfig:
@@ -20,20 +15,6 @@ def fetch_config(**overrides: object) -> FetchConfig:
                                  "max_bytes": 64 * 1024}
     values.update(overrides)
     return FetchConfig.model_validate(values)
-
-
-@asynccontextmanager
-async def serve(handler: Handler, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-    """A one-handler HTTP server on `host` (`port`, or a free one); yields its base URL."""
-    runner = web.ServerRunner(web.Server(handler, handler_cancellation=True), shutdown_timeout=0.1)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        await runner.cleanup()
 
 
 class ScriptedDns(AbstractResolver):

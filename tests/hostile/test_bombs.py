@@ -23,8 +23,8 @@ from bot.edges.fetch import HttpFetcher
 from tests.app.cli.console_bot import console_bot
 from tests.app.cli.runner import cli_env
 from tests.fakes.stories import LiveStory
-from tests.fakes.web import WebServer
-from tests.hostile.support import fetch_config, serve
+from tests.fakes.web import WebServer, serve
+from tests.hostile.support import fetch_config
 
 LIMIT = 64 * 1024
 EXPANDED = 64 * 1024 * 1024  # what each bomb inflates to: a thousand times the limit

@@ -22,8 +22,8 @@ from handlers.commands import CommandLayer
 from handlers.context import Context
 from storage import Database, stories
 from tests.fakes.stories import LiveStory
-from tests.fakes.web import WebServer
-from tests.hostile.support import ScriptedDns, fetch_config, serve
+from tests.fakes.web import WebServer, serve
+from tests.hostile.support import ScriptedDns, fetch_config
 
 # Every spelling of this machine a URL host can take.
 LOOPBACK_SPELLINGS = [
