@@ -61,7 +61,7 @@ CHECKERS = (1, 2, 4)
 def environment(storage: dict[str, str], concurrency: int, per_host: int = 4) -> dict[str, str]:
     """`storywatch run`'s environment: this database, loopback allowed, no platform token."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("STORYWATCH_")}
-    env.update({"STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true",
+    env.update({"STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]',
                 "STORYWATCH_FETCH__CONCURRENCY": str(concurrency),
                 "STORYWATCH_FETCH__PER_HOST": str(per_host),
                 "STORYWATCH_SCHEDULE__TICK": "0.2",

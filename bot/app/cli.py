@@ -66,13 +66,21 @@ def check(target: str, as_json: bool, explain: bool, config_path: Path | None) -
 @click.option("--exclude", multiple=True, metavar="WORD",
               help="Drop updates with this word or phrase (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per alert.")
+@click.option("--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Keep what was seen in this SQLite file, for the next watch (default: the"
+                   " database the config names, else a temporary one).")
+@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+              metavar="N", help="Failed checks in a row retried before the watch gives up.")
 @config_option
 def watch(url: str, every: float | None, include: tuple[str, ...], exclude: tuple[str, ...],
-          as_json: bool, config_path: Path | None) -> None:
+          as_json: bool, db_path: Path | None, retries: int, config_path: Path | None) -> None:
     """Watch the story at URL and print each new update; the first check is a baseline."""
     config = _load(config_path)
+    if db_path is not None:
+        config = config.model_copy(update={"storage": config.storage.model_copy(
+            update={"path": db_path, "url": None})})
     run_command(lambda: app.watch(url, config, every=every, include=include, exclude=exclude,
-                                  as_json=as_json))
+                                  as_json=as_json, retries=retries))
 
 
 @main.command()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import ipaddress
 import sqlite3
 import sys
 import tempfile
@@ -114,21 +115,39 @@ def _as_url(target: str) -> str:
 
 async def watch(url: str, config: Config, *, every: float | None = None,
                 include: Sequence[str] = (), exclude: Sequence[str] = (),
-                as_json: bool = False, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+                as_json: bool = False, retries: int = 3,
+                out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
     """Watch one story and print each new update to `out`, until cancelled.
 
-    The console chat's subscription gets `include`/`exclude` (each one word or
-    phrase), replacing any it had. Raises BadUrl, BadArgument for a filter
-    word, and StorywatchError when a story never checked before fails its first check.
+    The state (what was seen) is kept in the database the config names, else in a
+    temporary one. The console chat's subscription gets `include`/`exclude` (each one
+    word or phrase), replacing any it had. Raises BadUrl, BadArgument for a filter
+    word, and StorywatchError when `retries` + 1 checks in a row fail.
     """
     from bot.edges.fetch import HttpFetcher
 
     target = normalize_url(url)
     words = (_filter_words(include), _filter_words(exclude))
-    async with (_database(config) as db,
+    async with (_watch_database(config) as db,
                 HttpFetcher(config.fetch) as fetcher):
         story_id = await _console_subscription(db, target, config, every, *words)
-        await _poll(db, fetcher, config, ConsoleMessenger(out, as_json=as_json), story_id, err=err)
+        await _poll(db, fetcher, config, ConsoleMessenger(out, as_json=as_json), story_id, err=err,
+                    retries=retries)
+
+
+@asynccontextmanager
+async def _watch_database(config: Config) -> AsyncIterator[Database]:
+    """The database the config names (a path or a URL); else a temporary one, removed after:
+    a watch leaves nothing in the instance's default database."""
+    storage = config.storage
+    if storage.url is not None or "path" in storage.model_fields_set:
+        async with _database(config) as db:
+            yield db
+        return
+    with tempfile.TemporaryDirectory(prefix="storywatch-watch-") as folder:
+        temporary = storage.model_copy(update={"path": Path(folder) / "watch.db"})
+        async with _database(config.model_copy(update={"storage": temporary})) as db:
+            yield db
 
 
 async def demo(config: Config, *, updates: int | None = None, reveal_every: float = 5.0,
@@ -145,7 +164,8 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
             "storage": config.storage.model_copy(update={"path": Path(folder) / "demo.db",
                                                          "url": None}),
             # The demo's own server is on loopback, which stories may otherwise not use.
-            "fetch": config.fetch.model_copy(update={"allow_private_networks": True}),
+            "fetch": config.fetch.model_copy(update={"allow_networks": (
+                *config.fetch.allow_networks, ipaddress.ip_network("127.0.0.1"))}),
         })
         messenger = ConsoleMessenger(out)
         async with (DemoServer(load_story(), reveal_every=reveal_every) as server,
@@ -179,26 +199,43 @@ async def _console_subscription(db: Database, url: str, config: Config, every: f
 
 
 async def _poll(db: Database, fetcher: HttpFetcher, config: Config, messenger: ConsoleMessenger,
-                story_id: int, *, err: TextIO, done: Callable[[], bool] = lambda: False) -> None:
-    """Check the story whenever it is due and send what it found, until `done()`."""
+                story_id: int, *, err: TextIO, done: Callable[[], bool] = lambda: False,
+                retries: int | None = None) -> None:
+    """Check the story whenever it is due and send what it found, until `done()`.
+
+    Raises StorywatchError once `retries` + 1 checks in a row failed (never when None).
+    """
     watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
                       ExtractiveSummarizer(), WatchPolicy.from_config(config), _now)
     dispatcher = Dispatcher(db, {messenger.platform: messenger},
                             DispatchPolicy.from_config(config), _now)
-    first = True
+    failures = 0
     while True:
         result = await watcher.check(story_id)
-        if result.outcome == "failed":
-            story = await stories.get(db, story_id)
-            if first and story is not None and not story.baseline_done:
-                raise StorywatchError(f"cannot watch {story.url}: {result.error}")
-            err.write(f"storywatch: check failed, retrying: {result.error}\n")
+        failures = failures + 1 if result.outcome == "failed" else 0
+        if failures:
+            error = result.error or "the check failed"
+            if retries is not None and failures > retries:
+                story = await stories.get(db, story_id)
+                raise StorywatchError(_cannot_watch(story.url if story else "", error, failures))
+            err.write(f"storywatch: check failed, retrying: {error}\n")
             err.flush()
-        first = False
         await dispatcher.drain()
         if done():
             return
-        await asyncio.sleep(max((result.next_check_at - _now()).total_seconds(), 0.0))
+        wait = (result.next_check_at - _now()).total_seconds()
+        await asyncio.sleep(max(min(wait, RETRY_WAIT) if failures else wait, 0.0))
+
+
+RETRY_WAIT = 5.0
+"""Longest wait before retrying a failed check of `watch`: its retries end it soon."""
+
+
+def _cannot_watch(url: str, error: str, failures: int) -> str:
+    """One line: why the watch ends, naming the URL once."""
+    tries = f" ({failures} checks in a row failed)" if failures > 1 else ""
+    subject = "cannot watch" if url in error else f"cannot watch {url}"
+    return f"{subject}: {error}{tries}"
 
 
 def _filter_words(values: Sequence[str]) -> tuple[str, ...]:

@@ -82,7 +82,7 @@ def now() -> datetime:
 
 def config(tmp_path: Path, **limits: int) -> Config:
     return Config(storage=StorageConfig(path=tmp_path / "storywatch.db"),
-                  fetch=FetchConfig(allow_private_networks=True),
+                  fetch=FetchConfig(allow_networks=["127.0.0.0/8"]),
                   limits=LimitsConfig.model_validate(limits))
 
 

@@ -10,7 +10,7 @@ from tests.fakes.stories import LiveStory
 from tests.fakes.web import WebServer
 
 FAST = {
-    "STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true",
+    "STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]',
     "STORYWATCH_SCHEDULE__INTERVAL": "0.2",
     "STORYWATCH_SCHEDULE__MIN_INTERVAL": "0.2",
     "STORYWATCH_SCHEDULE__MAX_INTERVAL": "0.4",

@@ -95,7 +95,7 @@ def config_for(tmp_path: Path, fake: TelegramApiServer) -> Config:
                               rate_per_second=1000, group_rate_per_minute=60000,
                               admin_cache_seconds=60)
     return Config(storage=StorageConfig(path=tmp_path / "storywatch.db"),
-                  fetch=FetchConfig(allow_private_networks=True), telegram=telegram)
+                  fetch=FetchConfig(allow_networks=["127.0.0.0/8"]), telegram=telegram)
 
 
 def now() -> datetime:
