@@ -55,7 +55,9 @@ async def _check_now(context: Context, url: str) -> Story:
     if result.outcome == "failed":
         async with context.db.write() as tx:
             await stories.delete_unfollowed(tx, story.id)
-        raise CommandError(f"Can't follow {url}: {result.error}")
+        error = result.error or "the check failed"
+        raise CommandError(f"Can't follow: {error}" if story.url in error
+                           else f"Can't follow {url}: {error}")
     checked = await stories.get(context.db, story.id)
     assert checked is not None
     # The page may name itself by another URL (its canonical link, or where the

@@ -18,6 +18,7 @@ from zoneinfo import available_timezones
 
 from bot.core.errors import BadArgument
 from bot.core.filters import parse_words
+from bot.edges.urls import is_local_path
 from handlers.command_values import (
     FILTER_ACTIONS,
     Command,
@@ -110,7 +111,10 @@ def _first_and_rest(args: str) -> tuple[str, str]:
 
 
 def _subscribe(args: str) -> Command:
-    url = _single("subscribe", args, "the story's URL").strip("<>")
+    url = typed = _single("subscribe", args, "the story's URL").strip("<>")
+    if is_local_path(url):
+        raise BadArgument(f"{url[:80]!r} is a local path, not a web address: chats follow web"
+                          " pages; `storywatch check FILE` reads files")
     implied = "://" not in url
     if implied:
         # People paste "www.site.com/live"; the scheme is implied.
@@ -122,7 +126,7 @@ def _subscribe(args: str) -> Command:
     # Without a scheme, "hello" is a typo, not the host "hello": ask for a dot.
     host = parts.hostname or ""
     if parts.scheme.lower() not in {"http", "https"} or not host or (implied and "." not in host):
-        raise BadArgument(f"{url[:80]!r} is not a web address; {example('subscribe')}")
+        raise BadArgument(f"{typed[:80]!r} is not a web address; {example('subscribe')}")
     return Subscribe(url)
 
 

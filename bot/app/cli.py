@@ -35,9 +35,26 @@ config_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """Watch live news stories and alert chats of each new update."""
+class _WholeHelp(click.Group):
+    """A group whose command list shows each command's whole first paragraph, not a
+    description cut at 45 characters with "..."."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden and command.short_help is None:
+                command.short_help = (command.help or "").split("\n\n")[0]
+        super().format_commands(ctx, formatter)
+
+
+@click.group(cls=_WholeHelp, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="storywatch", prog_name="storywatch")
+@config_option
+def main(config_path: Path | None) -> None:
+    """Watch live news stories and alert chats of each new update.
+
+    --config PATH may come before the command or after it.
+    """
 
 
 @main.command()
@@ -117,8 +134,9 @@ def status(as_json: bool, config_path: Path | None) -> None:
     click.echo(render_status(run_command(lambda: app.status(config)), as_json=as_json))
 
 
-@main.group()
-def db() -> None:
+@main.group(cls=_WholeHelp)
+@config_option
+def db(config_path: Path | None) -> None:
     """Storage upkeep."""
 
 
@@ -133,10 +151,13 @@ def migrate(config_path: Path | None) -> None:
 
 @db.command()
 @click.argument("destination", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace DESTINATION if it exists.")
 @config_option
-def backup(destination: Path, config_path: Path | None) -> None:
+def backup(destination: Path, force: bool, config_path: Path | None) -> None:
     """Copy the database, consistently, to DESTINATION while the bot may be running."""
     config = _load(config_path)
+    if destination.exists() and not force:
+        fail(f"{destination} exists: --force replaces it")
     run_command(lambda: app.backup(config, destination))
     click.echo(f"backed up {config.storage.shown} to {destination}")
 
@@ -154,6 +175,11 @@ def copy_database(source: str, destination: str) -> None:
 
 
 def _load(path: Path | None) -> Config:
+    """The config of the innermost `--config` (after the command, or before it), else the
+    defaults."""
+    context: click.Context | None = click.get_current_context()
+    while path is None and context is not None:
+        path, context = context.params.get("config_path"), context.parent
     try:
         config = load_config(path)
     except StorywatchError as error:

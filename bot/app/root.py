@@ -105,6 +105,8 @@ def _is_local_file(target: str) -> bool:
 
 
 def _as_url(target: str) -> str:
+    if Path(target).is_dir():
+        raise BadUrl(f"{target} is a directory: check reads one file or one URL")
     if "://" not in target and not target.startswith("www."):
         raise BadUrl(f"no such file, and not an http(s) URL: {target}")
     return normalize_url(target if "://" in target else f"https://{target}")
@@ -263,12 +265,18 @@ async def migrate(config: Config) -> int:
 
 
 async def backup(config: Config, destination: Path) -> None:
-    """Copy the database to `destination` consistently. Raises StorageError."""
+    """Copy the database to `destination` consistently, replacing it only once the copy is
+    whole. Raises StorageError."""
+    partial = destination.with_name(f".{destination.name}.partial")
     async with _database(config) as db:
         try:
-            await db.backup(destination)
-        except sqlite3.Error as error:
+            partial.unlink(missing_ok=True)
+            await db.backup(partial)
+            partial.replace(destination)
+        except (sqlite3.Error, OSError) as error:
             raise StorageError(f"cannot back up to {destination}: {error}") from None
+        finally:
+            partial.unlink(missing_ok=True)
 
 
 async def status(config: Config) -> InstanceStatus:

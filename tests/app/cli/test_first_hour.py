@@ -1,0 +1,96 @@
+"""A new user's first hour, driven through the real command line and the console chat:
+each message says what was wrong with what was typed, once; the command line answers
+`--version`, takes `--config` anywhere and shows whole descriptions."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from pathlib import Path
+
+from tests.app.cli.console_bot import console_bot
+from tests.app.cli.runner import cli_env, storywatch
+from tests.fakes.stories import LiveStory
+from tests.fakes.web import WebServer
+
+FAST = {"STORYWATCH_SCHEDULE__TICK": "0.1"}
+
+
+async def test_subscribing_to_a_local_path_says_it_is_not_a_web_address(
+        tmp_path: Path) -> None:
+    """/subscribe /tmp/x.html: a local path, with what to do instead; nothing is mangled."""
+    page = tmp_path / "x.html"
+    page.write_text("<p>14:52 GMT an update</p>")
+    async with console_bot(cli_env(tmp_path, **FAST)) as bot:
+        reply = await bot.command(f"/subscribe {page}", "not a web address")
+        assert f"'{page}' is a local path" in reply and "https://" not in reply
+        assert "chats follow web pages; `storywatch check FILE` reads files" in reply
+        await bot.command("/list", "follows no story yet")
+
+
+async def test_a_refused_page_names_its_url_once_and_the_key_that_opens_it(
+        web_server: WebServer, tmp_path: Path) -> None:
+    """A page on loopback, not allowed: one reply naming the URL once and fetch.allow_networks."""
+    story = LiveStory(web_server)
+    story.post("An update on this machine.")
+    async with console_bot(cli_env(tmp_path, **FAST)) as bot:
+        reply = await bot.command(f"/subscribe {story.url}", "Can't follow")
+        assert reply.count(story.url) == 1, reply
+        assert 'fetch.allow_networks = ["127.0.0.1/32"]' in reply
+        assert len(reply.strip().splitlines()) == 1
+    assert web_server.hits[story.path] == 0
+
+
+async def test_watch_of_a_local_path_says_so(tmp_path: Path) -> None:
+    page = tmp_path / "x.html"
+    page.write_text("<p>14:52 GMT an update</p>")
+    result = await storywatch("watch", str(page), env=cli_env(tmp_path))
+    assert (result.status, result.stdout) == (1, "")
+    assert result.stderr.strip().splitlines() == [
+        f"storywatch: {page} is a local path, not a web address: chats follow web pages;"
+        " `storywatch check FILE` reads files"]
+
+
+async def test_check_of_a_directory_says_it_is_a_directory(tmp_path: Path) -> None:
+    result = await storywatch("check", str(tmp_path), env=cli_env(tmp_path))
+    assert (result.status, result.stdout) == (1, "")
+    assert result.stderr.strip().splitlines() == [
+        f"storywatch: {tmp_path} is a directory: check reads one file or one URL"]
+
+
+async def test_version(tmp_path: Path) -> None:
+    result = await storywatch("--version", env=cli_env(tmp_path))
+    assert (result.status, result.stdout.strip()) == (0, f"storywatch, version {version('storywatch')}")
+
+
+async def test_config_before_or_after_the_command(tmp_path: Path) -> None:
+    """`storywatch --config F status` and `storywatch status --config F` both read F."""
+    config = tmp_path / "mistyped.toml"
+    config.write_text("[fetch]\nconect_timeout = 3\n")
+    expected = ["storywatch: config: unknown key fetch.conect_timeout; did you mean"
+                " fetch.connect_timeout?"]
+    for args in (("--config", str(config), "status"), ("status", "--config", str(config)),
+                 ("--config", str(config), "db", "migrate"), ("db", "--config", str(config),
+                                                               "migrate")):
+        result = await storywatch(*args, env=cli_env(tmp_path))
+        assert (result.status, result.stderr.strip().splitlines()) == (1, expected), args
+
+
+async def test_help_shows_whole_descriptions(tmp_path: Path) -> None:
+    for args in (("--help",), ("db", "--help")):
+        result = await storywatch(*args, env=cli_env(tmp_path))
+        described = result.stdout.split("Commands:")[1]
+        assert result.status == 0 and "..." not in described
+    assert "the first check is\n          a baseline" in (
+        await storywatch("--help", env=cli_env(tmp_path))).stdout
+
+
+async def test_backup_refuses_an_existing_file_without_force(tmp_path: Path) -> None:
+    """db backup to an existing file is one line and leaves the file; --force replaces it."""
+    existing = tmp_path / "keep.db"
+    existing.write_bytes(b"precious")
+    result = await storywatch("db", "backup", str(existing), env=cli_env(tmp_path))
+    assert (result.status, result.stderr.strip()) == (
+        1, f"storywatch: {existing} exists: --force replaces it")
+    assert existing.read_bytes() == b"precious"
+    forced = await storywatch("db", "backup", str(existing), "--force", env=cli_env(tmp_path))
+    assert forced.status == 0 and existing.read_bytes().startswith(b"SQLite format 3")
