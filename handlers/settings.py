@@ -38,7 +38,7 @@ async def filters_command(context: Context, ref: ChatRef, kind: str, command: Fi
     """Edit or show the filters of the chat, or of its subscription N.
 
     Raises NotFound for a subscription number the chat does not have (an
-    edit's leading number is then a word, as DESIGN §3 says), BadArgument
+    edit's leading number is then a word, as docs/BEHAVIOUR.md says), BadArgument
     past the filters cap.
     """
     chat = await context.chat(ref)

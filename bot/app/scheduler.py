@@ -1,4 +1,4 @@
-"""The service's clock (DESIGN §2 Scheduler): APScheduler runs a few periodic ticks.
+"""The service's clock (docs/BEHAVIOUR.md, Scheduler): APScheduler runs a few periodic ticks.
 
 What is due lives in storage (a story's next check, a chat's next digest),
 never in one scheduler job per story or chat: a tick asks storage what is due

@@ -1,4 +1,4 @@
-"""`HttpFetcher`: story pages over one shared aiohttp session (DESIGN §2 Fetch).
+"""`HttpFetcher`: story pages over one shared aiohttp session (docs/BEHAVIOUR.md, Fetch).
 
 Conditional GET (ETag, Last-Modified, body hash), connect and total deadlines,
 a body limit counted after decompression, redirects followed here so that

@@ -1,4 +1,4 @@
-"""Story URL normalisation (DESIGN §1), so one story is never tracked twice.
+"""Story URL normalisation (docs/BEHAVIOUR.md, Words), so one story is never tracked twice.
 
 `normalize_url` lower-cases the scheme and host, encodes the host with IDNA,
 writes IP hosts in their canonical form, drops the default port, the fragment

@@ -1,4 +1,4 @@
-"""HttpFetcher against real aiohttp servers on loopback (bot/edges/fetch.py, DESIGN §2 Fetch)."""
+"""HttpFetcher against real aiohttp servers on loopback (bot/edges/fetch.py, docs/BEHAVIOUR.md, Fetch)."""
 
 from __future__ import annotations
 

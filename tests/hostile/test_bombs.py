@@ -1,4 +1,4 @@
-"""Page bombs and slow servers (issue 9): a body over the limit is cut off while streaming,
+"""Page bombs and slow servers: a body over the limit is cut off while streaming,
 also when compressed; a trickling server hits the total deadline; a redirect loop stops; a
 non-page or undecodable body is refused; memory stays bounded; other stories keep their time."""
 

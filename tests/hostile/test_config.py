@@ -1,4 +1,4 @@
-"""Config (issue 9): every key set to a wrong type or an out-of-range value stops start-up with
+"""Config: every key set to a wrong type or an out-of-range value stops start-up with
 one line naming the key, the value and what is expected; tokens never appear in logs or errors."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SSRF (issue 9): a story URL that is, resolves to or redirects to a non-public address is
+"""SSRF: a story URL that is, resolves to or redirects to a non-public address is
 refused in every spelling, the address checked is the one connected to, only http(s) is
 fetched, and `fetch.allow_networks` (empty by default) opens exactly the ranges it names,
 never link-local or metadata addresses unless a range within them names them. The autouse

@@ -1,4 +1,5 @@
-"""The console as a chat (DESIGN §7): commands from standard input, replies on standard output.
+"""The console as a chat: commands from standard input, replies on standard output
+(docs/BEHAVIOUR.md, Command line).
 
 Whoever types at the console owns the bot: the console chat is private and
 its user is its admin.

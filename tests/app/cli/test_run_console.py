@@ -1,4 +1,4 @@
-"""`storywatch run` with no platform token: the console is a chat (DESIGN §7)."""
+"""`storywatch run` with no platform token: the console is a chat (docs/BEHAVIOUR.md, Command line)."""
 
 from __future__ import annotations
 

@@ -136,7 +136,8 @@ def keys(lines: Sequence[dict[str, Any]]) -> list[str]:
 
 async def test_each_added_update_is_one_line_oldest_first(web_server: WebServer,
                                                           tmp_path: Path) -> None:
-    """Baseline silent; two added updates give two JSON lines, oldest first, DESIGN §7 shape."""
+    """Baseline silent; two added updates give two JSON lines, oldest first, in the
+    JSON shape of docs/BEHAVIOUR.md, Command line."""
     base = [update(2), update(1)]
     async with watching(web_server, tmp_path, base) as watch:
         watch.show([update(4, headline="Ferries stop"), update(3), *base])

@@ -1,6 +1,7 @@
 """The real `storywatch run` process against the fake Bot API and stories on loopback: from a
 command typed in a chat, through a story gaining an update, to the sendMessage Telegram got,
-and what the bot does with each kind of Telegram error (DESIGN §4, §5)."""
+and what the bot does with each kind of Telegram error (docs/BEHAVIOUR.md, Alerts and
+Platform answers)."""
 
 from __future__ import annotations
 
