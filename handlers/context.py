@@ -28,6 +28,7 @@ class Limits:
     argument_chars: int = 2000
     commands_per_minute: int = 30
     page_size: int = 10
+    digest_floor: float = 300.0  # seconds: the shortest /digest every
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,8 @@ class Context:
         """The context of a loaded configuration."""
         caps = config.limits
         limits = Limits(caps.subscriptions_per_chat, caps.filters_per_subscription,
-                        caps.argument_chars, caps.commands_per_minute)
+                        caps.argument_chars, caps.commands_per_minute,
+                        digest_floor=caps.digest_floor)
         return cls(db, checker, clock, config.schedule.interval, config.bot.default_timezone,
                    config.summary.max_chars, limits, config.alerts.edits)
 

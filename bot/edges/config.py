@@ -206,6 +206,7 @@ class LimitsConfig(_Section):
     filters_per_subscription: int = Field(default=50, ge=1)
     argument_chars: int = Field(default=2000, ge=16)
     commands_per_minute: int = Field(default=30, ge=1)
+    digest_floor: float = Field(default=300.0, gt=0)
 
 
 class MetricsConfig(_Section):

@@ -94,3 +94,54 @@ async def test_backup_refuses_an_existing_file_without_force(tmp_path: Path) -> 
     assert existing.read_bytes() == b"precious"
     forced = await storywatch("db", "backup", str(existing), "--force", env=cli_env(tmp_path))
     assert forced.status == 0 and existing.read_bytes().startswith(b"SQLite format 3")
+
+
+LOOPBACK = {"STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]',
+            "STORYWATCH_SCHEDULE__INTERVAL": "0.2", "STORYWATCH_SCHEDULE__MIN_INTERVAL": "0.2",
+            "STORYWATCH_SCHEDULE__MAX_INTERVAL": "0.4", **FAST}
+
+
+async def test_an_unknown_subscription_number_changes_nothing(web_server: WebServer,
+                                                             tmp_path: Path) -> None:
+    """/filter 9 add x with no subscription 9 is one line saying so, and how to filter on
+    the word 9; the chat's filters stay as they were."""
+    story = LiveStory(web_server)
+    story.post("Iran condemns the strikes.")
+    async with console_bot(cli_env(tmp_path, **LOOPBACK)) as bot:
+        await bot.command(f"/subscribe {story.url}", "New updates")
+        reply = await bot.command("/filter 9 add x", "no subscription 9")
+        assert reply.strip() == ("There is no subscription 9 here; /list shows the numbers"
+                                 " (to filter on the word 9: /filter add 9).")
+        await bot.command("/filter list", "Filters of this chat: none.")
+        await bot.command("/filter add 9", "Filters of this chat: include 9.")
+
+
+async def test_digest_every_has_a_floor(tmp_path: Path) -> None:
+    """/digest every 1s is refused with the floor, and the chat stays on one alert per update."""
+    async with console_bot(cli_env(tmp_path, **FAST)) as bot:
+        reply = await bot.command("/digest every 1s", "at most every")
+        assert reply.strip() == ("A digest comes at most every 5 minutes, not every 1 second;"
+                                 " example: /digest every 30m")
+        await bot.command("/digest every 5m", "Digest every 5 minutes")
+
+
+async def test_unmute_says_what_was_held(web_server: WebServer, tmp_path: Path) -> None:
+    """/unmute says that nothing was held, or how many updates were; /status shows the mute."""
+    story = LiveStory(web_server)
+    story.post("Iran condemns the strikes.")
+    async with console_bot(cli_env(tmp_path, **LOOPBACK)) as bot:
+        await bot.command(f"/subscribe {story.url}", "New updates")
+        await bot.command("/mute 30m", "Muted until")
+        await bot.command("/unmute", "Unmuted. Nothing arrived while this chat was muted.")
+        await bot.command("/mute 30m", "Muted until")
+        status = await bot.command("/status", "Alerts: muted until")
+        assert "one message per update (no digest)" in status
+        story.post("First update while muted.")
+        story.post("Second update while muted.")
+        # A story is checked by one task at a time: the third fetch from now starts after
+        # the check of a fetch that saw both updates has written them.
+        for _ in range(3):
+            await web_server.fetched_again(story.path)
+        reply = await bot.command("/unmute", "Unmuted.")
+        assert "The 2 updates held meanwhile come now, in one digest." in reply
+        await bot.expect("Second update while muted")
