@@ -38,6 +38,7 @@ from bot.edges.config import Config
 from bot.edges.extraction_pool import extract_with, extraction_pool
 from bot.edges.lazy_fetch import LazyFetcher
 from bot.edges.urls import normalize_url
+from bot.platforms.console import EndOfInput
 from bot.platforms.console.messenger import ConsoleMessenger
 from storage import Database, chats, filters, stories, subscriptions
 from storage.copy import copy_instance
@@ -373,6 +374,10 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
                     jobs.create_task(_send(part, checked, stdin, out, claim, started))
         except* StorywatchError as failed:
             raise failed.exceptions[0] from None
+        except* EndOfInput:
+            # The console's operator is done: what is still pending stays in the outbox
+            # for the next run, and a check cut short was never committed.
+            pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -577,8 +582,7 @@ async def _summarizer(config: Config, stack: AsyncExitStack) -> Summarizer:
 
 
 async def _console_then_wait(layer: CommandLayer, stdin: TextIO, out: TextIO) -> None:
-    """Serve console commands; at the end of input keep running (alerts still come)."""
+    """Serve console commands until the end of input, which ends `run` (EndOfInput)."""
     from bot.platforms.console.bindings import serve_console
 
     await serve_console(layer, stdin, out)
-    await asyncio.Event().wait()

@@ -4,11 +4,12 @@ each message says what was wrong with what was typed, once; the command line ans
 
 from __future__ import annotations
 
+import asyncio
 from importlib.metadata import version
 from pathlib import Path
 
 from tests.app.cli.console_bot import console_bot
-from tests.app.cli.runner import cli_env, storywatch
+from tests.app.cli.runner import Finished, cli_env, start, storywatch
 from tests.fakes.stories import LiveStory
 from tests.fakes.web import WebServer
 
@@ -145,3 +146,37 @@ async def test_unmute_says_what_was_held(web_server: WebServer, tmp_path: Path) 
         reply = await bot.command("/unmute", "Unmuted.")
         assert "The 2 updates held meanwhile come now, in one digest." in reply
         await bot.expect("Second update while muted")
+
+
+async def typed(text: str, env: dict[str, str]) -> Finished:
+    """`storywatch run` with `text` as its whole input (a pipe, then end of input)."""
+    process = await start("run", env=env)
+    stdout, stderr = await asyncio.wait_for(process.communicate(text.encode()), 30)
+    assert process.returncode is not None
+    return Finished(process.returncode, stdout.decode(), stderr.decode())
+
+
+async def test_the_console_says_what_to_type_and_ends_with_its_input(tmp_path: Path) -> None:
+    """`printf '/help\\n' | storywatch run` prints one line on what to type and how to quit,
+    then the help, and exits 0 at the end of input; `run < /dev/null` too."""
+    result = await typed("/help\n", cli_env(tmp_path, **FAST))
+    assert result.status == 0 and "ERROR" not in result.stderr, result.stderr
+    first, _, rest = result.stdout.partition("\n")
+    assert "/help" in first and "Ctrl-D" in first and "quits" in first
+    assert "/subscribe URL - follow a live story" in rest
+    empty = await typed("", cli_env(tmp_path, **FAST))
+    assert (empty.status, empty.stdout.count("\n")) == (0, 2)
+    assert "ERROR" not in empty.stderr, empty.stderr
+
+
+async def test_what_the_console_did_before_its_input_ended_is_kept(
+        web_server: WebServer, tmp_path: Path) -> None:
+    """A /subscribe piped in is carried out before `run` ends, and kept: the next run's
+    /list shows it."""
+    story = LiveStory(web_server)
+    story.post("Iran condemns the strikes.")
+    env = cli_env(tmp_path, **LOOPBACK)
+    first = await typed(f"/subscribe {story.url}\n", env)
+    assert first.status == 0 and "New updates will be sent here" in first.stdout
+    second = await typed("/list\n", env)
+    assert second.status == 0 and story.url in second.stdout
