@@ -91,11 +91,6 @@ class Poller:
                 await self._room.acquire()
                 self._running[story.id] = asyncio.create_task(self._check(story))
                 started += 1
-            # A short page was the last: asking again would cost a (write) transaction per
-            # tick, and a tick still running when the next is due makes the scheduler skip
-            # that one, delaying a dead checker's stories past its leases.
-            if len(due) < self._batch:
-                break
         return started
 
     async def _due(self, now: datetime, after: tuple[datetime, int] | None) -> list[Story]:
