@@ -17,8 +17,9 @@ each. Every story gains an update while every page hangs, so each checker holds
 leases on stories it is fetching; one checker is SIGKILLed then, the pages are
 released, and once a few hundred alerts were accepted the active sender is SIGKILLed
 mid fan-out. Reported: alerts lost and duplicated, the sends in flight at the
-sender's death, seconds until the dead checker's stories were checked again (its
-lease is `--lease`), and seconds until the standby polled Telegram.
+sender's death, seconds from the kill until the last of the dead checker's stories was
+first checked again and how long after its lease ran out (the lease is `--lease`, the
+tick 0.1 s: the goal is lease + one tick), and seconds until the standby polled Telegram.
 
 Last line: one JSON object.
 
