@@ -6,7 +6,7 @@ conversion from slash-command options, and the command layer carries them out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Literal
 
@@ -36,6 +36,7 @@ after your keyword filters.
 /filter [N] add WORD... - only updates with any of these words (N: one story; none: all)
 /filter [N] exclude WORD... - drop updates with any of these words
 /filter [N] remove WORD... | clear | list - edit or show the filters
+  (a number first is always a subscription's: to filter on the word 2024, /filter add 2024)
 /mute DURATION - hold alerts (90m, 1h30m, 2d); one digest when the mute ends
 /unmute - alerts flow again
 /digest every DURATION | daily HH:MM | off - one message per period instead of one per update
@@ -90,20 +91,13 @@ FILTER_ACTIONS: dict[str, FilterAction] = {"add": "add", "exclude": "exclude", "
 class FilterEdit:
     """/filter [N] add|exclude|remove WORD...
 
-    `number` is the leading digits argument, if any: the subscription N when
-    the chat has one of that number. When it has none, the caller may reply
-    "no subscription N" or call `without_number()` to treat N as a word.
+    `number` is the leading digits argument, if any: always a subscription's number
+    (a chat without that subscription is told so, and nothing changes).
     """
 
     number: int | None
     action: FilterAction
     words: tuple[str, ...]
-
-    def without_number(self) -> FilterEdit:
-        """The same edit on the chat's filters, with the number put back as the first word."""
-        if self.number is None:
-            return self
-        return replace(self, number=None, words=(str(self.number), *self.words))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core.diff import StoredEntry
 from bot.core.errors import BadArgument, CommandError, NotFound
 from bot.core.model import ChatRef
 from bot.core.render import format_time
@@ -153,13 +154,25 @@ async def _line(context: Context, chat: Chat, number: int, subscription: Subscri
     state = "paused: this chat was unreachable" if not subscription.active else story.state
     if story.state == "failing" and story.last_error:
         state += f" ({story.last_error})"
-    updated = story.last_update_at or story.last_checked_at
-    when = format_time(updated, context.zone(chat)) if updated else "not checked yet"
-    lines = [f"{number}. {_name(story)} — {state}, last update {when}", f"   {story.url}"]
+    zone = context.zone(chat)
+    newest = await entries.latest(context.db, story.id)
+    found = (f", last found new {format_time(story.last_update_at, zone)}"
+             if story.last_update_at else "")
+    lines = [f"{number}. {_name(story)} — {state}, last update {page_update(newest, zone)}"
+             f" (page time){found}", f"   {story.url}"]
     words = await filters.of_level(context.db, chat.id, subscription.id)
     if words.include or words.exclude:
         lines.append("   filters: " + describe_filters(words.include, words.exclude))
     return lines
+
+
+def page_update(newest: StoredEntry | None, zone: str) -> str:
+    """The time of the story's newest update, as its page gives it."""
+    if newest is None:
+        return "none seen"
+    if newest.published_at is None:
+        return "undated on the page"
+    return format_time(newest.published_at, zone)
 
 
 def describe_filters(include: tuple[str, ...], exclude: tuple[str, ...]) -> str:

@@ -8,6 +8,7 @@ from bot.core.diff import StoredEntry
 from bot.core.model import ChatRef
 from bot.core.render import format_time
 from handlers.context import Context
+from handlers.following import page_update
 from handlers.settings import spoken
 from storage import entries, stories, subscriptions
 from storage.chats import Chat
@@ -61,15 +62,6 @@ def _story_lines(number: int, subscription: Subscription, story: Story | None,
             f"   last check {_when(story.last_checked_at, zone, 'never')}, "
             f"next check {_next(story, zone, now)}",
             f"   errors: {_errors(story)}"]
-
-
-def page_update(newest: StoredEntry | None, zone: str) -> str:
-    """The time of the story's newest update, as its page gives it."""
-    if newest is None:
-        return "none seen"
-    if newest.published_at is None:
-        return "undated on the page"
-    return format_time(newest.published_at, zone)
 
 
 def _when(moment: datetime | None, zone: str, missing: str) -> str:

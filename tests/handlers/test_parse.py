@@ -115,14 +115,6 @@ def test_filter_number_is_first_argument_only() -> None:
     assert parse_command("/filter 3 add 2024") == FilterEdit(3, "add", ("2024",))
 
 
-def test_filter_without_number_moves_digits_back() -> None:
-    """without_number() makes the leading digits the first word, for a chat with no N."""
-    edit = parse_command("/filter 7 add iran")
-    assert isinstance(edit, FilterEdit)
-    assert edit.without_number() == FilterEdit(None, "add", ("7", "iran"))
-    assert edit.without_number().without_number() == edit.without_number()
-
-
 def test_filter_words_across_lines() -> None:
     """Words may be separated by newlines and tabs as well as spaces."""
     assert parse_command("/filter 1\nexclude\tsport*\nweather") == FilterEdit(

@@ -180,3 +180,30 @@ async def test_what_the_console_did_before_its_input_ended_is_kept(
     assert first.status == 0 and "New updates will be sent here" in first.stdout
     second = await typed("/list\n", env)
     assert second.status == 0 and story.url in second.stdout
+
+
+BUDGET_2024 = """<!doctype html><html><head><title>Budget live</title></head><body><main>
+<h1>Budget day live</h1>
+<article class="post" id="p2"><time datetime="2024-10-30T13:45:00Z">13:45</time>
+ <p>The chancellor confirms a rise in employer national insurance contributions.</p></article>
+<article class="post" id="p1"><time datetime="2024-10-30T11:02:00Z">11:02</time>
+ <p>The chancellor leaves Downing Street holding the red box for photographers.</p></article>
+</main></body></html>"""
+
+
+async def test_last_update_is_the_pages_own_time(web_server: WebServer, tmp_path: Path) -> None:
+    """A 2024 story followed today: /list and /status give its newest update's time from the
+    page, labelled, not the moment the bot stored it."""
+    url = web_server.set("/budget", BUDGET_2024)
+    async with console_bot(cli_env(tmp_path, **LOOPBACK)) as bot:
+        await bot.command(f"/subscribe {url}", "New updates")
+        listing = await bot.command("/list", "Stories followed here")
+        assert "last update 2024-10-30 13:45 UTC (page time)" in listing, listing
+        status = await bot.command("/status", "Alerts:")
+        assert "last update 2024-10-30 13:45 UTC (page time)" in status, status
+        assert "Alerts: not muted; one message per update (no digest)." in status
+
+
+async def test_help_says_how_to_filter_on_a_number(tmp_path: Path) -> None:
+    async with console_bot(cli_env(tmp_path, **FAST)) as bot:
+        await bot.command("/help filter", "to filter on the word 2024, /filter add 2024")

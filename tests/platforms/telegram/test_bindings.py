@@ -207,8 +207,8 @@ async def test_status_is_for_admins_in_a_group(world: World) -> None:
     shown = (await world.ask(updates.group_command(GROUP, ADMIN, "/status"), GROUP))["text"]
     assert "times in Asia/Tokyo" in shown
     assert f"1. “{TITLE}” — active" in shown
-    assert re.search(r"last check 20\S+ \S+ JST, last update 20\S+ \S+ JST, "
-                     r"next check 20\S+ \S+ JST", shown), shown
+    assert re.search(r"last update 20\S+ \S+ JST \(page time\), last found new 20\S+ \S+ JST"
+                     r"\n   last check 20\S+ \S+ JST, next check 20\S+ \S+ JST", shown), shown
     assert "errors: none" in shown
     assert "status" in [command["command"] for command in world.fake.commands]
 
