@@ -127,13 +127,14 @@ async def test_digest_every_has_a_floor(tmp_path: Path) -> None:
 
 
 async def test_unmute_says_what_was_held(web_server: WebServer, tmp_path: Path) -> None:
-    """/unmute says that nothing was held, or how many updates were; /status shows the mute."""
+    """/mute off (or /unmute) says that nothing was held, or how many updates were; /status
+    shows the mute."""
     story = LiveStory(web_server)
     story.post("Iran condemns the strikes.")
     async with console_bot(cli_env(tmp_path, **LOOPBACK)) as bot:
         await bot.command(f"/subscribe {story.url}", "New updates")
         await bot.command("/mute 30m", "Muted until")
-        await bot.command("/unmute", "Unmuted. Nothing arrived while this chat was muted.")
+        await bot.command("/mute off", "Unmuted. Nothing arrived while this chat was muted.")
         await bot.command("/mute 30m", "Muted until")
         status = await bot.command("/status", "Alerts: muted until")
         assert "one message per update (no digest)" in status
