@@ -80,7 +80,7 @@ def is_local_path(text: str) -> bool:
     return windows or (text.startswith(_PATH_STARTS) and not text.startswith("//"))
 
 
-_PATH_STARTS = ("/", "./", "../", "~/", "file:")
+_PATH_STARTS = ("/", "./", "../", "~/")
 
 
 def normalize_host(host: str, shown: str | None = None) -> str:

@@ -43,6 +43,7 @@ FAST = {
     "STORYWATCH_SCHEDULE__MIN_INTERVAL": "0.2",
     "STORYWATCH_SCHEDULE__MAX_INTERVAL": "0.4",
     "STORYWATCH_SCHEDULE__TICK": "0.1",
+    "STORYWATCH_LIMITS__DIGEST_FLOOR": "1",  # digests every few seconds
     "STORYWATCH_DELIVERY__RETRY_BASE": "0.1",
     "STORYWATCH_DELIVERY__RETRY_MAX": "0.3",
     # On PostgreSQL: a killed run's story leases and chat claims run out within a second.
