@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.core.model import ChatRef, CheckResult
 from bot.edges.config import Config
@@ -14,9 +15,30 @@ from storage.chats import Chat
 
 
 class StoryChecker(Protocol):
-    """Checks a story once (the first check of a new story is its baseline)."""
+    """Checks a story now, as every check is made: never twice at once (the first check of
+    a new story is its baseline)."""
 
     async def check(self, story_id: int) -> CheckResult: ...
+
+
+class Later:
+    """What a command goes on doing after its reply (a first check that takes long):
+    tasks the composition root cancels at the stop (`aclose`)."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, job: Coroutine[Any, Any, None]) -> None:
+        """Run `job` in the background until it ends or the stop."""
+        task = asyncio.ensure_future(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        """Cancel what still runs and wait for it."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +64,9 @@ class Context:
     summary_chars: int = 300
     limits: Limits = Limits()
     edits: bool = True  # whether a chat that never said /edits has corrections edited in
+    # How long /subscribe waits for a new story's first check before it answers without it.
+    first_check_wait: float = 20.0
+    later: Later = field(default_factory=Later)
 
     @classmethod
     def from_config(cls, config: Config, db: Database, checker: StoryChecker,

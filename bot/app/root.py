@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import sqlite3
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.app.digester import Digester
 from bot.app.dispatcher import Dispatcher, DispatchPolicy
@@ -37,7 +36,9 @@ from bot.edges.config import Config
 from bot.edges.extraction_pool import extract_with, extraction_pool
 from bot.edges.lazy_fetch import LazyFetcher
 from bot.edges.urls import normalize_url
+from bot.platforms import CHAT_PLATFORMS, CONSOLE
 from bot.platforms.console.messenger import ConsoleMessenger
+from bot.platforms.plugin import Job, Launch, Platform
 from storage import Database, chats, filters, stories, subscriptions
 from storage.copy import copy_instance
 from storage.db import Lock, is_postgres
@@ -304,10 +305,11 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         poller = Poller(db, watcher, concurrency=config.fetch.concurrency,
                         per_host=config.fetch.per_host, clock=_now, checked=checked,
                         lease=Lease(owner, config.storage.lease) if shared else None)
-        if role != "sender":
-            stack.push_async_callback(poller.aclose)
+        # Every role closes it: a sender's /subscribe asks it for a new story's first check.
+        stack.push_async_callback(poller.aclose)
         if once:
-            sender = await _sender(config, db, watcher, stack, out, claim=None, events=events)
+            sender = await _sender(config, db, poller, stack, (stdin, out), None, events,
+                                   serve=lambda _job: None)  # --once serves no commands
             await _check_due_once(poller, sender.digester, sender.dispatcher)
             return
         if operations is not None and role == "checker":
@@ -319,7 +321,7 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         started = asyncio.Event()
         if role == "checker":
             started.set()
-        part = _Part(config, db, watcher, operations, events)
+        part = _Part(config, db, poller, operations, events)
         try:
             async with asyncio.TaskGroup() as jobs:
                 if role != "sender":
@@ -336,7 +338,7 @@ class _Part:
 
     config: Config
     db: Database
-    watcher: Watcher
+    checks: Poller
     operations: Operations | None
     events: Events
 
@@ -374,25 +376,22 @@ class _Relay:
 class _Sender:
     """The sending part of a running bot, its platforms started."""
 
-    layer: Callable[[], CommandLayer]
     messengers: dict[str, Messenger]
     dispatcher: Dispatcher
     deliveries: DeliveryLoop
     digester: Digester
     housekeeping: Housekeeping
-    console: bool
 
 
-async def _sender(config: Config, db: Database, watcher: Watcher, stack: AsyncExitStack,
-                  out: TextIO, claim: Lease | None, events: Events) -> _Sender:
-    """Start the platforms (the console without a token) and build what sends."""
+async def _sender(config: Config, db: Database, checks: Poller, stack: AsyncExitStack,
+                  streams: tuple[TextIO, TextIO], claim: Lease | None, events: Events,
+                  serve: Callable[[Job], None]) -> _Sender:
+    """Start the platforms (the console when none is enabled) and build what sends."""
     # Made once, when a platform or the console first serves commands (never by a
     # plain --once): every platform shares its command throttle.
-    layer = functools.cache(functools.partial(_command_layer, config, db, watcher))
-    messengers = await _start_platforms(config, layer, db, stack)
-    console = not messengers
-    if console:
-        messengers["console"] = ConsoleMessenger(out)
+    layer = functools.cache(functools.partial(_command_layer, config, db, checks, stack))
+    messengers = await _start_platforms(config, Launch(None, layer, stack, _now, *streams,
+                                                        serve))
     dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now, claim,
                             events=events)
     deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
@@ -401,7 +400,7 @@ async def _sender(config: Config, db: Database, watcher: Watcher, stack: AsyncEx
     housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
                                 max_failures=config.schedule.max_failures,
                                 notified=deliveries.wake)
-    return _Sender(layer, messengers, dispatcher, deliveries, digester, housekeeping, console)
+    return _Sender(messengers, dispatcher, deliveries, digester, housekeeping)
 
 
 async def _send(part: _Part, checked: _Relay, stdin: TextIO, out: TextIO, claim: Lease | None,
@@ -416,7 +415,9 @@ async def _send(part: _Part, checked: _Relay, stdin: TextIO, out: TextIO, claim:
         locks = [await stack.enter_async_context(
                      db.hold_lock(name, keepalive=config.storage.failover))
                  for name in _platform_locks(config)]
-        sender = await _sender(config, db, part.watcher, stack, out, claim, part.events)
+        jobs_of_platforms: list[Job] = []
+        sender = await _sender(config, db, part.checks, stack, (stdin, out), claim,
+                               part.events, jobs_of_platforms.append)
         if part.operations is not None:
             part.operations.watch_platforms(sender.messengers)
         checked.connect(sender.deliveries.wake)
@@ -430,20 +431,24 @@ async def _send(part: _Part, checked: _Relay, stdin: TextIO, out: TextIO, claim:
             jobs.create_task(sender.deliveries.run())
             for lock in locks:
                 jobs.create_task(_lost(lock))
-            if sender.console:
-                jobs.create_task(_console_then_wait(sender.layer(), stdin, out))
+            for job in jobs_of_platforms:
+                jobs.create_task(job())
+
+
+def _enabled(config: Config) -> list[tuple[Platform, Any]]:
+    """The chat platforms the config enables, each with its section."""
+    sections = [(platform, getattr(config, platform.name)) for platform in CHAT_PLATFORMS]
+    return [(platform, section) for platform, section in sections if platform.enabled(section)]
 
 
 def _platform_locks(config: Config) -> list[str]:
-    """The locks a sender must hold: one per platform token (named by its hash, never the
-    token itself), in one order for every process so two never hold one each."""
-    tokens = [(name, token) for name, token in
-              (("telegram", config.telegram.token), ("discord", config.discord.token))
-              if token is not None]
-    if not tokens:
-        return ["sender:console"]
-    return sorted(f"sender:{name}:{hashlib.sha256(token.get_secret_value().encode()).hexdigest()}"
-                  for name, token in tokens)
+    """The locks a sender must hold: one per platform it connects (named by its lock key,
+    never a token itself), in one order for every process so two never hold one each."""
+    enabled = _enabled(config)
+    if not enabled:
+        return [f"sender:{CONSOLE.name}"]
+    return sorted(f"sender:{platform.name}:{platform.lock_key(section)}"
+                  for platform, section in enabled)
 
 
 async def _lost(lock: Lock) -> None:
@@ -463,12 +468,16 @@ async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispat
         pass
 
 
-def _command_layer(config: Config, db: Database, watcher: Watcher) -> CommandLayer:
-    """The chat commands' layer, for the platforms and the console that serve commands."""
+def _command_layer(config: Config, db: Database, checks: Poller, stack: AsyncExitStack
+                   ) -> CommandLayer:
+    """The chat commands' layer, for the platforms and the console that serve commands;
+    what its commands go on doing after their replies stops with `stack`."""
     from handlers.commands import CommandLayer
     from handlers.context import Context
 
-    return CommandLayer(Context.from_config(config, db, watcher, _now))
+    context = Context.from_config(config, db, checks, _now)
+    stack.push_async_callback(context.later.aclose)
+    return CommandLayer(context)
 
 
 async def _operations(config: Config, db: Database,
@@ -495,29 +504,12 @@ def _ticks(config: Config, digester: Digester, housekeeping: Housekeeping) -> li
             Tick("housekeeping", max(schedule.tick, 60.0), housekeeping.tick)]
 
 
-async def _start_platforms(config: Config, layer: Callable[[], CommandLayer], db: Database,
-                           stack: AsyncExitStack) -> dict[str, Messenger]:
-    """Start Telegram and Discord when their tokens are set, serving the commands of
-    `layer()`; returns their messengers."""
-    messengers: dict[str, Messenger] = {}
-    if config.telegram.token is not None:
-        from bot.platforms.telegram import bindings as telegram_bindings
-        from bot.platforms.telegram import messenger as telegram_app
-
-        polling = telegram_app.PollWatch()
-        application = telegram_app.build_application(config.telegram, polling)
-        telegram_bindings.install(application, layer(), db, config.telegram, _now)
-        await stack.enter_async_context(telegram_app.running(application, config.telegram))
-        messengers["telegram"] = telegram_app.TelegramMessenger(application.bot, polling)
-    if config.discord.token is not None:
-        from bot.platforms.discord import bindings as discord_bindings
-        from bot.platforms.discord import messenger as discord_app
-
-        client = discord_app.build_client(config.discord)
-        discord_bindings.install(client, layer(), db)
-        await stack.enter_async_context(discord_app.running(client, config.discord))
-        messengers["discord"] = discord_app.DiscordMessenger(client)
-    return messengers
+async def _start_platforms(config: Config, launch: Launch) -> dict[str, Messenger]:
+    """Start each platform the config enables (the console when none is), serving the
+    commands of `launch.layer()`; returns their messengers by platform name."""
+    enabled = _enabled(config) or [(CONSOLE, None)]
+    return {platform.name: await platform.start(replace(launch, section=section))
+            for platform, section in enabled}
 
 
 async def _summarizer(config: Config, stack: AsyncExitStack) -> Summarizer:
@@ -529,11 +521,3 @@ async def _summarizer(config: Config, stack: AsyncExitStack) -> Summarizer:
 
     session = await stack.enter_async_context(aiohttp.ClientSession())
     return LlmSummarizer(config.summary, session)
-
-
-async def _console_then_wait(layer: CommandLayer, stdin: TextIO, out: TextIO) -> None:
-    """Serve console commands; at the end of input keep running (alerts still come)."""
-    from bot.platforms.console.bindings import serve_console
-
-    await serve_console(layer, stdin, out)
-    await asyncio.Event().wait()

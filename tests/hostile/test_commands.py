@@ -132,7 +132,7 @@ async def telegram_world(config: Config) -> AsyncIterator[TelegramWorld]:
         telegram = TelegramConfig(token=fake.token, base_url=fake.base_url, poll_timeout=1,
                                   rate_per_second=1000, group_rate_per_minute=60000)
         application = build_application(telegram)
-        telegram_bindings.install(application, layer, db, telegram, now)
+        telegram_bindings.install(application, layer, telegram, now)
         async with telegram_running(application, telegram):
             yield TelegramWorld(fake, db)
 
@@ -200,7 +200,7 @@ async def discord_world(config: Config) -> AsyncIterator[tuple[FakeDiscord, Data
         discord = DiscordConfig(token=fake.token, api_base=fake.api_base,
                                 gateway_url=fake.gateway_url)
         client = build_client(discord, guild_ready_timeout=0.1)
-        discord_bindings.install(client, layer, db)
+        discord_bindings.install(client, layer)
         async with discord_running(client, discord, ready_timeout=5.0):
             yield fake, db
 

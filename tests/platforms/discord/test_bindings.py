@@ -97,7 +97,7 @@ async def started(fake: FakeDiscord, tmp_path: Path, checker: StoryChecker | Non
                           ExtractiveSummarizer(), WatchPolicy.from_config(config), now)
         layer = CommandLayer(Context.from_config(config, db, checker or watcher, now))
         client = build_client(discord, guild_ready_timeout=0.1)
-        install(client, layer, db)
+        install(client, layer)
         async with running(client, discord, ready_timeout=5.0):
             yield Bot(fake, db)
 
