@@ -19,12 +19,21 @@ from storage.subscriptions import Subscription
 MAX_CHOICES = 25  # choices a platform shows while a story is typed (Discord's most)
 
 
+class CannotFollow(CommandError):
+    """A story's first check failed: `reason` says why."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"Can't follow {url}: {reason}")
+        self.reason = reason
+
+
 async def subscribe(context: Context, ref: ChatRef, kind: str, raw_url: str) -> str:
     """Follow the story at `raw_url`. A story new here is checked first, by the story
     checker as every check is, so the reply shows what it holds; when that check takes
     longer than `first_check_wait`, the chat follows it at once and hears when it is done.
 
-    Raises CommandError with the reason when the URL cannot be followed.
+    Raises CommandError with the reason when the URL cannot be followed (CannotFollow when
+    its first check failed).
     """
     url = normalize_url(raw_url)
     chat = await context.chat(ref)
@@ -92,7 +101,7 @@ async def _first_check(context: Context, url: str, story_id: int, result: CheckR
     if result.outcome == "failed":
         async with context.db.write() as tx:
             await stories.delete_unfollowed(tx, story_id)
-        raise CommandError(f"Can't follow {url}: {result.error}")
+        raise CannotFollow(url, result.error or "the check failed")
     checked = await stories.get(context.db, story_id)
     assert checked is not None
     # The page may name itself by another URL (its canonical link, or where the

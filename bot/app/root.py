@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import sqlite3
 import sys
 import tempfile
@@ -27,10 +28,17 @@ from bot.app.service import DeliveryLoop, Poller
 from bot.app.status import InstanceStatus, instance_status
 from bot.app.telemetry import SILENT, Events
 from bot.app.watcher import Watcher, WatchPolicy
-from bot.core.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError
+from bot.core.errors import (
+    BadArgument,
+    BadUrl,
+    NoUpdates,
+    StorageError,
+    StorywatchError,
+    Transient,
+)
 from bot.core.filters import parse_words
-from bot.core.model import ChatRef, Fetched, Page, Recipe
-from bot.core.ports import Messenger, Summarizer
+from bot.core.model import ChatRef, CheckResult, Fetched, Message, Page, Recipe
+from bot.core.ports import Messenger, Pace, Summarizer
 from bot.core.summarize import ExtractiveSummarizer
 from bot.edges.config import Config
 from bot.edges.extraction_pool import extract_with, extraction_pool
@@ -39,7 +47,7 @@ from bot.edges.urls import normalize_url
 from bot.platforms import CHAT_PLATFORMS, CONSOLE
 from bot.platforms.console.messenger import ConsoleMessenger
 from bot.platforms.plugin import Job, Launch, Platform
-from storage import Database, chats, filters, stories, subscriptions
+from storage import Database, stories, subscriptions
 from storage.copy import copy_instance
 from storage.db import Lock, is_postgres
 from storage.outbox import OUTBOX_CHANNEL
@@ -48,7 +56,6 @@ if TYPE_CHECKING:
     from bot.app.listener import Operations
     from bot.app.scheduler import Tick
     from bot.core.extract import Explained
-    from bot.edges.fetch import HttpFetcher
     from handlers.commands import CommandLayer
 
 
@@ -110,7 +117,7 @@ def _as_url(target: str) -> str:
     return normalize_url(target if "://" in target else f"https://{target}")
 
 
-# --- watch and demo: one story polled in a loop, alerts printed to the console ---
+# --- watch and demo: one story followed by a console chat, its alerts printed ---
 
 
 async def watch(url: str, config: Config, *, every: float | None = None,
@@ -122,14 +129,11 @@ async def watch(url: str, config: Config, *, every: float | None = None,
     phrase), replacing any it had. Raises BadUrl, BadArgument for a filter
     word, and StorywatchError when a story never checked before fails its first check.
     """
-    from bot.edges.fetch import HttpFetcher
-
     target = normalize_url(url)
     words = (_filter_words(include), _filter_words(exclude))
-    async with (_database(config) as db,
-                HttpFetcher(config.fetch) as fetcher):
-        story_id = await _console_subscription(db, target, config, every, *words)
-        await _poll(db, fetcher, config, ConsoleMessenger(out, as_json=as_json), story_id, err=err)
+    async with _database(config) as db:
+        await _follow_on_console(db, config, ConsoleMessenger(out, as_json=as_json), target,
+                                 every, words, err=err)
 
 
 async def demo(config: Config, *, updates: int | None = None, reveal_every: float = 5.0,
@@ -139,7 +143,6 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
     Returns after `updates` alerts (never when None: until cancelled).
     """
     from bot.app.demo import DemoServer, load_story
-    from bot.edges.fetch import HttpFetcher
 
     with tempfile.TemporaryDirectory(prefix="storywatch-demo-") as folder:
         config = config.model_copy(update={
@@ -148,58 +151,106 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
             # The demo's own server is on loopback, which stories may otherwise not use.
             "fetch": config.fetch.model_copy(update={"allow_private_networks": True}),
         })
-        messenger = ConsoleMessenger(out)
         async with (DemoServer(load_story(), reveal_every=reveal_every) as server,
-                    _database(config) as db,
-                    HttpFetcher(config.fetch) as fetcher):
+                    _database(config) as db):
             err.write(f"storywatch demo: watching {server.url}, a new update every "
                       f"{reveal_every:g} s; Ctrl-C stops\n")
             err.flush()
             every = max(reveal_every / 4, 0.05)
-            story_id = await _console_subscription(db, server.url, config, every, (), ())
-            await _poll(db, fetcher, config, messenger, story_id, err=err,
-                        done=lambda: updates is not None and messenger.sent >= updates)
+            await _follow_on_console(db, config, ConsoleMessenger(out), server.url, every,
+                                     ((), ()), err=err, updates=updates)
 
 
-async def _console_subscription(db: Database, url: str, config: Config, every: float | None,
-                                include: Sequence[str], exclude: Sequence[str]) -> int:
-    """Subscribe the console chat of this story with these filters; returns the story id."""
-    now = _now()
-    async with db.write() as tx:
-        story = await stories.add(tx, url, now=now, interval=every or config.schedule.interval)
-        await stories.set_schedule(tx, story.id, interval=every or story.interval,
-                                   fixed=every is not None, next_check_at=now)
-        # A console chat per story: the filters of one `watch` don't leak into another's.
-        chat = await chats.ensure(tx, ChatRef("console", "watch", str(story.id)), now=now,
-                                  edits=False)
-        subscription = await subscriptions.subscribe(tx, chat.id, story.id, now=now)
-        await filters.clear(tx, chat.id, subscription.id)
-        await filters.add(tx, chat.id, subscription.id, "include", include, now=now)
-        await filters.add(tx, chat.id, subscription.id, "exclude", exclude, now=now)
-    return story.id
+async def _follow_on_console(db: Database, config: Config, messenger: ConsoleMessenger,
+                             url: str, every: float | None,
+                             words: tuple[Sequence[str], Sequence[str]], *, err: TextIO,
+                             updates: int | None = None) -> None:
+    """Follow the story from a console chat of its own (/subscribe, /filter), then check it
+    and print its alerts as `run` does, until cancelled or `updates` alerts were printed."""
+    from bot.app.scheduler import Scheduler, Tick
+    from bot.edges.fetch import HttpFetcher
 
-
-async def _poll(db: Database, fetcher: HttpFetcher, config: Config, messenger: ConsoleMessenger,
-                story_id: int, *, err: TextIO, done: Callable[[], bool] = lambda: False) -> None:
-    """Check the story whenever it is due and send what it found, until `done()`."""
-    watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
-                      ExtractiveSummarizer(), WatchPolicy.from_config(config), _now)
-    dispatcher = Dispatcher(db, {messenger.platform: messenger},
+    counted = _Counted(messenger, updates)
+    dispatcher = Dispatcher(db, {messenger.platform: counted},
                             DispatchPolicy.from_config(config), _now)
-    first = True
-    while True:
-        result = await watcher.check(story_id)
-        if result.outcome == "failed":
-            story = await stories.get(db, story_id)
-            if first and story is not None and not story.baseline_done:
-                raise StorywatchError(f"cannot watch {story.url}: {result.error}")
-            err.write(f"storywatch: check failed, retrying: {result.error}\n")
-            err.flush()
-        first = False
-        await dispatcher.drain()
-        if done():
-            return
-        await asyncio.sleep(max((result.next_check_at - _now()).total_seconds(), 0.0))
+    deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
+    async with HttpFetcher(config.fetch) as fetcher, AsyncExitStack() as stack:
+        watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
+                          ExtractiveSummarizer(), WatchPolicy.from_config(config), _now)
+        followed = asyncio.Event()  # a failed first check is an error, not "retrying"
+        poller = Poller(db, watcher, concurrency=1, per_host=1, clock=_now,
+                        checked=deliveries.wake,
+                        failed=lambda result: _retrying(err, result) if followed.is_set() else None)
+        stack.push_async_callback(poller.aclose)
+        await _console_subscription(db, config, poller, url, every, words)
+        followed.set()
+        tick = min(config.schedule.tick, every or config.schedule.tick)
+        await stack.enter_async_context(Scheduler([Tick("poll", tick, poller.tick)]))
+        async with asyncio.TaskGroup() as jobs:
+            delivering = jobs.create_task(deliveries.run())
+            await counted.enough.wait()
+            delivering.cancel()
+
+
+async def _console_subscription(db: Database, config: Config, checks: Poller, url: str,
+                                every: float | None,
+                                words: tuple[Sequence[str], Sequence[str]]) -> None:
+    """Subscribe a console chat of this story's own (the filters of one `watch` don't leak
+    into another's) through the command layer, with these filters and interval."""
+    from handlers import following, settings
+    from handlers.command_values import FilterClear, FilterEdit
+    from handlers.context import Context
+
+    context = replace(Context.from_config(config, db, checks, _now), edits=False,
+                      first_check_wait=math.inf)
+    ref = ChatRef("console", "watch", url)
+    try:
+        await following.subscribe(context, ref, "console", url)
+    except following.CannotFollow as error:
+        raise StorywatchError(f"cannot watch {url}: {error.reason}") from None
+    await settings.filters_command(context, ref, "console", FilterClear(1))
+    include, exclude = words
+    for edit in (FilterEdit(1, "add", tuple(include)), FilterEdit(1, "exclude", tuple(exclude))):
+        if edit.words:
+            await settings.filters_command(context, ref, "console", edit)
+    chat = await context.chat(ref)
+    assert chat is not None
+    [followed] = await subscriptions.for_chat(db, chat.id)
+    story = await stories.get(db, followed.story_id)
+    assert story is not None
+    async with db.write() as tx:
+        await stories.set_schedule(tx, story.id, interval=every or story.interval,
+                                   fixed=every is not None, next_check_at=_now())
+
+
+def _retrying(err: TextIO, result: CheckResult) -> None:
+    err.write(f"storywatch: check failed, retrying: {result.error}\n")
+    err.flush()
+
+
+class _Counted:
+    """A messenger that sets `enough` once it has sent `updates` messages (never when None)."""
+
+    def __init__(self, messenger: Messenger, updates: int | None) -> None:
+        self.platform = messenger.platform
+        self._messenger = messenger
+        self._left = updates
+        self.enough = asyncio.Event()
+
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
+        """See `Messenger.send`; past `updates`, Transient: the message waits in the outbox."""
+        if self.enough.is_set():
+            raise Transient("enough printed")
+        sent = await self._messenger.send(chat, message, pace=pace)
+        if self._left is not None:
+            self._left -= 1
+            if self._left <= 0:
+                self.enough.set()
+        return sent
+
+    async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None:
+        """See `Messenger.edit`."""
+        await self._messenger.edit(chat, message_id, message)
 
 
 def _filter_words(values: Sequence[str]) -> tuple[str, ...]:

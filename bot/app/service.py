@@ -65,7 +65,10 @@ class Poller:
 
     def __init__(self, db: Database, watcher: Watcher, *, concurrency: int, per_host: int,
                  clock: Callable[[], datetime], checked: Callable[[], None],
-                 lease: Lease | None = None) -> None:
+                 lease: Lease | None = None,
+                 failed: Callable[[CheckResult], None] = lambda _result: None) -> None:
+        """`checked` is called after each check that may have written deliveries, `failed`
+        with each failed check's result."""
         self._db = db
         self._lease = lease
         self._watcher = watcher
@@ -75,6 +78,7 @@ class Poller:
         self._room = asyncio.Semaphore(self._batch)
         self._clock = clock
         self._checked = checked
+        self._failed = failed
         self._running: dict[int, asyncio.Task[CheckResult]] = {}
 
     async def tick(self) -> int:
@@ -186,6 +190,8 @@ class Poller:
                 result = await self._watcher.check(story.id, story)
             if result.new or result.edited:
                 self._checked()
+            if result.outcome == "failed":
+                self._failed(result)
             return result
         except Exception as error:
             # A job boundary: one story's failure is logged, the others go on.
