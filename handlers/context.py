@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.core.model import ChatRef, CheckResult
+from bot.core.model import ChatRef, CheckResult, Page
 from bot.edges.config import Config
 from storage import Database, Transaction, chats
 from storage.chats import Chat
@@ -19,6 +19,14 @@ class StoryChecker(Protocol):
     a new story is its baseline)."""
 
     async def check(self, story_id: int) -> CheckResult: ...
+
+
+class PageReader(Protocol):
+    """Reads a story page as `storywatch check` does, storing nothing."""
+
+    async def read(self, url: str) -> Page:
+        """The page at `url`. Raises FetchError (NoUpdates when it holds no updates)."""
+        ...
 
 
 class Later:
@@ -67,16 +75,18 @@ class Context:
     # How long /subscribe waits for a new story's first check before it answers without it.
     first_check_wait: float = 20.0
     later: Later = field(default_factory=Later)
+    pages: PageReader | None = None  # None where no command reads pages (watch, tests)
 
     @classmethod
     def from_config(cls, config: Config, db: Database, checker: StoryChecker,
-                    clock: Callable[[], datetime]) -> Context:
+                    clock: Callable[[], datetime], *, pages: PageReader | None = None
+                    ) -> Context:
         """The context of a loaded configuration."""
         caps = config.limits
         limits = Limits(caps.subscriptions_per_chat, caps.filters_per_subscription,
                         caps.argument_chars, caps.commands_per_minute)
         return cls(db, checker, clock, config.schedule.interval, config.bot.default_timezone,
-                   config.summary.max_chars, limits, config.alerts.edits)
+                   config.summary.max_chars, limits, config.alerts.edits, pages=pages)
 
     async def ensure_chat(self, tx: Transaction, ref: ChatRef, kind: str) -> Chat:
         """The chat at `ref`, created with this deployment's defaults when new."""

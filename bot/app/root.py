@@ -14,6 +14,7 @@ import sqlite3
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Executor
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ from bot.core.errors import (
 )
 from bot.core.filters import parse_words
 from bot.core.model import ChatRef, CheckResult, Fetched, Message, Page, Recipe
-from bot.core.ports import Messenger, Pace, Summarizer
+from bot.core.ports import Fetcher, Messenger, Pace, Summarizer
 from bot.core.summarize import ExtractiveSummarizer
 from bot.edges.config import Config
 from bot.edges.extraction_pool import extract_with, extraction_pool
@@ -65,10 +66,31 @@ async def check(target: str, config: Config) -> Page:
     Raises FetchError subclasses for what cannot be fetched or read, and
     NoUpdates when the document holds no timestamped updates.
     """
-    page = extract(await _fetch_once(target, config), config)
+    return _with_updates(extract(await _fetch_once(target, config), config), target)
+
+
+def _with_updates(page: Page, target: str) -> Page:
+    """`page`, or NoUpdates when it holds no timestamped updates."""
     if not page.entries:
         raise NoUpdates(f"no timestamped updates found in {target}")
     return page
+
+
+class Pages:
+    """Story pages fetched and read as `check` reads them, nothing stored (the command
+    layer's `PageReader`): through the running fetcher, extracted in `pool` when given."""
+
+    def __init__(self, fetcher: Fetcher, config: Config, pool: Executor | None = None) -> None:
+        self._fetcher = fetcher
+        self._recipes = recipes(config)
+        self._pool = pool
+
+    async def read(self, url: str) -> Page:
+        """The page at `url`. Raises FetchError (NoUpdates when it holds no updates)."""
+        fetched = await self._fetcher.fetch(url)
+        page = await asyncio.get_running_loop().run_in_executor(
+            self._pool, extract_with, self._recipes, fetched)
+        return _with_updates(page, url)
 
 
 async def check_explained(target: str, config: Config) -> Explained:
@@ -359,7 +381,8 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         # Every role closes it: a sender's /subscribe asks it for a new story's first check.
         stack.push_async_callback(poller.aclose)
         if once:
-            sender = await _sender(config, db, poller, stack, (stdin, out), None, events,
+            sender = await _sender(config, db, (poller, Pages(fetcher, config, pool)), stack,
+                                   (stdin, out), None, events,
                                    serve=lambda _job: None)  # --once serves no commands
             await _check_due_once(poller, sender.digester, sender.dispatcher)
             return
@@ -372,7 +395,7 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         started = asyncio.Event()
         if role == "checker":
             started.set()
-        part = _Part(config, db, poller, operations, events)
+        part = _Part(config, db, poller, Pages(fetcher, config, pool), operations, events)
         try:
             async with asyncio.TaskGroup() as jobs:
                 if role != "sender":
@@ -390,6 +413,7 @@ class _Part:
     config: Config
     db: Database
     checks: Poller
+    pages: Pages
     operations: Operations | None
     events: Events
 
@@ -434,13 +458,14 @@ class _Sender:
     housekeeping: Housekeeping
 
 
-async def _sender(config: Config, db: Database, checks: Poller, stack: AsyncExitStack,
+async def _sender(config: Config, db: Database, checks: tuple[Poller, Pages],
+                  stack: AsyncExitStack,
                   streams: tuple[TextIO, TextIO], claim: Lease | None, events: Events,
                   serve: Callable[[Job], None]) -> _Sender:
     """Start the platforms (the console when none is enabled) and build what sends."""
     # Made once, when a platform or the console first serves commands (never by a
     # plain --once): every platform shares its command throttle.
-    layer = functools.cache(functools.partial(_command_layer, config, db, checks, stack))
+    layer = functools.cache(functools.partial(_command_layer, config, db, *checks, stack))
     messengers = await _start_platforms(config, Launch(None, layer, stack, _now, *streams,
                                                         serve))
     dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now, claim,
@@ -467,7 +492,7 @@ async def _send(part: _Part, checked: _Relay, stdin: TextIO, out: TextIO, claim:
                      db.hold_lock(name, keepalive=config.storage.failover))
                  for name in _platform_locks(config)]
         jobs_of_platforms: list[Job] = []
-        sender = await _sender(config, db, part.checks, stack, (stdin, out), claim,
+        sender = await _sender(config, db, (part.checks, part.pages), stack, (stdin, out), claim,
                                part.events, jobs_of_platforms.append)
         if part.operations is not None:
             part.operations.watch_platforms(sender.messengers)
@@ -519,14 +544,14 @@ async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispat
         pass
 
 
-def _command_layer(config: Config, db: Database, checks: Poller, stack: AsyncExitStack
-                   ) -> CommandLayer:
+def _command_layer(config: Config, db: Database, checks: Poller, pages: Pages,
+                   stack: AsyncExitStack) -> CommandLayer:
     """The chat commands' layer, for the platforms and the console that serve commands;
     what its commands go on doing after their replies stops with `stack`."""
     from handlers.commands import CommandLayer
     from handlers.context import Context
 
-    context = Context.from_config(config, db, checks, _now)
+    context = Context.from_config(config, db, checks, _now, pages=pages)
     stack.push_async_callback(context.later.aclose)
     return CommandLayer(context)
 
