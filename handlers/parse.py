@@ -107,7 +107,13 @@ def _first_and_rest(args: str) -> tuple[str, str]:
 
 
 def subscribe(args: str) -> Command:
-    url = _single("subscribe", args, "the story's URL").strip("<>")
+    return Subscribe(story_url("subscribe", args))
+
+
+def story_url(name: str, args: str) -> str:
+    """The one argument of /`name`, a story's web address (not yet normalised or checked):
+    "https://" implied when left out. Raises BadArgument with /`name`'s example."""
+    url = _single(name, args, "the story's URL").strip("<>")
     implied = "://" not in url
     if implied:
         # People paste "www.site.com/live"; the scheme is implied.
@@ -119,8 +125,8 @@ def subscribe(args: str) -> Command:
     # Without a scheme, "hello" is a typo, not the host "hello": ask for a dot.
     host = parts.hostname or ""
     if parts.scheme.lower() not in {"http", "https"} or not host or (implied and "." not in host):
-        raise BadArgument(f"{url[:80]!r} is not a web address; {example('subscribe')}")
-    return Subscribe(url)
+        raise BadArgument(f"{url[:80]!r} is not a web address; {example(name)}")
+    return url
 
 
 def unsubscribe(args: str) -> Command:
