@@ -159,7 +159,7 @@ def _html_page(
     if not primary and tree.body is not None:
         primary = _one_update(tree.body, now, base, epochs, us, bool(structured), tally)
     zone = page_zone(info, primary)
-    entries, ordered = merge(date_candidates(primary, zone, info.reference), structured)
+    entries, ordered = merge(date_candidates(primary, zone, info.reference), structured, zone)
     return _Read(Page(info.title, entries, base), ordered, info.reference)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from itertools import pairwise
 
 from bot.core.extract.candidate import Candidate, derived_key, normalise
@@ -14,7 +14,7 @@ _MATCH_CHARS = 30
 
 
 def merge(
-    primary: list[Candidate], structured: list[Candidate]
+    primary: list[Candidate], structured: list[Candidate], zone: tzinfo = UTC
 ) -> tuple[tuple[Entry, ...], list[Candidate]]:
     """Entries from the page's visible updates and its structured data, newest first, with
     the candidate each entry was made from.
@@ -31,7 +31,7 @@ def merge(
         primary, matches, used = [], [], set()
     offset = mislabelled_offset([(candidate, structured[match])
                                  for candidate, match in zip(primary, matches, strict=True)
-                                 if match is not None])
+                                 if match is not None], zone)
     primary = [unslipped(candidate, offset) for candidate in primary]
     merged = [
         _combine(candidate, structured[match]) if match is not None else candidate

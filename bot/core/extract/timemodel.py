@@ -102,21 +102,35 @@ def _rebased(candidates: list[Candidate], reference: Reference) -> list[Candidat
             if c.rank == RANK_RELATIVE and c.instant is not None else c for c in candidates]
 
 
-def mislabelled_offset(pairs: list[tuple[Candidate, Candidate]]) -> timedelta | None:
+def mislabelled_offset(
+    pairs: list[tuple[Candidate, Candidate]], zone: tzinfo = UTC
+) -> timedelta | None:
     """The one zone offset by which the page's `datetime` attributes run ahead of (or behind)
-    its structured data, when every matched pair differs by it: the attributes wrote local
-    time with a `Z`. None when they agree or differ unevenly (different clocks, not a zone)."""
-    deltas = Counter(
-        seen.instant - data.instant for seen, data in pairs
-        if seen.rank == RANK_ATTRIBUTE and data.rank == RANK_STRUCTURED
-        and seen.instant is not None and data.instant is not None
-    )
+    its structured data, when every matched pair differs by it (to the minute: attributes
+    often drop the seconds) and that says the attributes, not the structured data, are the
+    ones that wrote local time with a `Z`. The page's `zone` decides which: a gap equal to
+    the zone's offset is the attributes' local clock, its negative is the structured data's
+    (then None: the attributes stand). None too when they agree or differ unevenly
+    (different clocks, not a zone)."""
+    deltas: Counter[timedelta] = Counter()
+    local_offsets: set[timedelta | None] = set()
+    for seen, data in pairs:
+        if (seen.rank == RANK_ATTRIBUTE and data.rank == RANK_STRUCTURED
+                and seen.instant is not None and data.instant is not None):
+            deltas[_minute(seen.instant) - _minute(data.instant)] += 1
+            local_offsets.add(data.instant.astimezone(zone).utcoffset())
     if len(deltas) != 1:
         return None
     delta, count = deltas.most_common(1)[0]
     if not delta or abs(delta) > _WIDEST or delta % _QUARTER or count < 2:
         return None
+    if local_offsets == {-delta}:
+        return None
     return delta
+
+
+def _minute(instant: datetime) -> datetime:
+    return instant.replace(second=0, microsecond=0)
 
 
 def unslipped(candidate: Candidate, offset: timedelta | None) -> Candidate:

@@ -1,0 +1,73 @@
+"""Time-evidence and cleanliness traps real pages set (issue 21): each on the real page of the
+shared corpus (skipped when it is absent) and on a small hand-written page showing the rule,
+so a publisher nobody has seen benefits too. Pages are read years after they were saved: every
+date must come from the page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.core.extract import extract_page
+from bot.core.model import Page
+from tests.core.extract.scoring import load_truth, score
+
+FETCHED_AT = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
+
+
+def _real(corpus_dir: Path, name: str) -> tuple[Page, dict]:
+    truth = load_truth(corpus_dir / "truth" / f"{name}.json")
+    body = (corpus_dir / "raw" / truth["file"]).read_bytes()
+    page = extract_page(body, url=truth["page_url"], fetched_at=FETCHED_AT,
+                        content_type="text/html", builtin_recipes=False)
+    return page, truth
+
+
+def _page(html: str, url: str) -> Page:
+    return extract_page(html, url=url, fetched_at=FETCHED_AT, content_type="text/html")
+
+
+def _times(page: Page) -> list[str]:
+    return [e.published_at.isoformat() if e.published_at else "-" for e in page.entries]
+
+
+# --- a constant offset between datetime attributes and structured data: the page's zone decides
+
+# An Italian page in November (CET, UTC+1): each <time datetime="...Z"> is Rome's clock, an hour
+# ahead of the JSON-LD instant; the attributes carry no seconds, the JSON-LD does.
+ROME_Z = """<html lang="it"><head><title>Diretta</title>
+<script type="application/ld+json">{"@type":"LiveBlogPosting","liveBlogUpdate":[
+{"@type":"BlogPosting","headline":"Il governo convoca il vertice","datePublished":"2023-11-02T15:56:32Z","articleBody":"Il governo convoca il vertice sulla manovra per domani mattina."},
+{"@type":"BlogPosting","headline":"Sciopero dei treni","datePublished":"2023-11-02T14:01:57Z","articleBody":"Sciopero dei treni confermato per venerdì in tutta Italia."}]}
+</script></head><body><div class="liveblog">
+<section class="post"><time datetime="2023-11-02T16:56Z">16:56</time><p>Il governo convoca il vertice sulla manovra per domani mattina.</p></section>
+<section class="post"><time datetime="2023-11-02T15:01Z">15:01</time><p>Sciopero dei treni confermato per venerdì in tutta Italia.</p></section>
+</div></body></html>"""
+
+# The other way round: the attributes are right (+00:00 written as Z) and the JSON-LD wrote
+# Rome's clock as UTC; the gap is minus the zone's offset, so the attributes stand.
+ROME_LD_LOCAL = (ROME_Z.replace("T15:56:32Z", "T16:56:32Z").replace("T14:01:57Z", "T15:01:57Z")
+                 .replace("16:56Z", "15:56Z").replace("15:01Z", "14:01Z"))
+
+
+def test_constant_offset_equal_to_the_zone_makes_the_z_local_time() -> None:
+    """An hour between every attribute and its JSON-LD twin, on an Italian page in winter
+    (UTC+1): the attribute's Z is Rome time, the JSON-LD instant is the truth, even though the
+    attributes hold no seconds and the JSON-LD does."""
+    page = _page(ROME_Z, "https://www.example.it/diretta")
+    assert _times(page) == ["2023-11-02T15:56:00+00:00", "2023-11-02T14:01:00+00:00"]
+
+
+def test_constant_offset_against_the_zone_leaves_the_attributes() -> None:
+    """When the JSON-LD runs an hour ahead of the attributes on that page, it is the JSON-LD
+    that wrote local time as UTC: the attributes keep their instants."""
+    page = _page(ROME_LD_LOCAL, "https://www.example.it/diretta")
+    assert _times(page) == ["2023-11-02T15:56:00+00:00", "2023-11-02T14:01:00+00:00"]
+
+
+def test_repubblica_z_is_rome_time(corpus_dir: Path) -> None:
+    """Repubblica: on all 79 updates the JSON-LD instant wins over the Rome clock marked Z."""
+    page, truth = _real(corpus_dir, "repubblica__israele-hamas-diretta-2023-11-02")
+    result = score(page.entries, truth)
+    assert (result.matched_timed, result.valid, result.exact) == (79, 79, 79), result.wrong_time
+    assert result.extracted == 79
