@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from bot.core.extract.candidate import (
     RANK_ATTRIBUTE,
@@ -65,7 +65,7 @@ def date_candidates(
     """Candidates with relative times re-based where the page is stale and shown times
     dated where nothing better was known."""
     candidates = _rebased(candidates, reference)
-    instants = date_shown(candidates, zone, reference)
+    instants = _on_the_pages_day(candidates, zone, reference)
     where = reference.source or "the fetch time (the page gives no date)"
     return [
         replace(c, instant=at, rank=RANK_SHOWN, basis=f"shown time, dated by {_day_basis(c)}"
@@ -73,6 +73,29 @@ def date_candidates(
         if at is not None and c.rank < RANK_SHOWN else c
         for c, at in zip(candidates, instants, strict=True)
     ]
+
+
+def _on_the_pages_day(
+    candidates: list[Candidate], zone: tzinfo, reference: Reference
+) -> list[datetime | None]:
+    """Shown times dated from the page's own date. A calendar day without a time does not say
+    whether the page's updates start on it (running on past midnight) or end on it (having
+    begun the evening before): of the two readings, the one that puts more of them on the
+    day the page names wins (the first on a tie)."""
+    instants = date_shown(candidates, zone, reference)
+    if not reference.day_only:
+        return instants
+    day = reference.at.date()
+    ending = replace(reference, at=datetime.combine(day, time(23, 59), zone).astimezone(UTC),
+                     is_latest=True)
+    closing = date_shown(candidates, zone, ending)
+    if _count_on(closing, day, zone) > _count_on(instants, day, zone):
+        return closing
+    return instants
+
+
+def _count_on(instants: list[datetime | None], day: date, zone: tzinfo) -> int:
+    return sum(1 for at in instants if at is not None and at.astimezone(zone).date() == day)
 
 
 def _own_day(candidate: Candidate) -> bool:

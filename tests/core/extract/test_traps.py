@@ -71,3 +71,32 @@ def test_repubblica_z_is_rome_time(corpus_dir: Path) -> None:
     result = score(page.entries, truth)
     assert (result.matched_timed, result.valid, result.exact) == (79, 79, 79), result.wrong_time
     assert result.extracted == 79
+
+
+# --- time-only updates under a page date that is a day without a time
+
+# The page's date is a bare day (31 Dec); its updates run back from the evening past midnight
+# into the day before: most of them are on the day the page names.
+DAY_ONLY_ACROSS_MIDNIGHT = """<html lang="en-GB"><head><title>Search latest</title>
+<meta itemprop="datePublished" content="2014-12-31"></head><body><div id="body">
+<p><strong>17.00 </strong>We are leaving our live coverage here for today.</p>
+<p><strong>09.10 </strong>Divers have reached the wreck in the morning light.</p>
+<p><strong>00.04 </strong>The grim task of identification begins today.</p>
+<p><strong>23.46 </strong>This is the search area teams will cover this morning.</p>
+</div></body></html>"""
+
+
+def test_a_day_only_page_date_is_the_day_most_updates_are_on() -> None:
+    """Times running back from 17.00 past midnight to 23.46 under a page dated 31 Dec: the
+    17.00 to 00.04 run is on 31 Dec and 23.46 on the 30th, not all a day later."""
+    page = _page(DAY_ONLY_ACROSS_MIDNIGHT, "https://www.example.co.uk/news/search-latest.html")
+    assert _times(page) == ["2014-12-31T17:00:00+00:00", "2014-12-31T09:10:00+00:00",
+                            "2014-12-31T00:04:00+00:00", "2014-12-30T23:46:00+00:00"]
+
+
+def test_telegraph_2014_times_stay_on_the_pages_day(corpus_dir: Path) -> None:
+    """Telegraph 2014: page date 31 Dec 2014 (metadata, no time); every update found is on its
+    true UTC day and minute, 17.00 .. 00.04 on the 31st and 23.46, 23.45 on the 30th."""
+    page, truth = _real(corpus_dir, "telegraph__airasia-qz8501-latest-2014-12-31")
+    result = score(page.entries, truth)
+    assert result.exact == result.dated >= 35, result.wrong_time
