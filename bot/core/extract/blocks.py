@@ -250,6 +250,8 @@ def _flat(
     found: list[Candidate] = []
     run: list[LexborNode] = []
     anchors: list[Anchor] = []
+    openers = [key for key, child in container.children.items() if child.tag in _FLAT_TAGS]
+    time_only = sum(not _dated(container.anchors[key]) for key in openers) * 2 > len(openers)
     for child in container.node.iter(include_text=True):
         stamped = child.mem_id in container.anchors
         new_header = (
@@ -259,13 +261,25 @@ def _flat(
             _add(found, segment_candidate(run, anchors, base_url), header)
             run = []
         header = new_header or header
-        if stamped:
+        if stamped and not (time_only and _dated_box(child, container)):
             run, anchors = [child], container.anchors[child.mem_id]
         elif run:
             run.append(child)
     if run:
         _add(found, segment_candidate(run, anchors, base_url), header)
     return found
+
+
+def _dated_box(child: LexborNode, container: _Container) -> bool:
+    """A box (not a heading or paragraph) whose stamp carries a date: among updates opened
+    by times of day, that is the article's own header or a "more on this" panel with its
+    teasers' dates, not an update; it ends the one above it."""
+    return child.tag not in _FLAT_TAGS and _dated(container.anchors[child.mem_id])
+
+
+def _dated(anchors: list[Anchor]) -> bool:
+    return any(a.hint.instant is not None or (a.hint.shown is not None
+                                              and a.hint.shown.day is not None) for a in anchors)
 
 
 def _add(found: list[Candidate], candidate: Candidate | None, header: Day | None) -> None:

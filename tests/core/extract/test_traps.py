@@ -100,3 +100,50 @@ def test_telegraph_2014_times_stay_on_the_pages_day(corpus_dir: Path) -> None:
     page, truth = _real(corpus_dir, "telegraph__airasia-qz8501-latest-2014-12-31")
     result = score(page.entries, truth)
     assert result.exact == result.dated >= 35, result.wrong_time
+
+
+# --- yearless day headers in the page's language, written with non-breaking spaces
+
+# A flat ticker: "HH.MM Uhr:" headings under "Donnerstag, 18.&nbsp;7." day headers; the
+# article's own header and a "more on this" panel carry dated stamps of their own.
+SWISS_TICKER = """<html lang="de-CH"><head><title>Nahost</title>
+<meta name="last-modified" content="2024-07-18T13:08:27+02:00"></head><body>
+<section class="article">
+<div class="headline"><h1>Krieg in Nahost: der Ticker</h1><time datetime="2024-07-18T09:08:27Z">18.07.2024, 11.08 Uhr</time></div>
+<h2><span>Donnerstag, 18.&nbsp;7.</span></h2>
+<h5><span>11.04 Uhr: Drohne trifft Fahrzeug im Süden Libanons</span></h5>
+<p>Bei dem Angriff starb nach Angaben aus Beirut ein Mann.</p>
+<h2><span>Mittwoch, 17.&nbsp;7.</span></h2>
+<h5><span>19.27 Uhr: Armee meldet Erfolge gegen Kommandeure</span></h5>
+<p>Die Hälfte der Führung sei ausgeschaltet, sagt ein Sprecher.</p>
+<h5><span>1.26 Uhr: Erneuter Beschuss im Grenzgebiet</span></h5>
+<p>Das Militär meldet mehrfachen Beschuss aus dem Norden.</p>
+<section class="more"><h3>Passend zum Artikel</h3>
+<a href="/a">Bilder des Krieges</a><time>08.07.2024</time>
+<a href="/b">Eine Analyse</a><time>13.12.2023</time></section>
+</section></body></html>"""
+
+
+def test_day_headers_with_non_breaking_spaces_date_the_times_under_them() -> None:
+    """"Donnerstag, 18.&nbsp;7." is a day header like "Donnerstag, 18. 7.": the times under it
+    are on 18 July of the page's year, not on a day taken from a teaser panel's date."""
+    page = _page(SWISS_TICKER, "https://www.example.ch/international/nahost-ticker")
+    assert _times(page) == ["2024-07-18T09:04:00+00:00", "2024-07-17T17:27:00+00:00",
+                            "2024-07-16T23:26:00+00:00"]
+
+
+def test_dated_boxes_among_time_only_updates_are_not_updates() -> None:
+    """The article's dated header and the "Passend zum Artikel" panel are not updates."""
+    page = _page(SWISS_TICKER, "https://www.example.ch/international/nahost-ticker")
+    assert [e.title for e in page.entries] == [
+        "Drohne trifft Fahrzeug im Süden Libanons", "Armee meldet Erfolge gegen Kommandeure",
+        "Erneuter Beschuss im Grenzgebiet"]
+
+
+def test_nzz_day_headers(corpus_dir: Path) -> None:
+    """NZZ: 12 updates under "Donnerstag, 18. 7." / "Mittwoch, 17. 7." / "Dienstag, 16. 7.", all
+    on their day (not 8 July), and nothing else."""
+    page, truth = _real(corpus_dir, "nzz__nahost-live-ticker-2024-07-18")
+    result = score(page.entries, truth)
+    assert (result.matched_timed, result.extracted, result.exact) == (12, 12, 12), (
+        result.wrong_time, result.extra)
