@@ -11,6 +11,8 @@ from bot.core.extract.timemodel import mislabelled_offset, paired_time, unslippe
 from bot.core.model import Entry
 
 _MATCH_CHARS = 30
+# How many of a visible update's opening paragraphs may hold its structured twin's text.
+_PARAGRAPHS = 4
 
 
 def merge(
@@ -60,8 +62,20 @@ def _index(structured: list[Candidate]) -> dict[str, list[int]]:
     return index
 
 
+def _search_keys(candidate: Candidate) -> list[str]:
+    """A visible update's keys, then its next paragraphs' openings: a page that glues the
+    headline into the text ("It's a wrap!\n\nOkay, folks!...") holds the structured
+    item's body from its second paragraph."""
+    keys = _keys(candidate)
+    for paragraph in candidate.text[:_MATCH_CHARS * 40].split("\n")[1:_PARAGRAPHS]:
+        norm = normalise(paragraph[: _MATCH_CHARS * 4])[:_MATCH_CHARS]
+        if len(norm) >= 12:
+            keys.append(f"tx:{norm}")
+    return keys
+
+
 def _find(candidate: Candidate, index: dict[str, list[int]], used: set[int]) -> int | None:
-    for key in _keys(candidate):
+    for key in _search_keys(candidate):
         for position in index.get(key, ()):
             if position not in used:
                 used.add(position)

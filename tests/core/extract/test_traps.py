@@ -5,10 +5,13 @@ date must come from the page."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.core.extract import extract_page
+from bot.core.extract.candidate import RANK_ATTRIBUTE, RANK_STRUCTURED, Candidate
+from bot.core.extract.merge import merge
 from bot.core.model import Page
 from tests.core.extract.scoring import load_truth, score
 
@@ -147,3 +150,64 @@ def test_nzz_day_headers(corpus_dir: Path) -> None:
     result = score(page.entries, truth)
     assert (result.matched_timed, result.extracted, result.exact) == (12, 12, 12), (
         result.wrong_time, result.extra)
+
+
+# --- one structured source and the visible page give one list
+
+# Microdata items for the same updates the page shows; the visible block glues the headline
+# into its text, so the microdata body starts at the visible text's second paragraph. One
+# older update is only in the microdata.
+MICRODATA_TWINS = """<html lang="en"><head><title>Live score</title></head><body>
+<div itemscope itemtype="https://schema.org/LiveBlogPosting"><ul class="blog">
+<li class="post"><div itemprop="liveBlogUpdate" itemscope itemtype="https://schema.org/BlogPosting">
+ <meta itemprop="datePublished" content="2023-11-02T21:06:52+05:30">
+ <meta itemprop="headline" content="It's a wrap!">
+ <meta itemprop="articleBody" content="Okay, folks! That's it from the game tonight."></div>
+ <span class="date">21:06 (IST)</span><div class="text"><div class="ttl">It's a wrap!</div>Okay, folks! That's it from the game tonight.</div></li>
+<li class="post"><div itemprop="liveBlogUpdate" itemscope itemtype="https://schema.org/BlogPosting">
+ <meta itemprop="datePublished" content="2023-11-02T20:51:11+05:30">
+ <meta itemprop="headline" content="Shami named Player of the Match">
+ <meta itemprop="articleBody" content="Mohammed Shami gets the award for his five wickets."></div>
+ <span class="date">20:51 (IST)</span><div class="text"><div class="ttl">Shami named Player of the Match</div>Mohammed Shami gets the award for his five wickets.</div></li>
+</ul>
+<div itemprop="liveBlogUpdate" itemscope itemtype="https://schema.org/BlogPosting">
+ <meta itemprop="datePublished" content="2023-11-02T14:00:00+05:30">
+ <meta itemprop="headline" content="Toss">
+ <meta itemprop="articleBody" content="India have won the toss and chosen to bat first."></div>
+</div></body></html>"""
+
+
+def test_structured_twins_of_visible_updates_are_merged_not_added() -> None:
+    """Two visible updates and their microdata twins give two entries, not four; the update
+    only the microdata holds comes after them."""
+    page = _page(MICRODATA_TWINS, "https://sports.example.com/live-score")
+    assert [e.title for e in page.entries] == [
+        "It's a wrap!", "Shami named Player of the Match", "Toss"]
+    assert _times(page) == ["2023-11-02T15:36:52+00:00", "2023-11-02T15:21:11+00:00",
+                            "2023-11-02T08:30:00+00:00"]
+
+
+def test_a_visible_text_with_its_headline_glued_in_meets_its_structured_twin() -> None:
+    """A visible update whose text opens with its headline ("It's a wrap!" then the body)
+    is the structured item whose body is that text's second paragraph: one entry."""
+    at = datetime(2023, 11, 2, 15, 36, 52, tzinfo=UTC)
+    glued = Candidate("html", "India vs Sri Lanka: It's a wrap!\n\nOkay, folks! That's it from "
+                      "the game tonight.", instant=at, rank=RANK_ATTRIBUTE)
+    plain = Candidate("html", "Mohammed Shami gets the award for his five wickets.",
+                      "Shami named Player of the Match", instant=at - timedelta(minutes=15),
+                      rank=RANK_ATTRIBUTE)
+    twins = [replace(glued, source="microdata", text=glued.text.split("\n\n")[1],
+                     title="India vs Sri Lanka: It's a wrap!", rank=RANK_STRUCTURED),
+             replace(plain, source="microdata", rank=RANK_STRUCTURED),
+             replace(plain, source="microdata", text="India have won the toss.", title="Toss",
+                     instant=at - timedelta(hours=7), rank=RANK_STRUCTURED)]
+    entries, _ = merge([glued, plain], twins)
+    assert [e.title for e in entries] == [
+        "India vs Sri Lanka: It's a wrap!", "Shami named Player of the Match", "Toss"]
+
+
+def test_ndtv_microdata_and_visible_list_are_one_list(corpus_dir: Path) -> None:
+    """NDTV: 40 visible updates and their 40 microdata twins give 40 entries, not 65."""
+    page, truth = _real(corpus_dir, "ndtv-sports__ind-vs-sl-live-score-2023-11-02")
+    result = score(page.entries, truth)
+    assert (result.matched_timed, result.extracted, result.exact) == (40, 40, 40), result.extra
