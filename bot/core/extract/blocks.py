@@ -179,7 +179,7 @@ def _ancestors(node: LexborNode) -> list[LexborNode]:
     chain = [node]
     parent = node.parent
     for _ in range(_MAX_CLIMB):
-        if parent is None or parent.tag in ("body", "html", None):
+        if parent is None or parent.tag in ("html", None):
             break
         chain.append(parent)
         parent = parent.parent

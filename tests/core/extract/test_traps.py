@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.core.extract import extract_page
+from bot.core.extract import explain_page, extract_page
 from bot.core.extract.candidate import RANK_ATTRIBUTE, RANK_STRUCTURED, Candidate
 from bot.core.extract.merge import merge
 from bot.core.model import Page
@@ -211,3 +211,42 @@ def test_ndtv_microdata_and_visible_list_are_one_list(corpus_dir: Path) -> None:
     page, truth = _real(corpus_dir, "ndtv-sports__ind-vs-sl-live-score-2023-11-02")
     result = score(page.entries, truth)
     assert (result.matched_timed, result.extracted, result.exact) == (40, 40, 40), result.extra
+
+
+# --- a body fragment whose top-level elements are the updates; "Updated at" is no publication
+
+# No <html>, no <head>: the blocks sit at the top; each has its publication time and some an
+# "Updated <time>at ...</time>" whose word is outside the time element.
+FRAGMENT = """<div id="block-3" class="block"> <p class="block-time published-time"><time datetime="2021-08-02T16:33:20Z">5.33pm <span class="timezone">BST</span></time></p>
+<h2 class="block-title">Here's a summary of the latest developments</h2><div class="block-elements"><p>New cases fell again this week, the figures show.</p></div>
+<p class="block-time updated-time">Updated <time datetime="2021-08-02T16:45:09Z">at 5.45pm BST</time></p></div>
+<div id="block-2" class="block"> <p class="block-time published-time"><time datetime="2021-08-02T15:58:54Z">4.58pm <span class="timezone">BST</span></time></p>
+<div class="block-elements"><p>A leading modeller says the government implies infections don't matter.</p></div></div>
+<div id="block-1" class="block"> <p class="block-time published-time"><time datetime="2021-08-02T08:44:06Z">9.44am <span class="timezone">BST</span></time></p>
+<div class="block-elements"><p>Hi, it's Miranda looking after the blog today.</p></div>
+<p class="block-time updated-time">Updated <time datetime="2021-08-02T09:30:00Z">at 10.30am BST</time></p></div>"""
+
+
+def test_a_body_fragment_of_top_level_blocks_gives_every_block() -> None:
+    """Every top-level block is an update, at its publication time, never its "Updated at"
+    time, and an "Updated" line is not an update of its own."""
+    page = _page(FRAGMENT, "https://www.example.co.uk/politics/live/2021/aug/02/covid-live")
+    assert _times(page) == ["2021-08-02T16:33:20+00:00", "2021-08-02T15:58:54+00:00",
+                            "2021-08-02T08:44:06+00:00"]
+    assert [e.key for e in page.entries] == ["block-3", "block-2", "block-1"]
+
+
+def test_explain_names_the_updated_at_time_as_an_edit() -> None:
+    """`check --explain` lists the "Updated at 5.45pm" time as an edit time that lost."""
+    explained = explain_page(FRAGMENT, url="https://www.example.co.uk/live/2021/aug/02/covid",
+                             fetched_at=FETCHED_AT, content_type="text/html")
+    kinds = [evidence.kind for evidence in explained.datings[0].evidence]
+    assert kinds == ["datetime attribute marked Z", "edit time (not the publication time)"]
+
+
+def test_guardian_2021_fragment_reads_all_35_blocks(corpus_dir: Path) -> None:
+    """The Guardian 2021 body fragment: 35 of 35 blocks (not 12), each at its published time."""
+    page, truth = _real(corpus_dir, "guardian2021__liveblog-body-fixture")
+    result = score(page.entries, truth)
+    assert (result.matched_timed, result.extracted, result.exact) == (35, 35, 35), (
+        result.missed, result.wrong_time)
