@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from itertools import pairwise
 
 from bot.core.extract.candidate import Candidate, derived_key, normalise
+from bot.core.extract.furniture import visible
 from bot.core.extract.timemodel import mislabelled_offset, paired_time, unslipped
 from bot.core.model import Entry
 
 _MATCH_CHARS = 30
 # How many of a visible update's opening paragraphs may hold its structured twin's text.
 _PARAGRAPHS = 4
+# How many updates must share a headline before it is taken for a section label.
+_LABEL_REPEATS = 3
 
 
 def merge(
@@ -128,17 +132,30 @@ def _unique(key: str, seen: set[str], repeats: dict[str, int]) -> str:
     return unique
 
 
+def _section_label(candidates: list[Candidate]) -> str | None:
+    """A headline most updates share ("Women's World Cup" on 9 of 10) names the page's
+    section, not an update: the normalised label, or None."""
+    counts = Counter(normalise(c.title) for c in candidates if c.title)
+    if not counts:
+        return None
+    label, count = counts.most_common(1)[0]
+    return label if count >= _LABEL_REPEATS and count * 2 > len(candidates) else None
+
+
 def _entries(candidates: list[Candidate]) -> tuple[tuple[Entry, ...], list[Candidate]]:
     entries: list[Entry] = []
     seen: set[str] = set()
     repeats: dict[str, int] = {}
     ordered = _newest_first(candidates)
+    label = _section_label(ordered)
     for candidate in ordered:
-        key = _unique(candidate.ident or derived_key(candidate.instant, candidate.title,
-                                                     candidate.text), seen, repeats)
+        title = candidate.title
+        title = visible(title) if title and normalise(title) != label else None
+        text = visible(candidate.text)
+        key = _unique(candidate.ident or derived_key(candidate.instant, title, text), seen,
+                      repeats)
         updated = candidate.updated_at
         if updated is not None and (candidate.instant is None or updated <= candidate.instant):
             updated = None
-        entries.append(Entry(key, candidate.instant, candidate.text, candidate.title, updated,
-                             candidate.url))
+        entries.append(Entry(key, candidate.instant, text, title, updated, candidate.url))
     return tuple(entries), ordered

@@ -17,6 +17,7 @@ from bot.core.extract.candidate import (
     Evidence,
 )
 from bot.core.extract.clock import Shown, find_clock, find_day
+from bot.core.extract.furniture import headline_text
 
 _META_ROW_CHARS = 80
 _STAMP_TAIL = re.compile(r"^[\s:|–—-]+")
@@ -38,15 +39,24 @@ def block_candidate(
     if beside is not None and beside[1].mem_id != block.mem_id:
         skip.add(beside[1].mem_id)
     title_node = find_title(block, skip)
-    title = _clean_title(title_node.text()) if title_node is not None else None
+    title = _clean_title(headline_text(title_node)) if title_node is not None else None
     if title_node is not None:
         skip.add(title_node.mem_id)
     text = "\n\n".join(paragraphs(block.iter(include_text=True), skip))
     if not _says_something(title or "", text, timed=bool(anchors)):
         return None
     ident = element_id(block)
-    candidate = Candidate("html", text, title, ident, _url(base_url, ident))
+    candidate = Candidate("html", text, title or _match_minute(anchors), ident,
+                          _url(base_url, ident))
     return _with_time(candidate, [a.hint for a in anchors], beside[0] if beside else None)
+
+
+def _match_minute(anchors: list[Anchor]) -> str | None:
+    """The match minute ("75'") of commentary timed in nothing else: the only stamp the reader
+    has, kept as its headline since it is no wall-clock time."""
+    if not anchors or not all(anchor.hint.minute for anchor in anchors):
+        return None
+    return " ".join(anchors[0].node.text().split()) or None
 
 
 def _says_something(title: str, text: str, *, timed: bool) -> bool:
@@ -65,7 +75,7 @@ def segment_candidate(
     skip = {a.node.mem_id for a in anchors if a.node.mem_id != first.mem_id}
     title = None
     if first.tag in HEADINGS:
-        title = _clean_title(strip_stamp(first.text())) or None
+        title = _clean_title(strip_stamp(headline_text(first))) or None
         skip.add(first.mem_id)
     found = paragraphs(run, skip)
     if found and first.tag not in HEADINGS and first.mem_id not in skip:

@@ -250,3 +250,88 @@ def test_guardian_2021_fragment_reads_all_35_blocks(corpus_dir: Path) -> None:
     result = score(page.entries, truth)
     assert (result.matched_timed, result.extracted, result.exact) == (35, 35, 35), (
         result.missed, result.wrong_time)
+
+
+# --- what the reader sees is clean
+
+# A label span inside the headline element with no space before the headline; a credit line
+# opening the text; a zero-width space opening another update.
+LABELLED = """<html lang="en-GB"><head><title>Live</title></head><body><ol class="feed">
+<li class="post" id="post-3"><time datetime="2020-05-12T12:57:24Z">13:57</time>
+ <h3><span class="stream-tag">Breaking</span><span class="header-text">Total lockdown announced in Lebanon</span></h3>
+ <p>Copyright: Reuters</p><p>Lebanon will go into a four-day total lockdown from Wednesday.</p></li>
+<li class="post" id="post-2"><time datetime="2020-05-12T12:40:00Z">13:40</time>
+ <h3><span>Pinned</span>Schools to reopen in June</h3><p>\u200bPrimary schools will reopen on 1 June, ministers say.</p></li>
+<li class="post" id="post-1"><time datetime="2020-05-12T12:20:00Z">13:20</time>
+ <h3>Newcastle takeover talks continue</h3><p>The club's sale is still under review by the league.</p></li>
+</ol></body></html>"""
+
+
+def test_a_label_is_not_glued_into_the_headline() -> None:
+    """"Breaking" and "Pinned" set inside the headline element are labels, not headline words:
+    "Total lockdown announced in Lebanon", not "BreakingTotal lockdown ..."; a headline that
+    merely starts like a label ("Newcastle") keeps its words."""
+    page = _page(LABELLED, "https://www.example.co.uk/news/live/world-1")
+    assert [e.title for e in page.entries] == [
+        "Total lockdown announced in Lebanon", "Schools to reopen in June",
+        "Newcastle takeover talks continue"]
+
+
+def test_credit_lines_and_invisible_characters_are_not_text() -> None:
+    """An image credit line ("Copyright: Reuters") does not open the update's text, and a
+    zero-width space is stripped."""
+    page = _page(LABELLED, "https://www.example.co.uk/news/live/world-1")
+    assert page.entries[0].text == "Lebanon will go into a four-day total lockdown from Wednesday."
+    assert page.entries[1].text == "Primary schools will reopen on 1 June, ministers say."
+
+
+SECTION_TITLES = """<html lang="en-GB"><head><title>World Cup live</title></head><body>
+<div class="live-list">""" + "".join(
+    f"""<div class="post" id="post-{n}"><h3>{title}</h3><p>{text}</p>
+<footer><amp-timeago datetime="2023-08-14T0{n}:01:52Z">14 August 2023 0{n + 1}:01</amp-timeago></footer></div>"""
+    for n, title, text in (
+        (8, "Women’s World Cup", "Coach Tony Gustavsson expects Australia to go all the way."),
+        (7, "Women’s World Cup", "One of the oldest rivalries will be played on a new stage."),
+        (6, "Who and when do England play next?", "England face Australia in the semi-finals."),
+        (5, "Women’s World Cup", "Prime Minister Anthony Albanese backed calls for a holiday."),
+        (4, "Women’s World Cup", "England held a training session ahead of the semi-final."))
+) + "</div></body></html>"
+
+
+def test_a_headline_on_most_updates_is_a_section_label() -> None:
+    """"Women's World Cup" heads 4 of 5 updates: it names the section, so those updates have
+    no headline of their own; the one real headline stays."""
+    page = _page(SECTION_TITLES, "https://www.example.co.uk/sport/world-cup-live")
+    assert [e.title for e in page.entries] == [
+        None, None, "Who and when do England play next?", None, None]
+
+
+COMMENTARY = """<html lang="fr"><head><title>Lorient - Lyon</title></head><body>
+<div class="comments">
+<div class="comment" data-time="95"><div class="comment-time"><span>95'</span></div><div class="comment-body">C'est terminé au Moustoir ! Lorient a tenu tête à l'OL.</div></div>
+<div class="comment" data-time="75"><div class="comment-time"><span>75'</span></div><div class="comment-body">Carton jaune pour Paul Nardi, qui a perdu trop de temps.</div></div>
+<div class="comment" data-time="3"><div class="comment-time"><span>3'</span></div><div class="comment-body">Premier corner du match pour Lyon, sans danger.</div></div>
+</div></body></html>"""
+
+
+def test_match_minutes_are_kept_as_the_updates_stamp() -> None:
+    """Commentary timed only in match minutes keeps "75'" as what heads each update (it is no
+    wall-clock time, so published_at stays None) rather than showing "(no time)"."""
+    page = _page(COMMENTARY, "https://www.example.fr/direct-foot/lorient-lyon")
+    assert [(e.title, e.published_at) for e in page.entries] == [
+        ("95'", None), ("75'", None), ("3'", None)]
+
+
+def test_real_pages_read_clean(corpus_dir: Path) -> None:
+    """BBC's "Breaking" is not glued into its titles; the Independent's "Women's World Cup" is
+    no title; sports.fr's commentary keeps its minutes; Times of India's zero-width space is
+    gone."""
+    bbc, _ = _real(corpus_dir, "bbc__coronavirus-live-2020-05-12")
+    assert "Total lockdown announced in Lebanon" in [e.title for e in bbc.entries]
+    assert not any((e.title or "").startswith("Breaking") for e in bbc.entries)
+    independent, _ = _real(corpus_dir, "independent__womens-world-cup-live-2023-08-14-amp")
+    assert [e.title for e in independent.entries].count(None) == 9
+    sportsfr, _ = _real(corpus_dir, "sportsfr__lorient-lyon-direct-commentary-2020-09-27")
+    assert [e.title for e in sportsfr.entries][:3] == ["95'", "95'", "93'"]
+    toi, _ = _real(corpus_dir, "timesofindia__ipl-2020-csk-vs-srh-liveblog-2020-10-02")
+    assert not any("\u200b" in e.text for e in toi.entries)
