@@ -9,7 +9,12 @@ from itertools import pairwise
 
 from bot.core.extract.candidate import Candidate, derived_key, normalise
 from bot.core.extract.furniture import visible
-from bot.core.extract.timemodel import mislabelled_offset, paired_time, unslipped
+from bot.core.extract.timemodel import (
+    mislabelled_offset,
+    paired_time,
+    stated_zone_holds,
+    unslipped,
+)
 from bot.core.model import Entry
 
 _MATCH_CHARS = 30
@@ -39,8 +44,11 @@ def merge(
                                  for candidate, match in zip(primary, matches, strict=True)
                                  if match is not None], zone)
     primary = [unslipped(candidate, offset) for candidate in primary]
+    holds = stated_zone_holds([(candidate, structured[match])
+                               for candidate, match in zip(primary, matches, strict=True)
+                               if match is not None])
     merged = [
-        _combine(candidate, structured[match]) if match is not None else candidate
+        _combine(candidate, structured[match], holds) if match is not None else candidate
         for candidate, match in zip(primary, matches, strict=True)
     ]
     for position, item in enumerate(structured):
@@ -87,8 +95,8 @@ def _find(candidate: Candidate, index: dict[str, list[int]], used: set[int]) -> 
     return None
 
 
-def _combine(seen: Candidate, data: Candidate) -> Candidate:
-    instant, rank, basis = paired_time(seen, data)
+def _combine(seen: Candidate, data: Candidate, zone_holds: bool) -> Candidate:
+    instant, rank, basis = paired_time(seen, data, zone_holds)
     return replace(
         seen,
         ident=seen.ident or data.ident,

@@ -166,10 +166,36 @@ def unslipped(candidate: Candidate, offset: timedelta | None) -> Candidate:
                          "(the structured data differs by that offset on every update)")
 
 
-def paired_time(seen: Candidate, data: Candidate) -> tuple[datetime | None, int, str]:
-    """The instant, rank and basis of a visible update and its structured twin."""
+def stated_zone_holds(pairs: list[tuple[Candidate, Candidate]]) -> bool:
+    """Whether times shown in a zone the page names (beside them or in words: "All times
+    Eastern") beat the structured data: it differs from them by one whole-zone offset on
+    every update, so it wrote the wrong offset (standard time in summer, local time as UTC)."""
+    deltas = {
+        _minute(seen.instant) - _minute(data.instant) for seen, data in pairs
+        if seen.rank == RANK_SHOWN and data.rank == RANK_STRUCTURED and _named_zone(seen)
+        and seen.instant is not None and data.instant is not None
+    }
+    if len(deltas) != 1:
+        return False
+    delta = deltas.pop()
+    return bool(delta) and abs(delta) <= _WIDEST and not delta % _QUARTER and len(pairs) >= 2
+
+
+def _named_zone(candidate: Candidate) -> bool:
+    return candidate.shown is not None and isinstance(candidate.shown.zone, tzinfo)
+
+
+def paired_time(
+    seen: Candidate, data: Candidate, zone_holds: bool = False
+) -> tuple[datetime | None, int, str]:
+    """The instant, rank and basis of a visible update and its structured twin
+    (`zone_holds`: `stated_zone_holds` on the page)."""
     if seen.rank >= data.rank:
         return seen.instant, seen.rank, basis(seen)
+    if zone_holds and seen.rank == RANK_SHOWN and _named_zone(seen):
+        return seen.instant, seen.rank, (f"{basis(seen)}, in the zone the page names: the "
+                                         "structured data is off by one zone offset on "
+                                         "every update")
     corrected = _zone_slip(seen, data)
     if corrected is not None:
         return corrected, data.rank, (f"{basis(data)}, read in the shown zone: it wrote the "

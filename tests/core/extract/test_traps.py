@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.core.extract import explain_page, extract_page
 from bot.core.extract.candidate import RANK_ATTRIBUTE, RANK_STRUCTURED, Candidate
 from bot.core.extract.merge import merge
+from bot.core.extract.zones import stated_zone
 from bot.core.model import Page
 from tests.core.extract.scoring import load_truth, score
 
@@ -335,3 +336,35 @@ def test_real_pages_read_clean(corpus_dir: Path) -> None:
     assert [e.title for e in sportsfr.entries][:3] == ["95'", "95'", "93'"]
     toi, _ = _real(corpus_dir, "timesofindia__ipl-2020-csk-vs-srh-liveblog-2020-10-02")
     assert not any("\u200b" in e.text for e in toi.entries)
+
+
+# --- a zone the page states in words, with daylight saving from the date
+
+# A republished blog: its intro says its times are Eastern; on 24 March 2020 that is EDT
+# (UTC-4), but its JSON-LD wrote every time with EST's -05:00.
+EASTERN_IN_WORDS = """<html lang="en"><head><title>Markets live</title>
+<script type="application/ld+json">{"@type":"LiveBlogPosting","datePublished":"2020-03-24T08:00:00-05:00","liveBlogUpdate":[
+{"@type":"BlogPosting","headline":"Stocks surge at the open","datePublished":"2020-03-24T09:45:00-05:00","articleBody":"The Dow jumped 1,500 points in the first minutes of trading."},
+{"@type":"BlogPosting","headline":"Futures point higher","datePublished":"2020-03-24T08:10:00-05:00","articleBody":"Futures rose overnight as Congress neared a relief deal."}]}
+</script></head><body><article><p class="intro"><em>All times below are in Eastern time.</em></p>
+<div class="updates">
+<div class="update"><span class="stamp">9:45 a.m.</span><h2>Stocks surge at the open</h2><p>The Dow jumped 1,500 points in the first minutes of trading.</p></div>
+<div class="update"><span class="stamp">8:10 a.m.</span><h2>Futures point higher</h2><p>Futures rose overnight as Congress neared a relief deal.</p></div>
+</div></article></body></html>"""
+
+
+def test_a_zone_stated_in_words_follows_daylight_saving() -> None:
+    """"All times below are in Eastern time" on 24 March 2020 means EDT (UTC-4): 9:45 a.m. is
+    13:45 UTC, not the 14:45 the JSON-LD's -05:00 gives; the JSON-LD's fixed offset loses."""
+    page = _page(EASTERN_IN_WORDS, "https://markets.example.com/live/stocks-march-24")
+    assert _times(page) == ["2020-03-24T13:45:00+00:00", "2020-03-24T12:10:00+00:00"]
+
+
+def test_zone_statements_in_other_languages() -> None:
+    """"alle Zeiten MEZ", "Uhrzeiten in MESZ", "(heure de Paris)" and "(IST)"-style statements
+    name the zone; a phrase like "several times in eastern Ukraine" does not."""
+    assert str(stated_zone("Der Ticker zum Nachlesen, alle Zeiten MEZ.")) == "MEZ"
+    assert str(stated_zone("Uhrzeiten in MESZ")) == "MESZ"
+    assert str(stated_zone("Les horaires sont donnés en heure de Paris.")) == "Europe/Paris"
+    assert str(stated_zone("Live updates (all times IST)")) == "IST"
+    assert stated_zone("Shelling was heard several times in eastern Ukraine.") is None
