@@ -43,7 +43,7 @@ def merge(
     offset = mislabelled_offset([(candidate, structured[match])
                                  for candidate, match in zip(primary, matches, strict=True)
                                  if match is not None], zone)
-    primary = [unslipped(candidate, offset) for candidate in primary]
+    primary = [unslipped(candidate, offset, zone) for candidate in primary]
     holds = stated_zone_holds([(candidate, structured[match])
                                for candidate, match in zip(primary, matches, strict=True)
                                if match is not None])

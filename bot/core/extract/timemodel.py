@@ -156,14 +156,18 @@ def _minute(instant: datetime) -> datetime:
     return instant.replace(second=0, microsecond=0)
 
 
-def unslipped(candidate: Candidate, offset: timedelta | None) -> Candidate:
-    """A visible candidate with a mislabelled attribute zone corrected by `offset`."""
+def unslipped(candidate: Candidate, offset: timedelta | None, zone: tzinfo = UTC) -> Candidate:
+    """A visible candidate with a mislabelled attribute zone corrected by `offset` (the page's
+    `zone` is named in the basis when its offset is that one)."""
     if offset is None or candidate.rank != RANK_ATTRIBUTE or candidate.instant is None:
         return candidate
     hours = offset.total_seconds() / 3600
-    return replace(candidate, instant=candidate.instant - offset,
+    corrected = candidate.instant - offset
+    why = (f"the page's zone, {zone}, is UTC{hours:+g} then, and "
+           if corrected.astimezone(zone).utcoffset() == offset else "")
+    return replace(candidate, instant=corrected,
                    basis=f"datetime attribute read as UTC{hours:+g}: its Z is local time "
-                         "(the structured data differs by that offset on every update)")
+                         f"({why}the structured data differs by that offset on every update)")
 
 
 def stated_zone_holds(pairs: list[tuple[Candidate, Candidate]]) -> bool:

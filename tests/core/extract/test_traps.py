@@ -5,6 +5,7 @@ date must come from the page."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from bot.core.extract.candidate import RANK_ATTRIBUTE, RANK_STRUCTURED, Candidat
 from bot.core.extract.merge import merge
 from bot.core.extract.zones import stated_zone
 from bot.core.model import Page
+from bot.core.render.console import render_explained
 from tests.core.extract.scoring import load_truth, score
 
 FETCHED_AT = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
@@ -368,3 +370,21 @@ def test_zone_statements_in_other_languages() -> None:
     assert str(stated_zone("Les horaires sont donnés en heure de Paris.")) == "Europe/Paris"
     assert str(stated_zone("Live updates (all times IST)")) == "IST"
     assert stated_zone("Shelling was heard several times in eastern Ukraine.") is None
+
+
+# --- check --explain: the evidence that won and the evidence that lost
+
+
+def test_explain_marks_the_evidence_that_lost_and_names_the_zone() -> None:
+    """On the Rome page, `check --explain` says why the attribute's Z is local time (the page's
+    zone and the constant gap), marks the attribute "lost" by an hour and the JSON-LD as the
+    agreeing evidence, in text and in JSON."""
+    explained = explain_page(ROME_Z, url="https://www.example.it/diretta", fetched_at=FETCHED_AT,
+                             content_type="text/html")
+    text = render_explained(explained, as_json=False)
+    assert "the page's zone, Europe/Rome, is UTC+1 then" in text
+    assert ('lost: datetime attribute marked Z 2023-11-02 16:56 UTC shows "16:56" '
+            "(1 h 00 min later)") in text
+    assert "agrees: JSON-LD datePublished 2023-11-02 15:56 UTC" in text
+    seen = json.loads(render_explained(explained, as_json=True))[0]["evidence"]["seen"]
+    assert [item["verdict"] for item in seen] == ["lost", "agrees"]
