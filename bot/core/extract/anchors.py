@@ -119,11 +119,22 @@ def find_anchors(
             if not own or len(own) > 200 or not _maybe_time(own) or node.tag in SKIP_TAGS:
                 continue
             own = own.strip()
-            loose = node.tag == "time" or len(own) <= 12
+            loose = node.tag == "time" or len(own) <= 12 or _bold_lead(node)
             hint = text_hint(own, now, loose=loose, month_first=month_first)
         if hint is not None:
             anchors.append(Anchor(node, hint))
     return anchors
+
+
+def _bold_lead(node: LexborNode) -> bool:
+    """A bold run opening its paragraph ("<p><strong>06.25 Jonathan Pearlman</strong> in
+    ..."): a time at its start is the update's stamp even when the bold runs on to a name."""
+    if node.tag not in ("strong", "b"):
+        return False
+    before = node.prev
+    while before is not None and before.tag == "-text" and not before.text().strip():
+        before = before.prev
+    return before is None and node.parent is not None and node.parent.tag == "p"
 
 
 def _looks_timed(nodes: Iterator[LexborNode], with_attributes: set[int]) -> int:

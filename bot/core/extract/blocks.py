@@ -95,8 +95,8 @@ def _best_container(anchors: list[Anchor]) -> tuple[tuple[int, int, int], list[_
     best = next((s for s in scored if s[0][0] >= 2 and not in_aside(s[1].node)), None)
     if best is None:
         return None
-    twins = [_Container(nodes[key], children[key], grouped[key], best[1].depth)
-             for key in _twins(best[1].node, nodes)]
+    keys = [*_twins(best[1].node, nodes), *_alike(best[1], nodes, children, grouped)]
+    twins = [_Container(nodes[key], children[key], grouped[key], best[1].depth) for key in keys]
     return best[0], [best[1], *twins] if twins else [best[1]]
 
 
@@ -168,6 +168,31 @@ def _twins(node: LexborNode, nodes: dict[int, LexborNode]) -> list[int]:
         and parent is not None and other.parent.mem_id == parent.mem_id
         and other.attributes.get("class") == classes
     ]
+
+
+def _alike(
+    best: _Container, nodes: dict[int, LexborNode], children: dict[int, dict[int, LexborNode]],
+    grouped: dict[int, dict[int, list[Anchor]]],
+) -> list[int]:
+    """Sibling boxes of another class holding updates stamped exactly as the container's are
+    (the newest update set apart above the rest: "<div class=lead><p><strong>17.00</strong>"):
+    the same child tag, the same stamp element, a time of day alone."""
+    parent = best.node.parent
+    if parent is None or not _is_flat(best):
+        return []
+    child_tags = {child.tag for child in best.children.values()}
+    stamp_tags = {a.node.tag for anchors in best.anchors.values() for a in anchors}
+    found = []
+    for key, other in nodes.items():
+        if (key == best.node.mem_id or other.tag != best.node.tag or other.parent is None
+                or other.parent.mem_id != parent.mem_id
+                or other.attributes.get("class") == best.node.attributes.get("class")):
+            continue
+        anchors = [a for kid in grouped[key].values() for a in kid]
+        if (all(child.tag in child_tags for child in children[key].values())
+                and all(a.node.tag in stamp_tags for a in anchors) and not _dated(anchors)):
+            found.append(key)
+    return found
 
 
 # How far above a stamp its update's container may sit: posts put their time a few levels

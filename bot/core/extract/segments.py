@@ -72,7 +72,12 @@ def segment_candidate(
     """The update a flat run holds: a stamped heading or paragraph and the siblings after it;
     None when it holds no words beside its time."""
     first = run[0]
-    skip = {a.node.mem_id for a in anchors if a.node.mem_id != first.mem_id}
+    # A bold stamp running on to words ("<strong>06.25 Jonathan Pearlman</strong> in ...")
+    # keeps them: only its time is stripped below.
+    running = {a.node.mem_id for a in anchors
+               if a.node.tag in ("strong", "b") and strip_stamp(a.node.text())}
+    skip = {a.node.mem_id for a in anchors
+            if a.node.mem_id != first.mem_id and a.node.mem_id not in running}
     title = None
     if first.tag in HEADINGS:
         title = _clean_title(strip_stamp(headline_text(first))) or None
@@ -80,7 +85,7 @@ def segment_candidate(
     found = paragraphs(run, skip)
     if found and first.tag not in HEADINGS and first.mem_id not in skip:
         # The stamp is the paragraph's own opening text ("14:05 Police have..."), not a child.
-        stamped_itself = any(a.node.mem_id == first.mem_id for a in anchors)
+        stamped_itself = any(a.node.mem_id == first.mem_id for a in anchors) or bool(running)
         found[0] = strip_stamp(found[0]) if stamped_itself else found[0]
     text = "\n\n".join(p for p in found if p)
     if not text and not title:
