@@ -35,7 +35,8 @@ _GLUED_LABEL = re.compile(r"^(?:Breaking|BREAKING|Pinned|PINNED|Key [Ee]vent|KEY
 _LONGEST_LABEL = 24
 # Characters a reader cannot see (zero-width space, word joiner, byte-order mark, soft hyphen);
 # joiners inside emoji and scripts that need them are kept.
-_INVISIBLE = str.maketrans("", "", "\u200b\u2060\ufeff\u00ad")
+_INVISIBLE_CHARS = "\u200b\u2060\ufeff\u00ad"
+_INVISIBLE = str.maketrans("", "", _INVISIBLE_CHARS)
 SKIP_TAGS = frozenset(
     {"script", "style", "noscript", "template", "svg", "button", "iframe", "select",
      "nav", "figcaption", "amp-ad", "amp-social-share", "input", "label", "head"}
@@ -74,4 +75,7 @@ def _is_label(node: LexborNode) -> bool:
 
 def visible(text: str) -> str:
     """`text` without characters a reader cannot see."""
-    return text.translate(_INVISIBLE) if not text.isascii() else text
+    # Looking for each is much faster than translating every non-ASCII text.
+    if text.isascii() or not any(char in text for char in _INVISIBLE_CHARS):
+        return text
+    return text.translate(_INVISIBLE)

@@ -74,11 +74,11 @@ def _index(structured: list[Candidate]) -> dict[str, list[int]]:
     return index
 
 
-def _search_keys(candidate: Candidate) -> list[str]:
-    """A visible update's keys, then its next paragraphs' openings: a page that glues the
-    headline into the text ("It's a wrap!\n\nOkay, folks!...") holds the structured
-    item's body from its second paragraph."""
-    keys = _keys(candidate)
+def _paragraph_keys(candidate: Candidate) -> list[str]:
+    """A visible update's next paragraphs' openings: a page that glues the headline into the
+    text ("It's a wrap!\n\nOkay, folks!...") holds the structured item's body from its
+    second paragraph."""
+    keys = []
     for paragraph in candidate.text[:_MATCH_CHARS * 40].split("\n")[1:_PARAGRAPHS]:
         norm = normalise(paragraph[: _MATCH_CHARS * 4])[:_MATCH_CHARS]
         if len(norm) >= 12:
@@ -87,11 +87,14 @@ def _search_keys(candidate: Candidate) -> list[str]:
 
 
 def _find(candidate: Candidate, index: dict[str, list[int]], used: set[int]) -> int | None:
-    for key in _search_keys(candidate):
-        for position in index.get(key, ()):
-            if position not in used:
-                used.add(position)
-                return position
+    if not index:
+        return None
+    for keys in (_keys, _paragraph_keys):
+        for key in keys(candidate):
+            for position in index.get(key, ()):
+                if position not in used:
+                    used.add(position)
+                    return position
     return None
 
 
