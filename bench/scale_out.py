@@ -1,7 +1,7 @@
 """Bench: many checker processes on one PostgreSQL database, beside SQLite with one process;
 then a checker and the sender SIGKILLed mid-work.
 
-Throughput. N stories (`--stories`, 20,000 in the issue) are live pages on the
+Throughput. N stories (`--stories`, 20,000 for the scale goal) are live pages on the
 loopback server child (bench/loopback.py), each answered after `--delay` seconds
 (a publisher's latency: the work is network-bound) and each followed by one
 Telegram chat. They are baselined once, then every page gains an update and every

@@ -1,4 +1,4 @@
-"""The chat commands as typed values (DESIGN §3).
+"""The chat commands as typed values (docs/BEHAVIOUR.md, Chat commands).
 
 Pure data: `handlers.parse` builds these from text, `handlers.options` from named
 options (Discord's slash commands), and the command layer carries them out.

@@ -1,4 +1,4 @@
-"""Chat command text -> typed command values (DESIGN §3). Pure: no I/O, no clock.
+"""Chat command text -> typed command values (docs/BEHAVIOUR.md). Pure: no I/O, no clock.
 
 `split_command` finds a command's name and arguments in a message; each
 command's parser here (named by its spec in `handlers.registry`) turns the

@@ -1,4 +1,4 @@
-"""Every chat command, once: one `CommandSpec` per command (DESIGN §3).
+"""Every chat command, once: one `CommandSpec` per command (docs/BEHAVIOUR.md, Chat commands).
 
 A spec holds the command's name, the values it makes, its text parser and its
 named options (Discord's slash commands), who may run it, its usage line, its

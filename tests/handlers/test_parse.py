@@ -1,4 +1,4 @@
-"""Chat command text to command values (DESIGN §3)."""
+"""Chat command text to command values (docs/BEHAVIOUR.md, Chat commands)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def bad(text: str) -> str:
     ],
 )
 def test_each_command(text: str, expected: object) -> None:
-    """Every command of DESIGN §3 parses to its value."""
+    """Every command of docs/BEHAVIOUR.md, Chat commands parses to its value."""
     assert parse_command(text) == expected
 
 
