@@ -269,22 +269,36 @@ def _no_database_named(tmp_path: Path, **env: str) -> dict[str, str]:
     return environment
 
 
-async def test_a_refused_url_fails_after_its_retries(web_server: WebServer,
-                                                     tmp_path: Path) -> None:
-    """A URL the guard refuses (loopback, not allowed): each failed check says it retries,
-    then one line naming the URL once, the key that opens it, and exit status 1; the server
-    is never asked and nothing is written to the default database."""
+async def test_a_refused_url_fails_at_once_in_one_line(web_server: WebServer,
+                                                      tmp_path: Path) -> None:
+    """A URL the guard refuses (loopback, not allowed) never worked: one line naming the URL
+    once and the key that opens it, status 1; the server is never asked and nothing is
+    written to the default database."""
     url = web_server.set("/live", json_ld_page([update(1)]))
     env = _no_database_named(tmp_path, STORYWATCH_SCHEDULE__INTERVAL="0.1")
-    result = await storywatch("watch", url, "--retries", "2", env=env)
+    result = await storywatch("watch", url, env=env)
     assert (result.status, result.stdout) == (1, "")
-    *retrying, last = result.stderr.strip().splitlines()
-    assert len(retrying) == 2 and all("retrying" in line for line in retrying)
-    assert last.startswith("storywatch: cannot watch: refused to fetch ")
-    assert last.count(url) == 1 and "fetch.allow_networks" in last
-    assert last.endswith("(3 checks in a row failed)")
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("storywatch: cannot watch: refused to fetch ")
+    assert line.count(url) == 1 and "fetch.allow_networks" in line
     assert web_server.hits["/live"] == 0
     assert not (tmp_path / "data").exists()
+
+
+async def test_a_story_that_stops_working_fails_after_its_retries(web_server: WebServer,
+                                                                  tmp_path: Path) -> None:
+    """Once the page answers 500, each failed check says it is retried, then one line names
+    the URL and the reason, and the watch exits 1 after --retries 2 (three failures)."""
+    async with watching(web_server, tmp_path, [update(1)], "--retries", "2") as watch:
+        web_server.set("/live", "down for maintenance", status=500)
+        async with asyncio.timeout(WAIT):
+            await watch.process.wait()
+        stderr = (await watch.process.stderr.read()).decode()  # type: ignore[union-attr]
+    assert watch.process.returncode == 1
+    *retrying, last = stderr.strip().splitlines()
+    assert len(retrying) == 2 and all("retrying" in line for line in retrying), stderr
+    assert last.startswith("storywatch: cannot watch: the server answered HTTP 500 for ")
+    assert last.endswith("(3 checks in a row failed)")
 
 
 async def test_watch_keeps_its_state_in_a_temporary_database(web_server: WebServer,
