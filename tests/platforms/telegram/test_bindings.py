@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app.root import extract
+from bot.app.root import Pages, extract
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.model import ChatRef
 from bot.core.summarize import ExtractiveSummarizer
@@ -111,7 +111,8 @@ async def world(tmp_path: Path, web_server: WebServer) -> AsyncIterator[World]:
                     HttpFetcher(config.fetch) as fetcher):
             watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
                               ExtractiveSummarizer(), WatchPolicy.from_config(config), now)
-            layer = CommandLayer(Context.from_config(config, db, watcher, now))
+            layer = CommandLayer(Context.from_config(config, db, watcher, now,
+                                                     pages=Pages(fetcher, config)))
             application = build_application(config.telegram)
             install(application, layer, config.telegram, now)
             async with running(application, config.telegram):
