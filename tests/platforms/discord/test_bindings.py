@@ -344,3 +344,16 @@ class GatedPage:
         self._gate.set()
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+async def test_preview_defers_then_shows_the_story_in_the_channel(
+        bot: Bot, web_server: WebServer) -> None:
+    """/preview defers at once (it fetches a page), then answers in public with the title,
+    the count and the newest updates; the channel follows nothing."""
+    url = web_server.set("/storm", live_page(4))
+    answer = await command(bot.fake, "preview", option("url", url), permissions=0)
+    assert answer.deferred and not answer.ephemeral
+    assert answer.content.startswith("“Storm live”: 4 updates; the newest:")
+    assert "2024-02-03 10:04 UTC: Update 4" in answer.content
+    assert "Update 1" not in answer.content
+    assert await chats.by_ref(bot.db, ChatRef("discord", CHANNEL)) is None

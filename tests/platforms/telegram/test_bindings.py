@@ -359,3 +359,16 @@ def test_long_replies_are_split_within_the_limit() -> None:
 
 async def _equals(value: Awaitable[object], expected: object) -> bool:
     return await value == expected
+
+
+async def test_preview_shows_the_story_in_the_group_without_following_it(world: World) -> None:
+    """/preview by a member: the title and count, the newest three with their times, in plain
+    text; the group follows nothing."""
+    url = world.web.set("/live", live_page(5))
+    reply = await world.ask(updates.group_command(GROUP, MEMBER, f"/preview {url}"), GROUP)
+    first, *newest, last = reply["text"].splitlines()
+    assert TITLE in first and "5 updates" in first and "parse_mode" not in reply
+    assert [line[:21] for line in newest] == [
+        "2024-02-03 10:05 UTC:", "2024-02-03 10:04 UTC:", "2024-02-03 10:03 UTC:"]
+    assert "Headline 5" in newest[0] and last.endswith(f"/subscribe {url}")
+    assert await world.chat(ChatRef("telegram", str(GROUP))) is None
