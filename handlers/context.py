@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.core.model import ChatRef, CheckResult, Page
-from bot.edges.config import Config
 from storage import Database, Transaction, chats
 from storage.chats import Chat
 
@@ -62,7 +61,7 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """Everything a command needs, passed in by the composition root."""
+    """Everything a command needs, passed in by the composition root (`command_context`)."""
 
     db: Database
     checker: StoryChecker
@@ -76,17 +75,6 @@ class Context:
     first_check_wait: float = 20.0
     later: Later = field(default_factory=Later)
     pages: PageReader | None = None  # None where no command reads pages (watch, tests)
-
-    @classmethod
-    def from_config(cls, config: Config, db: Database, checker: StoryChecker,
-                    clock: Callable[[], datetime], *, pages: PageReader | None = None
-                    ) -> Context:
-        """The context of a loaded configuration."""
-        caps = config.limits
-        limits = Limits(caps.subscriptions_per_chat, caps.filters_per_subscription,
-                        caps.argument_chars, caps.commands_per_minute)
-        return cls(db, checker, clock, config.schedule.interval, config.bot.default_timezone,
-                   config.summary.max_chars, limits, config.alerts.edits, pages=pages)
 
     async def ensure_chat(self, tx: Transaction, ref: ChatRef, kind: str) -> Chat:
         """The chat at `ref`, created with this deployment's defaults when new."""

@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from bot.app.scheduler import Tick
     from bot.core.extract import Explained
     from handlers.commands import CommandLayer
+    from handlers.context import Context, PageReader, StoryChecker
 
 
 async def check(target: str, config: Config) -> Page:
@@ -221,9 +222,8 @@ async def _console_subscription(db: Database, config: Config, checks: Poller, ur
     into another's) through the command layer, with these filters and interval."""
     from handlers import following, settings
     from handlers.command_values import FilterClear, FilterEdit
-    from handlers.context import Context
 
-    context = replace(Context.from_config(config, db, checks, _now), edits=False,
+    context = replace(command_context(config, db, checks, _now), edits=False,
                       first_check_wait=math.inf)
     ref = ChatRef("console", "watch", url)
     try:
@@ -544,14 +544,26 @@ async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispat
         pass
 
 
+def command_context(config: Config, db: Database, checker: StoryChecker,
+                    clock: Callable[[], datetime], *, pages: PageReader | None = None
+                    ) -> Context:
+    """What the command layer works with, for a loaded configuration."""
+    from handlers.context import Context, Limits
+
+    caps = config.limits
+    limits = Limits(caps.subscriptions_per_chat, caps.filters_per_subscription,
+                    caps.argument_chars, caps.commands_per_minute)
+    return Context(db, checker, clock, config.schedule.interval, config.bot.default_timezone,
+                   config.summary.max_chars, limits, config.alerts.edits, pages=pages)
+
+
 def _command_layer(config: Config, db: Database, checks: Poller, pages: Pages,
                    stack: AsyncExitStack) -> CommandLayer:
     """The chat commands' layer, for the platforms and the console that serve commands;
     what its commands go on doing after their replies stops with `stack`."""
     from handlers.commands import CommandLayer
-    from handlers.context import Context
 
-    context = Context.from_config(config, db, checks, _now, pages=pages)
+    context = command_context(config, db, checks, _now, pages=pages)
     stack.push_async_callback(context.later.aclose)
     return CommandLayer(context)
 

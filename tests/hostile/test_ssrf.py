@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.app.root import extract
+from bot.app.root import command_context, extract
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import BadUrl, BlockedAddress, FetchError
 from bot.core.summarize import ExtractiveSummarizer
@@ -19,7 +19,6 @@ from bot.edges.fetch import HttpFetcher
 from bot.edges.netguard import IPAddress, is_blocked_address
 from bot.platforms.console.bindings import CONSOLE_CALLER
 from handlers.commands import CommandLayer
-from handlers.context import Context
 from storage import Database, stories
 from tests.fakes.stories import LiveStory
 from tests.fakes.web import WebServer, serve
@@ -233,7 +232,7 @@ async def test_subscribe_to_an_internal_url_follows_nothing(web_server: WebServe
                 HttpFetcher(config.fetch) as fetcher):
         watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
                           ExtractiveSummarizer(), WatchPolicy.from_config(config), _now)
-        layer = CommandLayer(Context.from_config(config, db, watcher, _now))
+        layer = CommandLayer(command_context(config, db, watcher, _now))
         url = f"http://{host}:{web_server.port}{story.path}"
         reply = await layer.run_text(CONSOLE_CALLER, f"/subscribe {url}")
         assert reply is not None and reply.text.startswith("Can't follow")

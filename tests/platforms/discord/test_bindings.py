@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app.root import Pages, extract
+from bot.app.root import Pages, command_context, extract
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.model import ChatRef, CheckResult
 from bot.core.summarize import ExtractiveSummarizer
@@ -28,7 +28,7 @@ from bot.edges.fetch import HttpFetcher
 from bot.platforms.discord.bindings import install
 from bot.platforms.discord.messenger import build_client, running
 from handlers.commands import CommandLayer
-from handlers.context import Context, StoryChecker
+from handlers.context import StoryChecker
 from handlers.registry import SPECS
 from storage import Database, chats, filters, subscriptions
 from tests.fakes import discord_objects as objects
@@ -97,7 +97,7 @@ async def started(fake: FakeDiscord, tmp_path: Path, checker: StoryChecker | Non
                 HttpFetcher(config.fetch) as fetcher):
         watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
                           ExtractiveSummarizer(), WatchPolicy.from_config(config), now)
-        layer = CommandLayer(Context.from_config(config, db, checker or watcher, now,
+        layer = CommandLayer(command_context(config, db, checker or watcher, now,
                                                  pages=Pages(fetcher, config)))
         client = build_client(discord, guild_ready_timeout=0.1)
         install(client, layer)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app.root import Pages, extract
+from bot.app.root import Pages, command_context, extract
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.model import ChatRef
 from bot.core.summarize import ExtractiveSummarizer
@@ -26,7 +26,6 @@ from bot.edges.fetch import HttpFetcher
 from bot.platforms.telegram.bindings import install, reply_parts
 from bot.platforms.telegram.messenger import build_application, running
 from handlers.commands import CommandLayer
-from handlers.context import Context
 from storage import Database, chats, filters, subscriptions
 from storage.chats import Chat
 from storage.filters import FilterSet
@@ -111,7 +110,7 @@ async def world(tmp_path: Path, web_server: WebServer) -> AsyncIterator[World]:
                     HttpFetcher(config.fetch) as fetcher):
             watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
                               ExtractiveSummarizer(), WatchPolicy.from_config(config), now)
-            layer = CommandLayer(Context.from_config(config, db, watcher, now,
+            layer = CommandLayer(command_context(config, db, watcher, now,
                                                      pages=Pages(fetcher, config)))
             application = build_application(config.telegram)
             install(application, layer, config.telegram, now)
