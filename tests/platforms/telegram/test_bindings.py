@@ -371,3 +371,19 @@ async def test_preview_shows_the_story_in_the_group_without_following_it(world: 
         "2024-02-03 10:05 UTC:", "2024-02-03 10:04 UTC:", "2024-02-03 10:03 UTC:"]
     assert "Headline 5" in newest[0] and last.endswith(f"/subscribe {url}")
     assert await world.chat(ChatRef("telegram", str(GROUP))) is None
+
+
+async def test_a_group_become_supergroup_keeps_its_subscriptions(world: World) -> None:
+    """The migration message moves the group's subscriptions and settings to its new id."""
+    url = world.web.set("/live", live_page(2))
+    old, new = -4321, -1009999
+    await world.ask(updates.group_command(old, MEMBER, f"/subscribe {url}", kind="group"), old)
+    world.fake.inject(updates.migration(old, new))
+
+    async def moved() -> bool:
+        return (await world.chat(ChatRef("telegram", str(new))) is not None
+                and await world.chat(ChatRef("telegram", str(old))) is None)
+
+    await eventually(moved)
+    chat = await world.chat(ChatRef("telegram", str(new)))
+    assert chat is not None and len(await subscriptions.for_chat(world.db, chat.id)) == 1
