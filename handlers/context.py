@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +12,8 @@ from typing import Any, Protocol
 from bot.core.model import ChatRef, CheckResult, Page
 from storage import Database, Transaction, chats
 from storage.chats import Chat
+
+logger = logging.getLogger(__name__)
 
 
 class StoryChecker(Protocol):
@@ -39,7 +42,13 @@ class Later:
         """Run `job` in the background until it ends or the stop."""
         task = asyncio.ensure_future(job)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # A job boundary: the reply went out long ago; the failure is logged, not lost.
+            logger.error("a command's background work failed", exc_info=task.exception())
 
     async def aclose(self) -> None:
         """Cancel what still runs and wait for it."""
