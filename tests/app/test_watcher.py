@@ -236,7 +236,7 @@ async def test_a_correction_edits_the_sent_message_and_is_not_new(world: World) 
     assert edit.kind == "edit" and edit.entry_id == sent.entry_id
     assert isinstance(edit.message, Alert) and edit.message.entry.text == "Four people were hurt."
     stored = await entries.for_story(world.db, world.story_id)
-    assert stored[0].text == "Four people were hurt."
+    assert stored[0].entry.text == "Four people were hurt."
 
 
 async def test_no_edit_for_a_chat_that_turned_edits_off(world: World) -> None:

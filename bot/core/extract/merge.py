@@ -119,9 +119,11 @@ def _entries(candidates: list[Candidate]) -> tuple[tuple[Entry, ...], list[Candi
     seen: set[str] = set()
     repeats: dict[str, int] = {}
     ordered = _newest_first(candidates)
-    for candidate in ordered:
-        key = _unique(candidate.ident or derived_key(candidate.instant, candidate.title,
-                                                     candidate.text), seen, repeats)
+    # Repeats are counted from the oldest: an update added at the top renumbers none below.
+    keys = [_unique(candidate.ident or derived_key(candidate.shown, candidate.title,
+                                                   candidate.text), seen, repeats)
+            for candidate in reversed(ordered)][::-1]
+    for candidate, key in zip(ordered, keys, strict=True):
         updated = candidate.updated_at
         if updated is not None and (candidate.instant is None or updated <= candidate.instant):
             updated = None
