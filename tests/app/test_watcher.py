@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,10 +12,12 @@ import pytest
 
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import FetchError, Unreachable
+from bot.core.identity import fingerprint
 from bot.core.model import Alert, ChatRef, Entry, Fetched, Folded, Page, Validators
 from bot.core.summarize import ExtractiveSummarizer
 from storage import Database, chats, entries, filters, outbox, stories, subscriptions
 from storage.outbox import Delivery
+from storage.stories import CheckState
 
 URL = "https://news.example/live"
 T0 = datetime(2024, 2, 3, 12, 0, tzinfo=UTC)
@@ -265,3 +267,25 @@ async def test_an_unknown_story_is_a_lookup_error(world: World) -> None:
     """Checking a story id that does not exist raises LookupError."""
     with pytest.raises(LookupError):
         await world.watcher().check(999)
+
+
+async def test_entries_stored_under_dated_keys_are_known_after_the_upgrade(world: World) -> None:
+    """Rows stored before keys were content (a date in the key, marks key and fingerprint) are
+    known to content keys, then also once the page re-dates them; only the added one alerts."""
+    texts = ["Ferries between the islands have stopped for the rest of the day.", "No update"]
+    old = [Entry(f"t:2024-02-03T12:0{n}Z:{n}", T0 + timedelta(minutes=n), text)
+           for n, text in enumerate(texts)]
+    async with world.db.write() as tx:
+        for entry in old:
+            await entries.add(tx, world.story_id, entry, now=world.clock(), marks=(
+                f"k:{entry.key}", fingerprint(entry.published_at, entry.text)))
+        await stories.record_check(tx, world.story_id, CheckState(
+            world.clock(), 60, world.clock(), Validators(), entry_count=2))
+    upgraded = [Entry(f"t:12:0{n}:{n}", e.published_at, e.text) for n, e in enumerate(old)]
+    world.source.show(upgraded[::-1])
+    assert (await world.watcher().check(world.story_id)).new == 0
+    redated = [replace(e, published_at=e.published_at - timedelta(days=1))  # type: ignore[operator]
+               for e in upgraded]
+    world.source.show([update(9), *redated[::-1]])
+    assert (await world.watcher().check(world.story_id)).new == 1
+    assert await world.alerted() == ["u9"]

@@ -205,3 +205,50 @@ def test_a_burst_alerts_the_newest_one_by_one_and_folds_the_rest() -> None:
     assert [e.key for e in folded] == ["k1", "k2", "k3"]
     assert [e.key for e in single] == ["k4", "k5", "k6", "k7", "k8"]
     assert fold_burst(new[:5], 5) == ((), tuple(new[:5]))
+
+
+def test_a_redated_unkeyed_update_is_known_by_its_content_key() -> None:
+    """Content keys carry no date: an update re-dated by a day (its fingerprint new) is known."""
+    before = [Entry("t:04:00:abc", T0, "Winds of 90 mph on the headland.")]
+    redated = Entry("t:04:00:abc", T0 - timedelta(days=1), before[0].text)
+    diff = check(before, [redated])
+    assert (diff.new, diff.edited) == ((), ())
+
+
+def test_short_texts_repeated_at_other_clocks_are_each_new() -> None:
+    """"No update" at 12:10 is new beside a stored "No update" at 12:00: keys differ by clock."""
+    before = [Entry("t:12:00:nu", T0, "No update")]
+    again = Entry("t:12:10:nu", T0 + timedelta(minutes=10), "No update")
+    assert [e.key for e in check(before, [again, *before]).new] == ["t:12:10:nu"]
+
+
+def test_untimed_short_repeats_stay_apart_by_position() -> None:
+    """Untimed "1-0" lines: one more at the top is one new update, the stored two are known."""
+    before = [Entry("t:-:g+", None, "1-0"), Entry("t:-:g", None, "1-0")]
+    page = [Entry("t:-:g+2", None, "1-0"), *before]
+    assert [e.key for e in check(before, page).new] == ["t:-:g+2"]
+
+
+def test_a_copy_of_a_known_update_at_the_top_is_not_new() -> None:
+    """An old update repeated at the top (another key, the same time and text) is known."""
+    before = [entry(2), entry(1)]
+    copy = Entry("t:copy", before[1].published_at, before[1].text)
+    assert check(before, [copy, *before]).new == ()
+
+
+def test_a_long_text_re_keyed_and_re_dated_at_once_is_known() -> None:
+    """An update stored under an old-style key, now under a content key and another date, is
+    the stored one: its own text identifies it (an upgrade that also re-dates)."""
+    text = "The coastguard has asked people to stay away from the harbour walls tonight."
+    stored = [Known(1, Entry("t:2024-02-03T12:00Z:abc", T0, text))]
+    fetched = [Entry("t:12:00:def", T0 - timedelta(days=1), text)]
+    diff = diff_entries(stored, fetched, {}, 1, False)
+    assert (diff.new, diff.edited) == ((), ())
+    assert [r.ref for r in diff.recognised] == [1]
+
+
+def test_a_pruned_update_is_known_by_any_mark() -> None:
+    """A mark whose entry was pruned (None) still makes the update known."""
+    gone = Entry("t:12:00:x", T0, "Ferries have stopped for the day.")
+    marks: dict[str, int | None] = {f"k:{gone.key}": None}
+    assert diff_entries([], [gone], marks, 0, False) == Diff()
