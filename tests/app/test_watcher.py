@@ -284,8 +284,8 @@ async def test_entries_stored_under_dated_keys_are_known_after_the_upgrade(world
     upgraded = [Entry(f"t:12:0{n}:{n}", e.published_at, e.text) for n, e in enumerate(old)]
     world.source.show(upgraded[::-1])
     assert (await world.watcher().check(world.story_id)).new == 0
-    redated = [replace(e, published_at=e.published_at - timedelta(days=1))  # type: ignore[operator]
-               for e in upgraded]
+    redated = [replace(e, published_at=T0 + timedelta(minutes=n, days=-1))
+               for n, e in enumerate(upgraded)]
     world.source.show([update(9), *redated[::-1]])
     assert (await world.watcher().check(world.story_id)).new == 1
     assert await world.alerted() == ["u9"]
