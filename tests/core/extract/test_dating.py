@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.core.extract import extract_page
 
@@ -66,3 +68,30 @@ def test_a_pinned_post_under_a_date_line_re_dates_nothing() -> None:
     dateline = "Saturday 24 February 2024"
     after = dated(page([("04:15", PINNED), *run("05:00", "04:30", "04:00")], dateline))
     assert set(after.values()) == {"24 04:15", "24 05:00", "24 04:30", "24 04:00"}
+
+
+AGES = {
+    "en": ("{} minutes ago", "1 hour ago"), "de": ("vor {} Minuten", "vor 1 Stunde"),
+    "fr": ("il y a {} minutes", "il y a 1 h"), "it": ("{} minuti fa", "un'ora fa"),
+    "es": ("hace {} minutos", "hace una hora"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(AGES))
+def test_relative_ages_date_from_the_fetch_and_keep_their_keys(lang: str) -> None:
+    """"12 minutes ago" in the page's language: updates dated back from the fetch, their keys
+    the same when fetched again later with every age ticked on."""
+    minutes, hour = AGES[lang]
+
+    def fetched(at: datetime, *ages: int) -> list[tuple[str, datetime | None]]:
+        stamps = [minutes.format(age) if age < 60 else hour for age in ages]
+        body = page(list(zip(stamps, [TEXTS["05:00"], TEXTS["04:30"], TEXTS["04:00"]],
+                             strict=True))).replace(b"lang='en'", f"lang='{lang}'".encode())
+        entries = extract_page(body, url="https://news.example.com/live", fetched_at=at,
+                               content_type="text/html").entries
+        return [(e.key, e.published_at) for e in entries]
+
+    first = fetched(FETCHED, 12, 34, 60)
+    later = fetched(FETCHED + timedelta(minutes=7), 19, 41, 67)
+    assert [at for _, at in first] == [FETCHED - timedelta(minutes=m) for m in (12, 34, 60)]
+    assert [key for key, _ in later] == [key for key, _ in first]
