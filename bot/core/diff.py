@@ -122,6 +122,10 @@ class _Matcher:
 
     def __init__(self, known: Sequence[Known], marks: Mapping[str, int | None]) -> None:
         self._by_ref = {item.ref: item for item in known}
+        self._texts = {item.ref: normalize_text(item.entry.text) for item in known}
+        self._by_text: dict[str, list[int]] = {}
+        for ref, text in self._texts.items():
+            self._by_text.setdefault(text, []).append(ref)
         self._marks = marks
         self._claimed: set[int] = set()
         self.edited: list[Edit] = []
@@ -147,13 +151,31 @@ class _Matcher:
         return False
 
     def correction(self, entry: Entry) -> bool:
-        """Whether `entry` is an unclaimed stored entry corrected (then it is claimed)."""
-        candidates = [item for ref, item in self._by_ref.items() if ref not in self._claimed]
-        match = _closest(entry, candidates)
+        """Whether `entry` is an unclaimed stored entry corrected (then it is claimed): the
+        same own text at any time, else the likest text timed within FUZZY_WINDOW of it."""
+        text = normalize_text(entry.text)
+        match = self._same_text(text) if is_own_text(entry.text) else None
+        match = match or self._likest(entry, text)
         if match is None:
             return False
         self._claim(match.ref, entry, marks_of(entry))
         return True
+
+    def _same_text(self, text: str) -> Known | None:
+        return next((self._by_ref[ref] for ref in self._by_text.get(text, ())
+                     if ref not in self._claimed), None)
+
+    def _likest(self, entry: Entry, text: str) -> Known | None:
+        best: Known | None = None
+        best_score = FUZZY_THRESHOLD
+        for ref, candidate in self._by_ref.items():
+            if ref in self._claimed or not _near(entry.published_at,
+                                                 candidate.entry.published_at):
+                continue
+            score = _likeness(text, self._texts[ref])
+            if score >= best_score:
+                best, best_score = candidate, score
+        return best
 
     def _claim(self, ref: int, entry: Entry, missing: tuple[str, ...]) -> None:
         self._claimed.add(ref)
@@ -190,25 +212,6 @@ def _edit(stored: Known, entry: Entry) -> Edit | None:
         return None
     published = was.published_at or entry.published_at
     return Edit(stored, replace(entry, key=was.key, published_at=published), entry.key)
-
-
-def _closest(entry: Entry, candidates: Sequence[Known]) -> Known | None:
-    """The stored entry `entry` is a version of: the same own text at any time, else the
-    likest text timed within FUZZY_WINDOW of it."""
-    text = normalize_text(entry.text)
-    if is_own_text(entry.text):
-        for candidate in candidates:
-            if normalize_text(candidate.entry.text) == text:
-                return candidate
-    best: Known | None = None
-    best_score = FUZZY_THRESHOLD
-    for candidate in candidates:
-        if not _near(entry.published_at, candidate.entry.published_at):
-            continue
-        score = _likeness(text, normalize_text(candidate.entry.text))
-        if score >= best_score:
-            best, best_score = candidate, score
-    return best
 
 
 def _near(one: datetime | None, other: datetime | None) -> bool:
