@@ -33,28 +33,36 @@ async def near(db: Reader, story_id: int, fetched: Sequence[Entry], window: time
                refs: Collection[int] = ()) -> list[Known]:
     """The stored entries a diff against `fetched` can match, newest first.
 
-    Those `refs` names (the ones the fetched entries' marks point to), those with the
-    text of a fetched entry (an update stored before its text was a mark), and those
-    timed within `window` of the fetched entries' times (the fuzzy matching's reach);
-    untimed ones only when an untimed entry was fetched, the newest UNTIMED_REACH of them.
+    Those `refs` names (the ones the fetched entries' marks point to), and those timed
+    within `window` of the fetched entries' times (the fuzzy matching's reach); untimed
+    ones only when an untimed entry was fetched, the newest UNTIMED_REACH of them.
     A check then reads what the page shows, not the story's whole history.
     """
     ids = json.dumps(sorted(refs))
-    texts = json.dumps(sorted({entry.text for entry in fetched}))
     times = [entry.published_at for entry in fetched if entry.published_at is not None]
     low = require_epoch(min(times) - window) if times else None
     high = require_epoch(max(times) + window) if times else None
     untimed = UNTIMED_REACH if len(times) < len(fetched) else 0
+    # `+story_id`: the ids are found by the primary key, not among all the story's rows.
     rows = await db.fetch_all(
-        "SELECT * FROM (SELECT * FROM entries WHERE story_id = ?"
+        "SELECT * FROM (SELECT * FROM entries WHERE +story_id = ?"
         f" AND id IN (SELECT CAST(value AS BIGINT) FROM {_json_values(db)})"
-        " UNION SELECT * FROM entries WHERE story_id = ?"
-        f" AND text IN (SELECT value FROM {_json_values(db)})"
         " UNION SELECT * FROM entries WHERE story_id = ? AND published_at BETWEEN ? AND ?"
         " UNION SELECT * FROM (SELECT * FROM entries WHERE story_id = ?"
         " AND published_at IS NULL ORDER BY id DESC LIMIT ?) AS untimed) AS near"
         " ORDER BY published_at IS NULL, published_at DESC, id DESC",
-        (story_id, ids, story_id, texts, story_id, low, high, story_id, untimed),
+        (story_id, ids, story_id, low, high, story_id, untimed),
+    )
+    return [_entry(row) for row in rows]
+
+
+async def with_texts(db: Reader, story_id: int, texts: Iterable[str]) -> list[Known]:
+    """The stored entries with one of these texts (a scan of the story's rows: asked only
+    for what a check would otherwise take for new)."""
+    rows = await db.fetch_all(
+        "SELECT * FROM entries WHERE story_id = ?"
+        f" AND text IN (SELECT value FROM {_json_values(db)})",
+        (story_id, json.dumps(sorted(set(texts)))),
     )
     return [_entry(row) for row in rows]
 

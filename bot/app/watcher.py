@@ -23,7 +23,7 @@ from bot.core.cadence import failure_delay, next_interval
 from bot.core.diff import FUZZY_WINDOW, Diff, diff_entries
 from bot.core.errors import FetchError
 from bot.core.filters import judge_levels
-from bot.core.identity import marks_of
+from bot.core.identity import is_own_text, marks_of
 from bot.core.model import Alert, CheckResult, Entry, Fetched, Page, StoryRef
 from bot.core.ports import Fetcher, Summarizer
 from bot.core.render.console import ignored_text
@@ -135,16 +135,31 @@ class Watcher:
         if page.ignored:
             log.warning("story %d: past extraction's caps, ignored %s", story.id,
                         ignored_text(page), extra={"story_id": story.id})
+        diff = await self._diff(story, page)
+        if diff.failed_reason is not None:
+            return await self._fail(story, diff.failed_reason, now)
+        return await self._record(story, fetched, page, diff, now)
+
+    async def _diff(self, story: Story, page: Page) -> Diff:
         # Only what this page can match: the story's whole history would grow every check.
         wanted = [mark for entry in page.entries for mark in marks_of(entry)]
         marks = await entries.marks_among(self._db, story.id, wanted)
         refs = {ref for ref in marks.values() if ref is not None}
-        stored = await entries.near(self._db, story.id, page.entries, FUZZY_WINDOW, refs)
-        diff = diff_entries(stored, page.entries, marks, story.last_entry_count,
+        known = await entries.near(self._db, story.id, page.entries, FUZZY_WINDOW, refs)
+        diff = diff_entries(known, page.entries, marks, story.last_entry_count,
                             baseline=not story.baseline_done)
-        if diff.failed_reason is not None:
-            return await self._fail(story, diff.failed_reason, now)
-        return await self._record(story, fetched, page, diff, now)
+        texts = [entry.text for entry in diff.new if is_own_text(entry.text)]
+        if diff.baseline or not texts:
+            return diff
+        # An update stored before its own text was a mark, since re-keyed and re-dated, is
+        # found by its text: read only when the check would otherwise have something new.
+        read = {item.ref for item in known}
+        more = [item for item in await entries.with_texts(self._db, story.id, texts)
+                if item.ref not in read]
+        if not more:
+            return diff
+        return diff_entries([*known, *more], page.entries, marks, story.last_entry_count,
+                            baseline=False)
 
     async def _fetch(self, story: Story) -> Fetched:
         started = time.perf_counter()

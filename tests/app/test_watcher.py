@@ -289,3 +289,20 @@ async def test_entries_stored_under_dated_keys_are_known_after_the_upgrade(world
     world.source.show([update(9), *redated[::-1]])
     assert (await world.watcher().check(world.story_id)).new == 1
     assert await world.alerted() == ["u9"]
+
+
+async def test_an_old_row_re_keyed_and_re_dated_at_once_is_found_by_its_text(
+        world: World) -> None:
+    """A row stored before texts were marks, seen first under a content key and another
+    date, is still that update: found by its text, not alerted."""
+    text = "Ferries between the islands have stopped for the rest of the day."
+    old = Entry("t:2024-02-03T12:00Z:a", T0, text)
+    async with world.db.write() as tx:
+        await entries.add(tx, world.story_id, old, now=world.clock(), marks=(
+            f"k:{old.key}", fingerprint(old.published_at, old.text)))
+        await stories.record_check(tx, world.story_id, CheckState(
+            world.clock(), 60, world.clock(), Validators(), entry_count=1))
+    added = Entry("t:12:30:b", T0 - timedelta(days=1, minutes=-30), "Update: a new event.")
+    world.source.show([added, Entry("t:12:00:a", T0 - timedelta(days=1), text)])
+    assert (await world.watcher().check(world.story_id)).new == 1
+    assert await world.alerted() == [added.key]
