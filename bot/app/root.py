@@ -41,7 +41,7 @@ from bot.platforms.console.messenger import ConsoleMessenger
 from storage import Database, chats, filters, stories, subscriptions
 from storage.copy import copy_instance
 from storage.db import Lock, is_postgres
-from storage.outbox import OUTBOX_CHANNEL
+from storage.outbox import OUTBOX_CHANNEL, release_claims
 
 if TYPE_CHECKING:
     from bot.app.listener import Operations
@@ -393,6 +393,11 @@ async def _sender(config: Config, db: Database, watcher: Watcher, stack: AsyncEx
     console = not messengers
     if console:
         messengers["console"] = ConsoleMessenger(out)
+    if db.dialect == "sqlite":
+        # A SQLite file serves one process: the sends it had on the wire when it last
+        # stopped, or was killed, are its own to make again at once.
+        async with db.write() as tx:
+            await release_claims(tx)
     dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now, claim,
                             events=events)
     deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)

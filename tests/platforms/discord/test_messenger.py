@@ -152,6 +152,38 @@ async def test_digest_goes_as_several_messages(
     assert fake.messages[message_id]["content"] == "Digest: 25 updates"
 
 
+async def test_the_same_delivery_sent_twice_is_one_message(
+    fake: FakeDiscord, messenger: DiscordMessenger
+) -> None:
+    """Each message carries a nonce of its delivery that Discord enforces: the delivery sent
+    again (a retry, a restart after a crash mid-send) gets the message already made."""
+    first = await messenger.send(CHAT, alert(), key="41")
+    again = await messenger.send(CHAT, alert(), key="41")
+    other = await messenger.send(CHAT, alert(), key="42")
+    assert again == first and other != first
+    assert sorted(fake.messages) == sorted({first, other})
+    posts = fake.calls_to("POST", MESSAGES)
+    assert [(p.json["nonce"], p.json["enforce_nonce"]) for p in posts] == [
+        ("sw41.0", True), ("sw41.0", True), ("sw42.0", True)]
+
+
+async def test_a_digest_sent_again_after_a_failed_part_posts_only_the_rest(
+    fake: FakeDiscord, messenger: DiscordMessenger
+) -> None:
+    """A digest whose second part failed is sent again whole: its first part is not
+    posted twice."""
+    digest = Digest(tuple(alert() for _ in range(25)))
+
+    async def second_part_fails() -> None:
+        if len(fake.messages) == 1:
+            fake.fail(CHANNEL, Failure.server_error(503))
+
+    with pytest.raises(Transient):
+        await messenger.send(CHAT, digest, pace=second_part_fails, key="7")
+    await messenger.send(CHAT, digest, key="7")
+    assert sorted(len(m["embeds"]) for m in fake.messages.values()) == [5, 10, 10]
+
+
 @pytest.mark.parametrize(
     "failure", [Failure.missing_access(), Failure.missing_permissions(), Failure.unknown_channel()]
 )
