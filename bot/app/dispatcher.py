@@ -10,8 +10,7 @@ a long digest, books one for each part); when the chat's own limit
 delivery is put off in the outbox and the worker moves on to another chat. A
 delivery is claimed in the outbox before it goes on the wire (one read stale, or
 one another sender holds, is not sent), and marked sent only after its messenger
-returned. What a
-`DeliveryError` means is decided here, once for every platform:
+returned. What a `DeliveryError` means is decided here, once for every platform:
 
     ChatGone     the chat's subscriptions are deactivated, its pending work dropped
     ChatMoved    the chat takes its new id and the message is sent again there
