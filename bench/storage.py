@@ -41,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loopback import median_of
 from bot.app.watcher import Watcher, WatchPolicy
-from bot.core.diff import FUZZY_WINDOW, diff_entries, marks_of
+from bot.core.diff import FUZZY_WINDOW, diff_entries
+from bot.core.identity import marks_of
 from bot.core.model import Entry, Fetched, Page, Validators
 from bot.core.summarize import ExtractiveSummarizer
 from storage import Database, entries, stories
@@ -91,7 +92,7 @@ def seed(path: Path) -> None:
                 [(story, e.key, e.published_at.timestamp(), e.text, now, now) for e in rows])
             db.executemany(
                 "INSERT INTO entry_marks (story_id, mark) VALUES (?, ?)",
-                [(story, mark) for e in rows for mark in marks_of(e.key, e.published_at, e.text)])
+                [(story, mark) for e in rows for mark in marks_of(e)])
 
 
 async def _migrate(path: Path) -> None:
@@ -115,9 +116,10 @@ def page_for(story: int, newest: int) -> list[Entry]:
 
 
 async def diff_windowed(db: Database, story: int, fetched: list[Entry]) -> int:
-    stored = await entries.near(db, story, fetched, FUZZY_WINDOW)
-    wanted = [m for e in fetched for m in marks_of(e.key, e.published_at, e.text)]
+    wanted = [m for e in fetched for m in marks_of(e)]
     marks = await entries.marks_among(db, story, wanted)
+    refs = {ref for ref in marks.values() if ref is not None}
+    stored = await entries.near(db, story, fetched, FUZZY_WINDOW, refs)
     return len(diff_entries(stored, fetched, marks, 20, baseline=False).new)
 
 
