@@ -51,7 +51,7 @@ from bot.platforms.plugin import Job, Launch, Platform
 from storage import Database, stories, subscriptions
 from storage.copy import copy_instance
 from storage.db import Lock, is_postgres
-from storage.outbox import OUTBOX_CHANNEL
+from storage.outbox import OUTBOX_CHANNEL, release_claims
 
 if TYPE_CHECKING:
     from bot.app.listener import Operations
@@ -259,11 +259,12 @@ class _Counted:
         self._left = updates
         self.enough = asyncio.Event()
 
-    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None,
+                   key: str | None = None) -> str:
         """See `Messenger.send`; past `updates`, Transient: the message waits in the outbox."""
         if self.enough.is_set():
             raise Transient("enough printed")
-        sent = await self._messenger.send(chat, message, pace=pace)
+        sent = await self._messenger.send(chat, message, pace=pace, key=key)
         if self._left is not None:
             self._left -= 1
             if self._left <= 0:
@@ -468,6 +469,11 @@ async def _sender(config: Config, db: Database, checks: tuple[Poller, Pages],
     layer = functools.cache(functools.partial(_command_layer, config, db, *checks, stack))
     messengers = await _start_platforms(config, Launch(None, layer, stack, _now, *streams,
                                                         serve))
+    if db.dialect == "sqlite":
+        # A SQLite file serves one process: the sends it had on the wire when it last
+        # stopped, or was killed, are its own to make again at once.
+        async with db.write() as tx:
+            await release_claims(tx)
     dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now, claim,
                             events=events)
     deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
