@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.core.diff import StoredEntry
 from bot.core.errors import BadArgument, CommandError, NotFound
-from bot.core.model import ChatRef, CheckResult, Notice
+from bot.core.model import ChatRef, CheckResult, Entry, Notice
 from bot.core.render import format_time
 from bot.core.summarize import summarize
 from bot.edges.urls import normalize_url
@@ -259,7 +258,7 @@ async def story_choices(context: Context, ref: ChatRef, typed: str) -> list[tupl
     return found
 
 
-def page_update(newest: StoredEntry | None, zone: str) -> str:
+def page_update(newest: Entry | None, zone: str) -> str:
     """The time of the story's newest update, as its page gives it."""
     if newest is None:
         return "none seen"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.core.diff import StoredEntry
-from bot.core.model import ChatRef
+from bot.core.model import ChatRef, Entry
 from bot.core.render import format_time
 from handlers.context import Context
 from handlers.following import page_update
@@ -51,7 +50,7 @@ def delivery_state(chat: Chat, zone: str, now: datetime) -> str:
 
 
 def _story_lines(number: int, subscription: Subscription, story: Story | None,
-                 newest: StoredEntry | None, zone: str, now: datetime) -> list[str]:
+                 newest: Entry | None, zone: str, now: datetime) -> list[str]:
     if story is None:
         return [f"{number}. (a story no longer tracked)"]
     name = f"“{story.title}”" if story.title else story.url
