@@ -115,10 +115,13 @@ def find_anchors(
             hint = _attribute_hint(node, node.tag or "", node.attributes)
         if hint is None:
             own = node.text(deep=False)
-            if not own or len(own) > 200 or not _maybe_time(own) or node.tag in SKIP_TAGS:
+            if not own or len(own) > 200 or own.isspace() or not _maybe_time(own):
+                continue
+            tag = node.tag
+            if tag in SKIP_TAGS:
                 continue
             own = own.strip()
-            loose = node.tag == "time" or len(own) <= 12
+            loose = tag == "time" or len(own) <= 12
             hint = text_hint(own, now, loose=loose, month_first=month_first)
         if hint is not None:
             anchors.append(Anchor(node, hint))
