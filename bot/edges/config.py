@@ -30,11 +30,11 @@ __all__ = ["Config", "DiscordConfig", "TelegramConfig", "listen_address", "load_
 
 ENV_PREFIX = "STORYWATCH_"
 SECRET_KEYS = frozenset({"token", "api_key", "url"})
-# Keys that were removed, and what replaces each.
-REPLACED = {
-    "fetch.allow_private_networks": 'fetch.allow_networks, a list of the address ranges to '
-                                    'allow, such as ["127.0.0.0/8"] for loopback',
-}
+# What `fetch.allow_private_networks = true` opens: loopback and the private ranges,
+# never link-local or metadata addresses (those only a range within them opens).
+PRIVATE_NETWORKS = tuple(ipaddress.ip_network(net) for net in (
+    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
+    "::1/128", "fc00::/7"))
 
 
 def _header_text(value: str) -> str:
@@ -99,6 +99,9 @@ class StorageConfig(_Section):
 class FetchConfig(_Section):
     # Address ranges opened to fetching, such as ["127.0.0.0/8"] to test on loopback.
     allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # The contract's shorthand for loopback and private ranges (PRIVATE_NETWORKS); kept
+    # because deployments and test scripts set it.
+    allow_private_networks: bool = Field(default=False, strict=True)
     connect_timeout: float = Field(default=10.0, gt=0)
     total_timeout: float = Field(default=30.0, gt=0)
     max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
@@ -115,6 +118,11 @@ class FetchConfig(_Section):
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise ValueError('expected a list of address ranges, such as ["127.0.0.0/8"]')
         return tuple(_address_range(text) for text in value)
+
+    def opened_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The ranges the fetcher may reach although not public: `allow_networks`, and the
+        private ranges when `allow_private_networks` is set."""
+        return (*self.allow_networks, *(PRIVATE_NETWORKS if self.allow_private_networks else ()))
 
 
 class ScheduleConfig(_Section):
@@ -281,9 +289,6 @@ def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None
 
 
 def _unknown_variable(name: str, section: str, key: str, fields: dict[str, Any] | None) -> str:
-    replaced = REPLACED.get(f"{section}.{key}")
-    if replaced is not None:
-        return f"{name} is gone: use {replaced}"
     known = [f"{ENV_PREFIX}{section.upper()}__{field.upper()}" for field in fields or ()]
     return (f"unknown environment variable {name}: expected STORYWATCH_<SECTION>__<KEY> "
             f"with a key of config.example.toml{_did_you_mean(name, known)}")
@@ -316,8 +321,6 @@ def _describe(error: ValidationError, data: Mapping[str, Any]) -> str:
     value = _lookup(data, first["loc"])
     shown = "***" if location[-1] in SECRET_KEYS else repr(value)
     if first["type"] == "extra_forbidden":
-        if key in REPLACED:
-            return f"config: {key} is gone: use {REPLACED[key]}"
         beside = [".".join([*location[:-1], known]) for known in _known_keys(location)]
         return f"config: unknown key {key}{_did_you_mean(key, beside)}"
     if first["type"] == "bool_type":

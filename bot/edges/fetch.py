@@ -55,7 +55,7 @@ class HttpFetcher:
 
     `resolver` is the DNS resolver under the guard (aiohttp's default when None;
     tests pass one that maps names to chosen addresses); `is_blocked` is the
-    address policy, by default `bot.edges.netguard.allowing(config.allow_networks)`.
+    address policy, by default `bot.edges.netguard.allowing(config.opened_networks())`.
     """
 
     def __init__(
@@ -67,7 +67,7 @@ class HttpFetcher:
     ) -> None:
         self._config = config
         self._inner_resolver = resolver
-        self._is_blocked = is_blocked or allowing(config.allow_networks)
+        self._is_blocked = is_blocked or allowing(config.opened_networks())
         self._session: aiohttp.ClientSession | None = None
         self._owned_resolver: AbstractResolver | None = None
 
@@ -143,7 +143,7 @@ class HttpFetcher:
             raise BlockedAddress(f"refused to fetch {url}: {why_refused(address)}")
         if (host == "localhost" or host.endswith(".localhost")) and not any(
                 loopback in network for loopback in _LOOPBACK
-                for network in self._config.allow_networks):
+                for network in self._config.opened_networks()):
             raise BlockedAddress(f"refused to fetch {url}: localhost is this machine "
                                  f'(to allow it: {ALLOW_KEY} = ["127.0.0.1/32"])')
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from bot.core.errors import ConfigError
 from bot.edges.config import Config, load_config
+from bot.edges.netguard import allowing
 from tests.conftest import REPO
 
 
@@ -165,14 +167,21 @@ def test_a_mistyped_variable_gets_a_did_you_mean() -> None:
         load_config(environ={"STORYWATCH_SCHEDULE__INTERVALL": "60"})
 
 
-def test_allow_private_networks_says_what_replaces_it(tmp_path: Path) -> None:
-    """The removed switch is one line naming fetch.allow_networks, in the file or the
-    environment."""
-    message = _refused(tmp_path, "[fetch]\nallow_private_networks = true\n")
-    assert "allow_private_networks is gone" in message
-    assert 'fetch.allow_networks' in message and '["127.0.0.0/8"]' in message
-    with pytest.raises(ConfigError, match=r"gone: use fetch\.allow_networks"):
-        load_config(environ={"STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true"})
+def test_allow_private_networks_opens_loopback_and_private_ranges_but_never_metadata(
+        tmp_path: Path) -> None:
+    """The contract's switch, in the file or the environment, opens loopback and the private
+    ranges; link-local and metadata addresses stay refused, as with a range list."""
+    path = tmp_path / "c.toml"
+    path.write_text("[fetch]\nallow_private_networks = true\n")
+    for config in (load_config(path, environ={}),
+                   load_config(environ={"STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true"})):
+        is_blocked = allowing(config.fetch.opened_networks())
+        for opened in ("127.0.0.1", "10.1.2.3", "192.168.1.1", "::1"):
+            assert not is_blocked(ipaddress.ip_address(opened)), opened
+        for refused in ("169.254.169.254", "fe80::1", "fd00:ec2::254", "224.0.0.1"):
+            assert is_blocked(ipaddress.ip_address(refused)), refused
+    assert "expected true or false" in _refused(
+        tmp_path, '[fetch]\nallow_private_networks = "yes"\n')
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -113,7 +113,7 @@ def test_an_out_of_range_value_names_the_key_and_the_bound(
     ("STORYWATCH_ALERTS__EDITS", "maybe", "true or false"),
     ("STORYWATCH_FETCH__ALLOW_NETWORKS", '["127.0.0.1/8"]', "did you mean 127.0.0.0/8"),
     ("STORYWATCH_FETCH__ALLOW_NETWORKS", '["localhost"]', "not an address range"),
-    ("STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS", "true", "use fetch.allow_networks"),
+    ("STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS", "maybe", "true or false"),
     ("STORYWATCH_FETCH__MAX_BYTES", "10", "greater than or equal to 1024"),
     ("STORYWATCH_FETCH__MAX_REDIRECTS", "99", "less than or equal to 20"),
     ("STORYWATCH_FETCH__TOTAL_TIMEOUT", "inf", "finite"),

@@ -140,6 +140,15 @@ async def test_rss_feed(web_server: WebServer, tmp_path: Path) -> None:
     assert entries[0]["key"] != entries[1]["key"]
 
 
+async def test_the_contracts_private_networks_switch_opens_loopback(
+        web_server: WebServer, tmp_path: Path) -> None:
+    """STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS=true, the switch deployments and test scripts
+    set, still lets `check` read a page served on loopback."""
+    url = web_server.set("/feed.xml", RSS_FEED, content_type="application/rss+xml")
+    entries = await check_json(url, tmp_path, STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS="true")
+    assert [e["title"] for e in entries] == ["Ceasefire talks resume", "Aid convoy crosses border"]
+
+
 async def check_fails(target: str, tmp_path: Path, **env: str) -> str:
     """Run check expecting failure; returns its one line of stderr."""
     result = await storywatch("check", target, env=cli_env(tmp_path, **env))
