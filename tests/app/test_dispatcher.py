@@ -268,3 +268,102 @@ async def test_a_group_over_its_limit_is_put_off_not_waited_for(tmp_path: Path) 
     assert [_text(m) for _, m in messenger.sent] == ["g1"]
     assert len(waiting) == 1 and waiting[0].attempts == 0 and waiting[0].error is None
     assert timedelta(seconds=9) < waiting[0].not_before - now <= timedelta(seconds=10)
+
+
+async def test_no_worker_sleeps_through_a_platform_wide_flood_wait(world: World) -> None:
+    """An hour-long global 429: every other chat rests at once (the drain ends in well under a
+    second of real time) instead of a worker sleeping on a send slot until the hour is over."""
+    first = await world.chat("A")
+    await world.queue(first, "a1")
+    world.messenger.fail("A", RateLimited(3600, scope_global=True))
+    await world.dispatcher.drain()
+    others = [await world.chat(name) for name in "BCDEFG"]
+    for chat in others:
+        await world.queue(chat, "x")
+    async with asyncio.timeout(1):
+        assert await world.dispatcher.drain() == 0
+    world.clock.now += timedelta(seconds=3600)
+    async with asyncio.timeout(1):
+        assert await world.dispatcher.drain() == 7
+
+
+async def queue_many(world: World, names: str, per_chat: int = 2) -> list[int]:
+    ids = [await world.chat(name) for name in names]
+    for chat, name in zip(ids, names, strict=True):
+        await world.queue(chat, *(f"{name}{n}" for n in range(per_chat)))
+    return ids
+
+
+async def test_an_outage_holds_every_chat_without_counting_attempts(world: World) -> None:
+    """Sends to many chats failing together are the platform's fault: no delivery counts an
+    attempt or backs off, and while it is down one probe at a time asks whether it is back."""
+    ids = await queue_many(world, "ABCDEF")
+    world.messenger.down = Transient("502 Bad Gateway")
+    await world.dispatcher.drain()
+    refused = world.messenger.refused
+    for _ in range(5):  # every drain within the probe's spacing sends nothing
+        assert await world.dispatcher.drain() == 0
+    assert world.messenger.refused == refused
+    world.clock.now += timedelta(seconds=POLICY.retry_base)
+    await world.dispatcher.drain()
+    assert world.messenger.refused == refused + 1  # the probe, alone
+    pending = [d for chat in ids for d in await outbox.list_for_chat(world.db, chat)]
+    assert all(d.state == "pending" and d.not_before <= world.clock.now for d in pending)
+    # Only a failure before the outage was called, when just one chat had failed, counted.
+    assert sum(d.attempts for d in pending) <= 1
+
+
+async def test_when_the_platform_answers_every_chat_goes_on_at_once_in_order(
+    world: World
+) -> None:
+    """The first probe that succeeds ends the outage: every chat's deliveries go out in the
+    same drain, in order, with no back-off left to wait out."""
+    ids = await queue_many(world, "ABCDEF", per_chat=3)
+    world.messenger.down = Transient("connection refused")
+    for _ in range(6):  # a long outage: the probes back off
+        await world.dispatcher.drain()
+        world.clock.now += timedelta(seconds=POLICY.probe_max)
+    world.messenger.down = None
+    assert await world.dispatcher.drain() == 18
+    for name in "ABCDEF":
+        assert world.sent(name) == [f"{name}{n}" for n in range(3)]
+    for chat in ids:
+        assert {d.state for d in await outbox.list_for_chat(world.db, chat)} == {"sent"}
+
+
+async def test_a_failure_while_other_chats_succeed_is_the_chats_own(world: World) -> None:
+    """One chat's 5xx while the others' sends go through: that delivery counts an attempt
+    and backs off, and the platform is not held to be down."""
+    ids = await queue_many(world, "ABCD", per_chat=1)
+    world.messenger.fail("A", Transient("502"), Transient("502"))
+    assert await world.dispatcher.drain() == 3
+    world.clock.now += timedelta(seconds=2)
+    assert await world.dispatcher.drain() == 0  # backed off again, 4 s this time
+    [failing] = await outbox.list_for_chat(world.db, ids[0])
+    assert (failing.state, failing.attempts) == ("pending", 2)
+    assert failing.not_before == world.clock.now + timedelta(seconds=4)
+
+
+async def test_a_hanging_send_holds_only_its_chat_until_the_send_timeout(
+    tmp_path: Path
+) -> None:
+    """A send that never answers fails after `send_timeout` (a Transient, retried later), and
+    the other chats' deliveries go out meanwhile."""
+    messenger = RecordingMessenger()
+    messenger.gates["A"] = asyncio.Event()  # never set: A's send hangs
+    policy = DispatchPolicy(send_timeout=0.3, concurrency=4)
+    async with Database.open(tmp_path / "d.db") as db:
+        async with db.write() as tx:
+            story = await stories.add(tx, STORY.url, now=T0, interval=60)
+            ids = []
+            for name in "AB":
+                chat = await chats.ensure(tx, ChatRef("telegram", name), now=T0)
+                ids.append(chat.id)
+                await outbox.enqueue(tx, [NewDelivery(chat.id, "alert", alert(name), T0,
+                                                      story.id)], now=T0)
+        dispatcher = Dispatcher(db, {"telegram": messenger}, policy, lambda: T0)
+        async with asyncio.timeout(3):
+            assert await dispatcher.drain() == 1
+        [hung] = await outbox.list_for_chat(db, ids[0])
+    assert [_text(m) for _, m in messenger.sent] == ["B"]
+    assert (hung.state, hung.error) == ("pending", "no answer within 0.3 s")

@@ -13,7 +13,9 @@ from bot.core.ports import Pace
 class RecordingMessenger:
     """Satisfies `bot.core.ports.Messenger`. Scripted errors are raised per chat id, in order.
 
-    `gates[chat_id]`, when set, holds that chat's sends until the event is set.
+    `gates[chat_id]`, when set, holds that chat's sends until the event is set;
+    `down`, when set, is raised by every send and edit (the platform is out), and each
+    such refused call is counted in `refused`.
     """
 
     def __init__(self, platform: str = "telegram") -> None:
@@ -23,6 +25,8 @@ class RecordingMessenger:
         self.errors: dict[str, list[DeliveryError]] = defaultdict(list)
         self.gates: dict[str, asyncio.Event] = {}
         self.changed = asyncio.Event()
+        self.down: DeliveryError | None = None
+        self.refused = 0
 
     def fail(self, chat_id: str, *errors: DeliveryError) -> None:
         """Answer the chat's next sends with these errors, one each."""
@@ -44,5 +48,8 @@ class RecordingMessenger:
         gate = self.gates.get(chat.chat_id)
         if gate is not None:
             await gate.wait()
+        if self.down is not None:
+            self.refused += 1
+            raise self.down
         if self.errors[chat.chat_id]:
             raise self.errors[chat.chat_id].pop(0)
