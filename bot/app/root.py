@@ -507,7 +507,8 @@ async def _start_platforms(config: Config, layer: Callable[[], CommandLayer], db
         polling = telegram_app.PollWatch()
         application = telegram_app.build_application(config.telegram, polling)
         telegram_bindings.install(application, layer(), db, config.telegram, _now)
-        await stack.enter_async_context(telegram_app.running(application, config.telegram))
+        await stack.enter_async_context(telegram_app.running(application, config.telegram,
+                                                             polling))
         messengers["telegram"] = telegram_app.TelegramMessenger(application.bot, polling)
     if config.discord.token is not None:
         from bot.platforms.discord import bindings as discord_bindings
