@@ -78,7 +78,7 @@ class Load:
     pages: int = 30
     chats: int = 30
     follow: int = 6
-    rate: float = 1.5
+    rate: float = 1.0
     seconds: float = 75.0
     outage_at: float = 25.0
     outage_seconds: float = 20.0
@@ -187,14 +187,14 @@ class DiscordSide:
                 lambda: asyncio.ensure_future(self.fake.gateway.drop(code=4000)))
 
     def accepted(self) -> list[tuple[str, str, float]]:
-        return [(message["channel_id"], json.dumps(message), message["_at"])
-                for message in self.fake.messages.values()]
+        return [(message["channel_id"], json.dumps(message), self.fake.rest.accepted_at[key])
+                for key, message in self.fake.messages.items()]
 
     def extra(self) -> dict[str, Any]:
         posts = sorted(call.at for call in self.fake.calls if call.method != "GET")
         busiest = max((_in_window(posts, n) for n in range(len(posts))), default=0)
         return {"past_bucket": self.fake.rest.past_bucket, "most_requests_in_1s": busiest,
-                "gateway_resumes": self.fake.gateway.resumes}
+                "gateway_resumes": len(self.fake.gateway.ops(6))}
 
     async def ready(self) -> None:
         await self.fake.wait_until(lambda: bool(self.fake.commands), 30)
@@ -216,6 +216,7 @@ class Truth:
     texts: dict[tuple[int, int], str] = field(default_factory=dict)
     followers: dict[int, list[str]] = field(default_factory=dict)
     filtered: set[str] = field(default_factory=set)
+    kinds: dict[str, str] = field(default_factory=dict)
 
     def expected(self) -> set[tuple[str, tuple[int, int]]]:
         return {(chat, key) for key in self.posted for chat in self.followers[key[0]]
@@ -232,6 +233,7 @@ async def seed(target: str, platform: Platform, pages: list[LiveStory], load: Lo
                                   interval=load.interval)).id for page in pages]
         for number, (ref, kind) in enumerate(platform.chats(load.chats)):
             chat = await chats.ensure(tx, ref, now=now, kind=kind)
+            truth.kinds[ref.chat_id] = kind
             for page in picker.sample(range(len(pages)), load.follow):
                 await subscriptions.subscribe(tx, chat.id, ids[page], now=now)
                 truth.followers[page].append(ref.chat_id)
@@ -287,6 +289,9 @@ def score(truth: Truth, accepted: list[tuple[str, str, float]]) -> dict[str, Any
                 order[(chat, page)].append((at, number))
     expected = truth.expected()
     latencies = [first[key] - truth.posted[key[1]] for key in expected if key in first]
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for key in expected & first.keys():
+        by_kind[truth.kinds[key[0]]].append(first[key] - truth.posted[key[1]])
     violations = sum(1 for sends in order.values()
                      for (_, a), (_, b) in itertools.pairwise(sends) if b < a)
     return {
@@ -299,6 +304,8 @@ def score(truth: Truth, accepted: list[tuple[str, str, float]]) -> dict[str, Any
         "p50_s": round(percentile(latencies, 0.5), 2),
         "p95_s": round(percentile(latencies, 0.95), 2),
         "max_s": round(max(latencies, default=math.nan), 2),
+        **{f"p50_{kind}_s": round(percentile(values, 0.5), 2)
+           for kind, values in sorted(by_kind.items())},
     }
 
 
@@ -448,7 +455,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=30)
     parser.add_argument("--chats", type=int, default=30)
     parser.add_argument("--follow", type=int, default=6, help="pages each chat follows")
-    parser.add_argument("--rate", type=float, default=1.5, help="new updates a second, in all")
+    parser.add_argument("--rate", type=float, default=1.0, help="new updates a second, in all")
     parser.add_argument("--seconds", type=float, default=75.0, help="how long updates come")
     parser.add_argument("--outage", type=float, default=20.0, help="the outage's seconds")
     parser.add_argument("--seed", type=int, default=27)

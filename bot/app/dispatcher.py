@@ -79,7 +79,7 @@ class DispatchPolicy:
     stop_grace: float = 2.0
     send_timeout: float = 15.0
     outage_after: int = 3
-    probe_max: float = 10.0
+    probe_max: float = 5.0
     pacing: Mapping[str, Limits] = field(default_factory=dict)
 
     @classmethod
