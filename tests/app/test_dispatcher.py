@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -313,11 +315,34 @@ async def test_an_outage_holds_every_chat_without_counting_attempts(world: World
     assert sum(d.attempts for d in pending) <= 1
 
 
+class Outages:
+    """Hears the dispatcher's outage events (the rest of `DeliveryEvents` is dropped)."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[str, str, float]] = []
+
+    def sent(self, platform: str, kind: str) -> None:
+        """Dropped."""
+
+    def send_failed(self, platform: str, error: object, *, final: bool) -> None:
+        """Dropped."""
+
+    def outage_began(self, platform: str) -> None:
+        self.heard.append(("began", platform, 0.0))
+
+    def outage_ended(self, platform: str, seconds: float) -> None:
+        self.heard.append(("ended", platform, seconds))
+
+
 async def test_when_the_platform_answers_every_chat_goes_on_at_once_in_order(
-    world: World
+    world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The first probe that succeeds ends the outage: every chat's deliveries go out in the
-    same drain, in order, with no back-off left to wait out."""
+    same drain, in order, with no back-off left to wait out. The outage logs one warning
+    as it begins and one line as it ends, and is counted with its length."""
+    events = Outages()
+    world.dispatcher = Dispatcher(world.db, {"telegram": world.messenger}, POLICY, world.clock,
+                                  events=events)  # type: ignore[arg-type]
     ids = await queue_many(world, "ABCDEF", per_chat=3)
     world.messenger.down = Transient("connection refused")
     for _ in range(6):  # a long outage: the probes back off
@@ -325,6 +350,12 @@ async def test_when_the_platform_answers_every_chat_goes_on_at_once_in_order(
         world.clock.now += timedelta(seconds=POLICY.probe_max)
     world.messenger.down = None
     assert await world.dispatcher.drain() == 18
+    assert events.heard == [("began", "telegram", 0.0), ("ended", "telegram", 30.0)]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 2 and not any(r.exc_info for r in caplog.records)
+    assert "telegram is down: sends to 3 chats failed since 12:00:00 UTC" in warnings[0]
+    assert re.search(r"telegram is back after 30\.0 s down; 1[5-7] deliveries waiting",
+                     warnings[1])  # all but those the probe and sends in flight took
     for name in "ABCDEF":
         assert world.sent(name) == [f"{name}{n}" for n in range(3)]
     for chat in ids:
