@@ -191,8 +191,8 @@ class DiscordSide:
                 for key, message in self.fake.messages.items()]
 
     def extra(self) -> dict[str, Any]:
-        posts = sorted(call.at for call in self.fake.calls if call.method != "GET")
-        busiest = max((_in_window(posts, n) for n in range(len(posts))), default=0)
+        arrivals = sorted(self.fake.arrivals)
+        busiest = max((_in_window(arrivals, n) for n in range(len(arrivals))), default=0)
         return {"past_bucket": self.fake.rest.past_bucket, "most_requests_in_1s": busiest,
                 "gateway_resumes": len(self.fake.gateway.ops(6))}
 
@@ -275,8 +275,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def score(truth: Truth, accepted: list[tuple[str, str, float]]) -> dict[str, Any]:
-    """The figures of one run from what the platform took."""
+def score(truth: Truth, accepted: list[tuple[str, str, float]],
+          quiet_after: float | None = None) -> dict[str, Any]:
+    """The figures of one run from what the platform took; with `quiet_after` (when the
+    outage and its wake are over), also the latency of alerts published after it."""
     seen: dict[tuple[str, tuple[int, int]], int] = defaultdict(int)
     first: dict[tuple[str, tuple[int, int]], float] = {}
     order: dict[tuple[str, int], list[tuple[float, int]]] = defaultdict(list)
@@ -292,6 +294,10 @@ def score(truth: Truth, accepted: list[tuple[str, str, float]]) -> dict[str, Any
     by_kind: dict[str, list[float]] = defaultdict(list)
     for key in expected & first.keys():
         by_kind[truth.kinds[key[0]]].append(first[key] - truth.posted[key[1]])
+    if quiet_after is not None:
+        by_kind["after_outage"] = [first[key] - truth.posted[key[1]]
+                                   for key in expected & first.keys()
+                                   if truth.posted[key[1]] > quiet_after]
     violations = sum(1 for sends in order.values()
                      for (_, a), (_, b) in itertools.pairwise(sends) if b < a)
     return {
@@ -364,7 +370,8 @@ async def one_run(platform: Platform, load: Load, faults: bool, folder: Path,
                 process.kill()
             log = (await errors).decode(errors="replace")
             platform.arm(None)
-    figures = score(truth, platform.accepted())
+    quiet = began + load.outage_at + load.outage_seconds + 15 if faults else None
+    figures = score(truth, platform.accepted(), quiet)
     figures.update(platform.extra())
     figures.update(drain_s=round(drained, 1), rss_growth_mib=round(rss_after - rss_before, 1),
                    tracebacks=log.count("Traceback"), log_lines=len(log.splitlines()),

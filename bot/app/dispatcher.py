@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
@@ -117,7 +118,8 @@ class Dispatcher:
         self._down_chats: dict[str, set[int]] = {name: set() for name in messengers}
         self._queue: deque[int] = deque()
         self._busy: set[int] = set()  # chats queued or being served
-        self._resting: set[int] = set()  # chats that cannot go on before the next drain
+        # Chats that cannot go on before a moment (a timestamp; inf: the next drain).
+        self._resting: dict[int, float] = {}
         self._workers: set[asyncio.Task[None]] = set()
         self._sent = 0
         self._events = events
@@ -145,7 +147,10 @@ class Dispatcher:
 
     async def _queue_due(self) -> int:
         """Queue the chats that became due and start workers for them; returns how many."""
-        skip = self._busy | self._resting
+        now = self._clock().timestamp()
+        for chat_id in [chat_id for chat_id, until in self._resting.items() if until <= now]:
+            del self._resting[chat_id]  # its wait (a flood wait, a probe's turn) is over
+        skip = self._busy | self._resting.keys()
         due = await self._chats_with_due(limit=SCAN + len(skip))
         fresh = [chat_id for chat_id in due if chat_id not in skip]
         self._queue.extend(fresh)
@@ -186,7 +191,7 @@ class Dispatcher:
                 return
             messenger = self._messengers.get(chat.ref.platform)
             if messenger is None:
-                self._resting.add(chat_id)  # that platform is not running
+                self._resting[chat_id] = math.inf  # that platform is not running
                 return
             if not self._may_send(chat):
                 return
@@ -215,12 +220,21 @@ class Dispatcher:
         not rests until the platform is back (or the next drain)."""
         platform = chat.ref.platform
         now = self._clock().timestamp()
-        if not self._pacers[platform].paused(now) and self._outages[platform].may_send(now):
+        pacer, outage = self._pacers[platform], self._outages[platform]
+        if pacer.paused(now):
+            self._resting[chat.id] = pacer.paused_until
+            return False
+        if outage.may_send(now):
             return True
-        self._resting.add(chat.id)
-        if self._outages[platform].down:
-            self._down_chats[platform].add(chat.id)
+        self._wait_for_platform(chat)
         return False
+
+    def _wait_for_platform(self, chat: Chat) -> None:
+        """Rest the chat while its platform is down: until the next probe's turn (it may be
+        the probe; while one is out, a rescan later), or until a probe succeeds."""
+        again = self._clock().timestamp() + self._policy.rescan
+        self._resting[chat.id] = max(self._outages[chat.ref.platform].probe_at, again)
+        self._down_chats[chat.ref.platform].add(chat.id)
 
     async def _answered(self, platform: str) -> None:
         """A send to `platform` succeeded: an outage it was in is over, and every chat that
@@ -228,7 +242,8 @@ class Dispatcher:
         ended = self._outages[platform].succeeded(self._clock().timestamp())
         if ended is None:
             return
-        self._resting -= self._down_chats[platform]
+        for chat_id in self._down_chats[platform]:
+            self._resting.pop(chat_id, None)
         self._down_chats[platform].clear()
         queues = (await census.take(self._db, self._clock())).queues
         waiting = sum(queue.pending for queue in queues if queue.platform == platform)
@@ -255,8 +270,8 @@ class Dispatcher:
             return False
         await self._book(chat, now.timestamp())
         if pacer.paused(self._clock().timestamp()):
-            # The platform asked everyone to wait (meanwhile, perhaps): try in the next drain.
-            self._resting.add(chat.id)
+            # The platform asked everyone to wait meanwhile: try when that is over.
+            self._resting[chat.id] = pacer.paused_until
             return False
         return True
 
@@ -362,8 +377,7 @@ class Dispatcher:
             await outbox.retry_later(tx, delivery.id, not_before=now + soon, error=reason,
                                      attempt=False)
         if blame is Blame.PLATFORM:
-            self._resting.add(chat.id)
-            self._down_chats[platform].add(chat.id)
+            self._wait_for_platform(chat)
         return False
 
     def _report_outage(self, platform: str) -> None:

@@ -71,6 +71,11 @@ class Outage:
         return self._down
 
     @property
+    def probe_at(self) -> float:
+        """When the next probe may go, while down."""
+        return self._probe_at
+
+    @property
     def since(self) -> float | None:
         """When the current failure streak (or outage) began."""
         return self._since

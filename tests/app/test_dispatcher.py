@@ -398,3 +398,28 @@ async def test_a_hanging_send_holds_only_its_chat_until_the_send_timeout(
         [hung] = await outbox.list_for_chat(db, ids[0])
     assert [_text(m) for _, m in messenger.sent] == ["B"]
     assert (hung.state, hung.error) == ("pending", "no answer within 0.3 s")
+
+
+async def test_a_global_flood_wait_holds_chats_only_until_it_ends(world: World) -> None:
+    """While another chat's send keeps the drain going, a chat held by a global 429 goes on
+    as soon as the wait is over, not at some later drain."""
+    world.dispatcher = Dispatcher(world.db, {"telegram": world.messenger},
+                                  DispatchPolicy(rescan=0.05, concurrency=2), world.clock)
+    a, b, c = await world.chat("A"), await world.chat("B"), await world.chat("C")
+    for chat, text in ((a, "a1"), (b, "b1"), (c, "c1")):
+        await world.queue(chat, text)
+    world.messenger.fail("A", RateLimited(5, scope_global=True))
+    world.messenger.gates["B"] = asyncio.Event()  # B's send hangs: the drain goes on
+    # Two workers: A's fails and holds the platform; that worker then finds C held.
+    drain = asyncio.create_task(world.dispatcher.drain())
+    async with asyncio.timeout(5):
+        while world.messenger.errors["A"]:  # noqa: ASYNC110 (the fake has no event for it)
+            await asyncio.sleep(0.01)
+    world.clock.now += timedelta(seconds=5)
+    async with asyncio.timeout(5):
+        while len(world.sent()) < 2:
+            world.messenger.changed.clear()
+            await world.messenger.changed.wait()
+    assert sorted(world.sent()) == ["a1", "c1"]
+    world.messenger.gates["B"].set()
+    assert await asyncio.wait_for(drain, 5) == 3
