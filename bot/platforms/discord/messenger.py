@@ -46,7 +46,7 @@ from bot.core.model import ChatRef, Message
 from bot.core.pacing import Limits, Pacer, Rate
 from bot.core.ports import Pace
 from bot.core.render.discord_embed import DiscordPayload, render_discord_parts
-from bot.edges.config import DiscordConfig
+from bot.platforms.discord.config import DiscordConfig
 
 _log = logging.getLogger(__name__)
 

@@ -31,6 +31,7 @@ from handlers.commands import CommandLayer
 from handlers.context import Context, StoryChecker
 from storage import Database, chats, filters, subscriptions
 from tests.fakes import discord_objects as objects
+from tests.fakes.clock import FakeClock
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.web import WebServer
 
@@ -97,7 +98,7 @@ async def started(fake: FakeDiscord, tmp_path: Path, checker: StoryChecker | Non
                           ExtractiveSummarizer(), WatchPolicy.from_config(config), now)
         layer = CommandLayer(Context.from_config(config, db, checker or watcher, now))
         client = build_client(discord, guild_ready_timeout=0.1)
-        install(client, layer, db)
+        install(client, layer)
         async with running(client, discord, ready_timeout=5.0):
             yield Bot(fake, db)
 
@@ -173,13 +174,13 @@ async def test_subscribe_defers_then_follows_up_with_the_story(
 
 async def test_slow_subscribe_is_answered_after_the_deadline(tmp_path: Path) -> None:
     """A page slower than Discord's 3 s still gets its answer: the defer came first."""
-    clock = Clock()
+    clock = FakeClock()
     gate = asyncio.Event()
-    async with (GatedPage(gate) as page, FakeDiscord(clock=clock) as fake,
+    async with (GatedPage(gate) as page, FakeDiscord(clock=clock.seconds) as fake,
                 started(fake, tmp_path)):
         sent = await fake.send_command("subscribe", [option("url", page.url)], permissions=0)
         await fake.wait_until(lambda: sent["id"] in fake.callbacks)
-        clock.now += 60.0  # the page takes a minute
+        clock.advance(60.0)  # the page takes a minute
         gate.set()
         await fake.wait_until(lambda: bool(fake.followups.get(sent["id"])), timeout=10.0)
     assert fake.callbacks[sent["id"]]["type"] == 5
@@ -311,16 +312,6 @@ async def test_a_failing_command_answers_in_one_line(
 def _token(fake: FakeDiscord) -> str:
     [(_, data)] = fake.rest.interactions.values()
     return str(data["token"])
-
-
-class Clock:
-    """The fake Discord's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class GatedPage:

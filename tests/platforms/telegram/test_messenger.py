@@ -18,12 +18,12 @@ from bot.core.errors import ChatGone, ChatMoved, RateLimited, Rejected, Transien
 from bot.core.model import Alert, ChatRef, Digest, Entry, Notice, StoryRef
 from bot.edges.config import TelegramConfig
 from bot.platforms.telegram.messenger import (
-    COMMANDS,
     PollWatch,
     TelegramMessenger,
     build_application,
     running,
 )
+from handlers.registry import MENU as COMMANDS
 from tests.fakes import telegram_updates
 from tests.fakes.telegram_api import (
     BLOCKED,
