@@ -15,6 +15,8 @@ from tests.fakes.discord_limits import message_errors
 from tests.fakes.faults import GLOBAL_RATE_LIMITED, HANG, RATE_LIMITED, Faults
 
 INTERACTION_DEADLINE = 3.0
+NONCE_WINDOW = 300.0
+"""How long Discord remembers an enforced nonce: "the past few minutes"."""
 EPHEMERAL = 1 << 6
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, UPDATE_MESSAGE = 4, 5, 7
 BUCKET_SIZE, BUCKET_SECONDS = 5, 5.0
@@ -109,6 +111,8 @@ class Rest:
         self.past_bucket = 0
         self.accepted_at: dict[str, float] = {}
         self._buckets: dict[str, tuple[float, int]] = {}
+        # Enforced nonces of the bot's messages: nonce -> (when, message id).
+        self.nonces: dict[str, tuple[float, str]] = {}
 
     def add_routes(self, app: web.Application) -> None:
         """Mount the handlers under /api/v10."""
@@ -180,9 +184,14 @@ class Rest:
         errors = message_errors(body)
         if errors is not None:
             return json_response(errors, 400, headers)
-        created = objects.message(channel_id, body)
+        repeat = self._nonce_repeat(body)
+        if repeat is not None:
+            return json_response(repeat, 200, headers)
+        created = {**objects.message(channel_id, body), "nonce": body.get("nonce")}
         self.messages[created["id"]] = created
         self.accepted_at[created["id"]] = self.clock()
+        if body.get("enforce_nonce") and body.get("nonce"):
+            self.nonces[str(body["nonce"])] = (self.clock(), created["id"])
         return json_response(created, 200, headers)
 
     async def _fault(self) -> web.Response | None:
@@ -219,6 +228,17 @@ class Rest:
             return json_response(failure.body, failure.status, failure.headers), headers
         self._buckets[channel_id] = (reset_at, used + 1)
         return None, headers
+
+    def _nonce_repeat(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The message already made with this body's nonce, as Discord answers a repeat
+        when `enforce_nonce` is set: another message by the same author (every message
+        posted here is the bot's) with the same nonce in the past few minutes."""
+        if not body.get("enforce_nonce") or not body.get("nonce"):
+            return None
+        made = self.nonces.get(str(body["nonce"]))
+        if made is None or self.clock() - made[0] > NONCE_WINDOW:
+            return None
+        return self.messages.get(made[1])
 
     async def patch_message(self, request: web.Request) -> web.Response:
         """PATCH /channels/{id}/messages/{mid}: only the bot's messages in that channel."""

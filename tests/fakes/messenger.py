@@ -14,8 +14,8 @@ class RecordingMessenger:
     """Satisfies `bot.core.ports.Messenger`. Scripted errors are raised per chat id, in order.
 
     `gates[chat_id]`, when set, holds that chat's sends until the event is set;
-    `down`, when set, is raised by every send and edit (the platform is out), and each
-    such refused call is counted in `refused`.
+    `holding` is set once it holds one; `down`, when set, is raised by every send and edit
+    (the platform is out), and each such refused call is counted in `refused`.
     """
 
     def __init__(self, platform: str = "telegram") -> None:
@@ -24,6 +24,7 @@ class RecordingMessenger:
         self.edited: list[tuple[ChatRef, str, Message]] = []
         self.errors: dict[str, list[DeliveryError]] = defaultdict(list)
         self.gates: dict[str, asyncio.Event] = {}
+        self.holding = asyncio.Event()
         self.changed = asyncio.Event()
         self.down: DeliveryError | None = None
         self.refused = 0
@@ -32,7 +33,8 @@ class RecordingMessenger:
         """Answer the chat's next sends with these errors, one each."""
         self.errors[chat_id].extend(errors)
 
-    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None,
+                   key: str | None = None) -> str:
         """Record the message (after the chat's gate opens); raise a scripted error first."""
         await self._answer(chat)
         self.sent.append((chat, message))
@@ -47,6 +49,7 @@ class RecordingMessenger:
     async def _answer(self, chat: ChatRef) -> None:
         gate = self.gates.get(chat.chat_id)
         if gate is not None:
+            self.holding.set()
             await gate.wait()
         if self.down is not None:
             self.refused += 1
