@@ -15,29 +15,38 @@ returned. What a `DeliveryError` means is decided here, once for every platform:
     ChatGone     the chat's subscriptions are deactivated, its pending work dropped
     ChatMoved    the chat takes its new id and the message is sent again there
     RateLimited  the chat (or the whole platform) waits as told; others go on
-    Transient    tried again later with exponential back-off
+    Transient    whom it points at decides (bot.core.outage): while other chats' sends
+                 succeed, tried again later with exponential back-off; when sends to
+                 several chats fail together, the platform is down: every chat waits,
+                 counting no attempt, while one probe at a time asks whether it is back,
+                 and all go on at once when it is
     Rejected     this delivery failed with the reason; the chat's next one goes on
+
+A send that gets no answer within `send_timeout` is a Transient failure: a hanging
+call holds its own chat that long, and no other.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.app.leases import Lease, process_owner
 from bot.app.telemetry import SILENT, DeliveryEvents
 from bot.core.cadence import failure_delay
 from bot.core.errors import ChatGone, ChatMoved, DeliveryError, RateLimited, Rejected, Transient
+from bot.core.outage import Blame, Outage
 from bot.core.pacing import Limits, Pacer
 from bot.core.ports import Messenger
 from bot.edges.config import Config
 from bot.platforms import CHAT_PLATFORMS
-from storage import Database, chats, outbox, subscriptions
+from storage import Database, census, chats, outbox, subscriptions
 from storage.chats import Chat
 from storage.outbox import Delivery
 
@@ -58,7 +67,11 @@ class DispatchPolicy:
 
     `linger`: the longest a worker waits for a chat's own limit before putting the
     delivery off; `rescan`: how often a drain looks for chats that became due;
-    `stop_grace`: how long a stop waits for sends already on the wire to be answered.
+    `stop_grace`: how long a stop waits for sends already on the wire to be answered;
+    `send_timeout`: how long one send may go unanswered before it counts as failed;
+    `outage_after`: how many chats' sends failing together, with no success between,
+    mean the platform is down; `probe_max`: the longest wait between two probes of a
+    platform that is down (the first waits `retry_base`, or `probe_max` when less).
     """
 
     retry_base: float = 2.0
@@ -70,6 +83,11 @@ class DispatchPolicy:
     # A healthy platform answers in well under a second; a silent one must not hold a
     # SIGTERM past the 5 s an operator (or systemd's stop) expects, with the other stops.
     stop_grace: float = 2.0
+    send_timeout: float = 15.0
+    outage_after: int = 3
+    # One request every 2 s costs a platform that is down nothing, and an outage's end is
+    # seen within 2 s: every chat's alerts wait that much less.
+    probe_max: float = 2.0
     pacing: Mapping[str, Limits] = field(default_factory=dict)
     shared_kinds: Mapping[str, frozenset[str]] = field(default_factory=lambda: {
         platform.name: platform.shared_kinds for platform in CHAT_PLATFORMS})
@@ -81,7 +99,7 @@ class DispatchPolicy:
         delivery = config.delivery
         sections = [(platform, getattr(config, platform.name)) for platform in CHAT_PLATFORMS]
         return cls(delivery.retry_base, delivery.retry_max, delivery.max_attempts,
-                   rescan=config.schedule.tick,
+                   rescan=config.schedule.tick, send_timeout=delivery.send_timeout,
                    pacing={platform.name: platform.limits(section)
                            for platform, section in sections})
 
@@ -101,9 +119,14 @@ class Dispatcher:
         self._policy = policy
         self._clock = clock
         self._pacers = {name: Pacer(policy.pacing.get(name, Limits())) for name in messengers}
+        probe_base = min(policy.retry_base, policy.probe_max)
+        self._outages = {name: Outage(after=policy.outage_after, probe_base=probe_base,
+                                      probe_max=policy.probe_max) for name in messengers}
+        self._down_chats: dict[str, set[int]] = {name: set() for name in messengers}
         self._queue: deque[int] = deque()
         self._busy: set[int] = set()  # chats queued or being served
-        self._resting: set[int] = set()  # chats that cannot go on before the next drain
+        # Chats that cannot go on before a moment (a timestamp; inf: the next drain).
+        self._resting: dict[int, float] = {}
         self._workers: set[asyncio.Task[None]] = set()
         self._sent = 0
         self._events = events
@@ -118,6 +141,8 @@ class Dispatcher:
         """
         sent_before = self._sent
         self._resting.clear()
+        for waiting in self._down_chats.values():
+            waiting.clear()
         try:
             while await self._queue_due() or self._workers:
                 await asyncio.wait(self._workers, timeout=self._policy.rescan)
@@ -129,7 +154,10 @@ class Dispatcher:
 
     async def _queue_due(self) -> int:
         """Queue the chats that became due and start workers for them; returns how many."""
-        skip = self._busy | self._resting
+        now = self._clock().timestamp()
+        for chat_id in [chat_id for chat_id, until in self._resting.items() if until <= now]:
+            del self._resting[chat_id]  # its wait (a flood wait, a probe's turn) is over
+        skip = self._busy | self._resting.keys()
         due = await self._chats_with_due(limit=SCAN + len(skip))
         fresh = [chat_id for chat_id in due if chat_id not in skip]
         self._queue.extend(fresh)
@@ -170,15 +198,19 @@ class Dispatcher:
                 return
             messenger = self._messengers.get(chat.ref.platform)
             if messenger is None:
-                self._resting.add(chat_id)  # that platform is not running
+                self._resting[chat_id] = math.inf  # that platform is not running
+                return
+            if not self._may_send(chat):
                 return
             # Claimed before its slot is booked: the send goes at its slot, not after a write.
             if not await self._claimed(delivery):
                 # Sent, put off or taken by another sender since it was read: the outbox
-                # decides, and the next drain looks again.
-                self._resting.add(chat_id)
+                # decides, and a later rescan looks again.
+                self._outages[chat.ref.platform].abandon_probe()
+                self._resting[chat_id] = self._clock().timestamp() + self._policy.rescan
                 return
             if not await self._take_slot(chat, delivery):
+                self._outages[chat.ref.platform].abandon_probe()
                 return
             try:
                 await _settled(self._send_and_record(messenger, chat, delivery),
@@ -194,12 +226,53 @@ class Dispatcher:
                 continue
             self._sent += 1
             self._events.sent(chat.ref.platform, delivery.kind)
+            await self._answered(chat.ref.platform)
+
+    def _may_send(self, chat: Chat) -> bool:
+        """Whether the chat may send now as far as its platform goes: not while a flood wait
+        holds the whole platform, and while it is down only as the probe. A chat that may
+        not rests until the platform is back (or the next drain)."""
+        platform = chat.ref.platform
+        now = self._clock().timestamp()
+        pacer, outage = self._pacers[platform], self._outages[platform]
+        if pacer.paused(now):
+            self._resting[chat.id] = pacer.paused_until
+            return False
+        if outage.may_send(now):
+            return True
+        self._wait_for_platform(chat)
+        return False
+
+    def _wait_for_platform(self, chat: Chat) -> None:
+        """Rest the chat while its platform is down: until the next probe's turn (it may be
+        the probe; while one is out, a rescan later), or until a probe succeeds."""
+        again = self._clock().timestamp() + self._policy.rescan
+        self._resting[chat.id] = max(self._outages[chat.ref.platform].probe_at, again)
+        self._down_chats[chat.ref.platform].add(chat.id)
+
+    async def _answered(self, platform: str) -> None:
+        """A send to `platform` succeeded: an outage it was in is over, and every chat that
+        waited for it goes on at once."""
+        ended = self._outages[platform].succeeded(self._clock().timestamp())
+        if ended is None:
+            return
+        for chat_id in self._down_chats[platform]:
+            self._resting.pop(chat_id, None)
+        self._down_chats[platform].clear()
+        queues = (await census.take(self._db, self._clock())).queues
+        waiting = sum(queue.pending for queue in queues if queue.platform == platform)
+        log.warning("%s is back after %.1f s down; %d deliveries waiting go out now",
+                    platform, ended.seconds, waiting,
+                    extra={"event": "outage_ended", "platform": platform,
+                           "seconds": round(ended.seconds, 1), "waiting": waiting})
+        self._events.outage_ended(platform, ended.seconds)
 
     async def _take_slot(self, chat: Chat, delivery: Delivery) -> bool:
         """Wait for the chat's turn within its platform's limits; returns whether to send now.
 
         A chat whose own limit is further away than `linger` has the delivery put off
-        instead, so no worker sits out a group's three seconds.
+        instead, so no worker sits out a group's three seconds. Called only while the
+        platform is not paused (`_may_send`): a worker never sleeps through a flood wait.
         """
         pacer = self._pacers[chat.ref.platform]
         key, group = chat.ref.chat_id, self._is_group(chat)
@@ -211,8 +284,8 @@ class Dispatcher:
             return False
         await self._book(chat, now.timestamp())
         if pacer.paused(self._clock().timestamp()):
-            # The platform asked everyone to wait (meanwhile, perhaps): try in the next drain.
-            self._resting.add(chat.id)
+            # The platform asked everyone to wait meanwhile: try when that is over.
+            self._resting[chat.id] = pacer.paused_until
             return False
         return True
 
@@ -247,7 +320,15 @@ class Dispatcher:
             await outbox.mark_sent(tx, delivery, message_id=message_id, now=self._clock())
 
     async def _send(self, messenger: Messenger, chat: Chat, delivery: Delivery) -> str:
-        """Send (or, for an edit, edit) the delivery's message; returns the platform message id."""
+        """Send (or, for an edit, edit) the delivery's message; returns the platform message id.
+        Raises Transient when the platform does not answer within `send_timeout`."""
+        try:
+            async with asyncio.timeout(self._policy.send_timeout):
+                return await self._send_now(messenger, chat, delivery)
+        except TimeoutError:
+            raise Transient(f"no answer within {self._policy.send_timeout:g} s") from None
+
+    async def _send_now(self, messenger: Messenger, chat: Chat, delivery: Delivery) -> str:
         if delivery.kind != "edit" or delivery.entry_id is None:
             # A long digest's later parts each book a slot of their own, as Telegram counts them.
             return await messenger.send(chat.ref, delivery.message,
@@ -272,9 +353,10 @@ class Dispatcher:
         now = self._clock()
         reason = str(error) or type(error).__name__
         platform = chat.ref.platform
-        log.info("delivery %s to chat %s failed: %s", delivery.id, chat.id, reason,
-                 extra={"event": "send_failed", "chat_id": chat.id,
-                        "story_id": delivery.story_id, "platform": platform})
+        if isinstance(error, Transient):
+            return await self._unanswered(chat, delivery, error, reason)
+        await self._answered(platform)  # a refusal or a flood wait is an answer too
+        self._log_failure(chat, delivery, reason, logging.INFO)
         async with self._db.write() as tx:
             if isinstance(error, ChatGone):
                 await chats.set_active(tx, chat.id, False)
@@ -290,16 +372,61 @@ class Dispatcher:
                 await outbox.retry_later(tx, delivery.id, not_before=until, error=reason,
                                          attempt=False)
                 return False
-            if isinstance(error, Rejected) or delivery.attempts + 1 >= self._policy.max_attempts:
+            await outbox.mark_failed(tx, delivery.id, error=reason)
+            self._events.send_failed(platform, error, final=True)
+            return True
+
+    async def _unanswered(self, chat: Chat, delivery: Delivery, error: Transient, reason: str
+                          ) -> bool:
+        """A send got no answer, or a 5xx: blamed on the chat it went to while other chats'
+        sends succeed (an attempt, with back-off), on the platform when many fail together
+        (no attempt; the chat waits for the platform). Returns False: the chat stops here."""
+        now = self._clock()
+        platform = chat.ref.platform
+        outage = self._outages[platform]
+        blame = outage.failed(chat.ref.chat_id, now.timestamp(), reason)
+        self._report_outage(platform)
+        final = blame is Blame.CHAT and delivery.attempts + 1 >= self._policy.max_attempts
+        self._log_failure(chat, delivery, reason,
+                          logging.INFO if blame is Blame.CHAT else logging.DEBUG)
+        self._events.send_failed(platform, error, final=final)
+        async with self._db.write() as tx:
+            if final:
                 await outbox.mark_failed(tx, delivery.id, error=reason)
-                self._events.send_failed(platform, error, final=True)
                 return True
-            self._events.send_failed(platform, error, final=False)
-            delay = failure_delay(delivery.attempts + 1, base=self._policy.retry_base,
-                                  maximum=self._policy.retry_max)
-            await outbox.retry_later(tx, delivery.id, not_before=now + timedelta(seconds=delay),
-                                     error=reason, attempt=True)
-            return False
+            if blame is Blame.CHAT:
+                delay = failure_delay(delivery.attempts + 1, base=self._policy.retry_base,
+                                      maximum=self._policy.retry_max)
+                await outbox.retry_later(tx, delivery.id, error=reason, attempt=True,
+                                         not_before=now + timedelta(seconds=delay))
+                return False
+            # Unsure: soon again, counting nothing; down: as soon as the platform answers.
+            soon = timedelta(seconds=self._policy.retry_base if blame is Blame.UNSURE else 0)
+            await outbox.retry_later(tx, delivery.id, not_before=now + soon, error=reason,
+                                     attempt=False)
+        if blame is Blame.PLATFORM:
+            self._wait_for_platform(chat)
+        return False
+
+    def _report_outage(self, platform: str) -> None:
+        """Log and count an outage the last failure began: once, when it begins."""
+        outage = self._outages[platform]
+        began, outage.began = outage.began, None
+        if began is None:
+            return
+        since = datetime.fromtimestamp(began.since, UTC)
+        log.warning("%s is down: sends to %d chats failed since %s UTC (%s); alerts wait "
+                    "and go out in order when it answers", platform, began.chats,
+                    since.strftime("%H:%M:%S"), began.reason,
+                    extra={"event": "outage_began", "platform": platform,
+                           "since": since.isoformat(), "reason": began.reason})
+        self._events.outage_began(platform)
+
+    @staticmethod
+    def _log_failure(chat: Chat, delivery: Delivery, reason: str, level: int) -> None:
+        log.log(level, "delivery %s to chat %s failed: %s", delivery.id, chat.id, reason,
+                extra={"event": "send_failed", "chat_id": chat.id,
+                       "story_id": delivery.story_id, "platform": chat.ref.platform})
 
 
 async def _settled(coroutine: Coroutine[Any, Any, None], *, grace: float) -> None:

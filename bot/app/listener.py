@@ -66,6 +66,14 @@ class Events:
         self._metrics.send_failed(platform, error, final=final)
         self._outcomes.send_failed(platform, error, final=final)
 
+    def outage_began(self, platform: str) -> None:
+        """See `DeliveryEvents`."""
+        self._metrics.outage_began(platform)
+
+    def outage_ended(self, platform: str, seconds: float) -> None:
+        """See `DeliveryEvents`."""
+        self._metrics.outage_ended(platform, seconds)
+
 
 class Operations:
     """What the composition root wires in: the observer, the platforms, the ticks."""

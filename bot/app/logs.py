@@ -22,9 +22,11 @@ REDACTED = "***"
 # PTB's rate limiter logs every 429 with a traceback; the dispatcher already
 # handles and logs flood waits per chat, so the library's copy is noise.
 # discord.client warns at every start that voice support is not installed; no
-# alert needs voice.
+# alert needs voice. discord.http warns at every 429 it waits out, a route's
+# included: the dispatcher reports what holds the platform.
 QUIET = {"telegram.ext.AIORateLimiter": logging.CRITICAL, "httpx": logging.WARNING,
-         "apscheduler": logging.WARNING, "discord.client": logging.ERROR}
+         "apscheduler": logging.WARNING, "discord.client": logging.ERROR,
+         "discord.http": logging.ERROR}
 
 
 class Redactor(logging.Filter):

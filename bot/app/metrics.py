@@ -75,6 +75,12 @@ class Metrics:
         self._limited_seconds = Counter("storywatch_rate_limit_wait_seconds_total",
                                         "Seconds the platforms' 429s asked to wait.",
                                         ["platform"], registry=registry)
+        self._outages = Counter("storywatch_outages_total",
+                                "Times a platform was held to be down (sends to many chats "
+                                "failing together).", ["platform"], registry=registry)
+        self._outage_seconds = Counter("storywatch_outage_seconds_total",
+                                       "Seconds platforms were down, counted when each outage "
+                                       "ends.", ["platform"], registry=registry)
         # Separate gauges, not one with a state label: the sets overlap (a due story is
         # polled and usually followed), so a sum over such a label would mean nothing.
         self._stories = {name: Gauge(f"storywatch_stories_{name}", about, registry=registry)
@@ -130,6 +136,14 @@ class Metrics:
         if isinstance(error, RateLimited):
             self._limited.labels(platform).inc()
             self._limited_seconds.labels(platform).inc(error.retry_after)
+
+    def outage_began(self, platform: str) -> None:
+        """Count the outage."""
+        self._outages.labels(platform).inc()
+
+    def outage_ended(self, platform: str, seconds: float) -> None:
+        """Add its length."""
+        self._outage_seconds.labels(platform).inc(seconds)
 
     # ----- scrape ---------------------------------------------------------------------
 

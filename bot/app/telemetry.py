@@ -43,6 +43,12 @@ class DeliveryEvents(Protocol):
     def send_failed(self, platform: str, error: DeliveryError, *, final: bool) -> None:
         """A send failed with `error`; `final` when the delivery is given up (not retried)."""
 
+    def outage_began(self, platform: str) -> None:
+        """Sends to several chats of `platform` failed together: it is held to be down."""
+
+    def outage_ended(self, platform: str, seconds: float) -> None:
+        """`platform` answered again after `seconds` down."""
+
 
 class Events(WatchEvents, DeliveryEvents, Protocol):
     """Both: what a whole run reports to."""
@@ -67,6 +73,12 @@ class Silent:
         """Dropped."""
 
     def send_failed(self, platform: str, error: DeliveryError, *, final: bool) -> None:
+        """Dropped."""
+
+    def outage_began(self, platform: str) -> None:
+        """Dropped."""
+
+    def outage_ended(self, platform: str, seconds: float) -> None:
         """Dropped."""
 
 

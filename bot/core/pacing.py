@@ -85,6 +85,11 @@ class Pacer:
         """Whether a platform-wide flood wait is still running at `now`."""
         return self._paused_until > now
 
+    @property
+    def paused_until(self) -> float:
+        """When the latest platform-wide flood wait ends (-inf: there was none)."""
+        return self._paused_until
+
     def wait(self, chat: str, *, group: bool, now: float) -> float:
         """Seconds from `now` until the chat's own limits (chat, group) allow a send."""
         return max((bucket.slot(now) for bucket in self._own(chat, group=group)),

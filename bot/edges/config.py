@@ -170,6 +170,7 @@ class DeliveryConfig(_Section):
     retry_base: float = Field(default=2.0, gt=0)
     retry_max: float = Field(default=300.0, gt=0)
     max_attempts: int = Field(default=1000, ge=1)
+    send_timeout: float = Field(default=15.0, gt=0)
 
 
 class LimitsConfig(_Section):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -278,3 +280,157 @@ async def test_a_group_over_its_limit_is_put_off_not_waited_for(tmp_path: Path) 
     assert [_text(m) for _, m in messenger.sent] == ["g1"]
     assert len(waiting) == 1 and waiting[0].attempts == 0 and waiting[0].error is None
     assert timedelta(seconds=9) < waiting[0].not_before - now <= timedelta(seconds=10)
+
+
+async def test_no_worker_sleeps_through_a_platform_wide_flood_wait(world: World) -> None:
+    """An hour-long global 429: every other chat rests at once (the drain ends in well under a
+    second of real time) instead of a worker sleeping on a send slot until the hour is over."""
+    first = await world.chat("A")
+    await world.queue(first, "a1")
+    world.messenger.fail("A", RateLimited(3600, scope_global=True))
+    await world.dispatcher.drain()
+    others = [await world.chat(name) for name in "BCDEFG"]
+    for chat in others:
+        await world.queue(chat, "x")
+    async with asyncio.timeout(1):
+        assert await world.dispatcher.drain() == 0
+    world.clock.now += timedelta(seconds=3600)
+    async with asyncio.timeout(1):
+        assert await world.dispatcher.drain() == 7
+
+
+async def queue_many(world: World, names: str, per_chat: int = 2) -> list[int]:
+    ids = [await world.chat(name) for name in names]
+    for chat, name in zip(ids, names, strict=True):
+        await world.queue(chat, *(f"{name}{n}" for n in range(per_chat)))
+    return ids
+
+
+async def test_an_outage_holds_every_chat_without_counting_attempts(world: World) -> None:
+    """Sends to many chats failing together are the platform's fault: no delivery counts an
+    attempt or backs off, and while it is down one probe at a time asks whether it is back."""
+    ids = await queue_many(world, "ABCDEF")
+    world.messenger.down = Transient("502 Bad Gateway")
+    await world.dispatcher.drain()
+    refused = world.messenger.refused
+    for _ in range(5):  # every drain within the probe's spacing sends nothing
+        assert await world.dispatcher.drain() == 0
+    assert world.messenger.refused == refused
+    world.clock.now += timedelta(seconds=POLICY.retry_base)
+    await world.dispatcher.drain()
+    assert world.messenger.refused == refused + 1  # the probe, alone
+    pending = [d for chat in ids for d in await outbox.list_for_chat(world.db, chat)]
+    assert all(d.state == "pending" and d.not_before <= world.clock.now for d in pending)
+    # Only a failure before the outage was called, when just one chat had failed, counted.
+    assert sum(d.attempts for d in pending) <= 1
+
+
+class Outages:
+    """Hears the dispatcher's outage events (the rest of `DeliveryEvents` is dropped)."""
+
+    def __init__(self) -> None:
+        self.heard: list[tuple[str, str, float]] = []
+
+    def sent(self, platform: str, kind: str) -> None:
+        """Dropped."""
+
+    def send_failed(self, platform: str, error: object, *, final: bool) -> None:
+        """Dropped."""
+
+    def outage_began(self, platform: str) -> None:
+        self.heard.append(("began", platform, 0.0))
+
+    def outage_ended(self, platform: str, seconds: float) -> None:
+        self.heard.append(("ended", platform, seconds))
+
+
+async def test_when_the_platform_answers_every_chat_goes_on_at_once_in_order(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first probe that succeeds ends the outage: every chat's deliveries go out in the
+    same drain, in order, with no back-off left to wait out. The outage logs one warning
+    as it begins and one line as it ends, and is counted with its length."""
+    events = Outages()
+    world.dispatcher = Dispatcher(world.db, {"telegram": world.messenger}, POLICY, world.clock,
+                                  events=events)  # type: ignore[arg-type]
+    ids = await queue_many(world, "ABCDEF", per_chat=3)
+    world.messenger.down = Transient("connection refused")
+    for _ in range(6):  # a long outage: the probes back off
+        await world.dispatcher.drain()
+        world.clock.now += timedelta(seconds=POLICY.probe_max)
+    world.messenger.down = None
+    assert await world.dispatcher.drain() == 18
+    down = 6 * POLICY.probe_max
+    assert events.heard == [("began", "telegram", 0.0), ("ended", "telegram", down)]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 2 and not any(r.exc_info for r in caplog.records)
+    assert "telegram is down: sends to 3 chats failed since 12:00:00 UTC" in warnings[0]
+    assert re.search(rf"telegram is back after {down:.1f} s down; 1[5-7] deliveries waiting",
+                     warnings[1])  # all but those the probe and sends in flight took
+    for name in "ABCDEF":
+        assert world.sent(name) == [f"{name}{n}" for n in range(3)]
+    for chat in ids:
+        assert {d.state for d in await outbox.list_for_chat(world.db, chat)} == {"sent"}
+
+
+async def test_a_failure_while_other_chats_succeed_is_the_chats_own(world: World) -> None:
+    """One chat's 5xx while the others' sends go through: that delivery counts an attempt
+    and backs off, and the platform is not held to be down."""
+    ids = await queue_many(world, "ABCD", per_chat=1)
+    world.messenger.fail("A", Transient("502"), Transient("502"))
+    assert await world.dispatcher.drain() == 3
+    world.clock.now += timedelta(seconds=2)
+    assert await world.dispatcher.drain() == 0  # backed off again, 4 s this time
+    [failing] = await outbox.list_for_chat(world.db, ids[0])
+    assert (failing.state, failing.attempts) == ("pending", 2)
+    assert failing.not_before == world.clock.now + timedelta(seconds=4)
+
+
+async def test_a_hanging_send_holds_only_its_chat_until_the_send_timeout(
+    tmp_path: Path
+) -> None:
+    """A send that never answers fails after `send_timeout` (a Transient, retried later), and
+    the other chats' deliveries go out meanwhile."""
+    messenger = RecordingMessenger()
+    messenger.gates["A"] = asyncio.Event()  # never set: A's send hangs
+    policy = DispatchPolicy(send_timeout=0.3, concurrency=4)
+    async with Database.open(tmp_path / "d.db") as db:
+        async with db.write() as tx:
+            story = await stories.add(tx, STORY.url, now=T0, interval=60)
+            ids = []
+            for name in "AB":
+                chat = await chats.ensure(tx, ChatRef("telegram", name), now=T0)
+                ids.append(chat.id)
+                await outbox.enqueue(tx, [NewDelivery(chat.id, "alert", alert(name), T0,
+                                                      story.id)], now=T0)
+        dispatcher = Dispatcher(db, {"telegram": messenger}, policy, lambda: T0)
+        async with asyncio.timeout(3):
+            assert await dispatcher.drain() == 1
+        [hung] = await outbox.list_for_chat(db, ids[0])
+    assert [_text(m) for _, m in messenger.sent] == ["B"]
+    assert (hung.state, hung.error) == ("pending", "no answer within 0.3 s")
+
+
+async def test_a_global_flood_wait_holds_chats_only_until_it_ends(world: World) -> None:
+    """While another chat's send keeps the drain going, a chat held by a global 429 goes on
+    as soon as the wait is over, not at some later drain."""
+    world.dispatcher = Dispatcher(world.db, {"telegram": world.messenger},
+                                  DispatchPolicy(rescan=0.05, concurrency=2), world.clock)
+    a, b, c = await world.chat("A"), await world.chat("B"), await world.chat("C")
+    for chat, text in ((a, "a1"), (b, "b1"), (c, "c1")):
+        await world.queue(chat, text)
+    world.messenger.fail("A", RateLimited(5, scope_global=True))
+    world.messenger.gates["B"] = asyncio.Event()  # B's send hangs: the drain goes on
+    # Two workers: A's fails and holds the platform; that worker then finds C held.
+    drain = asyncio.create_task(world.dispatcher.drain())
+    async with asyncio.timeout(5):
+        while world.messenger.errors["A"]:  # noqa: ASYNC110 (the fake has no event for it)
+            await asyncio.sleep(0.01)
+    world.clock.now += timedelta(seconds=5)
+    async with asyncio.timeout(5):
+        while len(world.sent()) < 2:
+            world.messenger.changed.clear()
+            await world.messenger.changed.wait()
+    assert sorted(world.sent()) == ["a1", "c1"]
+    world.messenger.gates["B"].set()
+    assert await asyncio.wait_for(drain, 5) == 3

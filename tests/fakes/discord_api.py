@@ -61,6 +61,7 @@ class FakeDiscord:
                  clock: Callable[[], float] | None = None) -> None:
         self.token = token
         self.calls: list[Call] = []
+        self.arrivals: list[float] = []  # when each REST request came in, by the fake's clock
         self._clock = clock
         self.rest = Rest(token, set(channel_ids), self.now, interaction_deadline)
         self.gateway = Gateway(lambda: self.gateway_url, self._guild)
@@ -189,6 +190,7 @@ class FakeDiscord:
                       handler: Callable[[web.Request], Any]) -> web.StreamResponse:
         if not request.path.startswith("/api/v10/"):
             return await handler(request)
+        self.arrivals.append(self.now())
         body = await request.json() if request.body_exists else None
         try:
             response = await handler(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -11,12 +12,15 @@ from aiohttp import web
 
 from tests.fakes import discord_objects as objects
 from tests.fakes.discord_limits import message_errors
+from tests.fakes.faults import GLOBAL_RATE_LIMITED, HANG, RATE_LIMITED, Faults
 
 INTERACTION_DEADLINE = 3.0
 NONCE_WINDOW = 300.0
 """How long Discord remembers an enforced nonce: "the past few minutes"."""
 EPHEMERAL = 1 << 6
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, UPDATE_MESSAGE = 4, 5, 7
+BUCKET_SIZE, BUCKET_SECONDS = 5, 5.0
+"""A channel's message bucket, as Discord's: 5 posts per 5 s."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,9 @@ class Failure:
         return cls(status, {"code": 0, "message": f"{status}: Server Error"})
 
 
+BAD_GATEWAY = Failure(502, {"code": 0, "message": "502: Bad Gateway"})
+
+
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None,
                   ) -> web.Response:
     """A JSON answer whose Content-Type is exactly `application/json`, as discord.py requires."""
@@ -97,6 +104,13 @@ class Rest:
         self.followups: dict[str, list[dict[str, Any]]] = {}
         self.failures: dict[str, list[Failure]] = {}
         self.sticky: dict[str, Failure] = {}
+        # A soak's: seeded faults on message posts, every channel's bucket enforced (5 per
+        # 5 s, as Discord's), and how many posts came past a full bucket.
+        self.faults: Faults | None = None
+        self.enforce_buckets = False
+        self.past_bucket = 0
+        self.accepted_at: dict[str, float] = {}
+        self._buckets: dict[str, tuple[float, int]] = {}
         # Enforced nonces of the bot's messages: nonce -> (when, message id).
         self.nonces: dict[str, tuple[float, str]] = {}
 
@@ -158,21 +172,62 @@ class Rest:
     async def post_message(self, request: web.Request) -> web.Response:
         """POST /channels/{id}/messages: checked against Discord's limits, then stored."""
         channel_id = request.match_info["channel"]
-        refusal = self._channel_refusal(channel_id)
+        refusal = await self._fault() or self._channel_refusal(channel_id)
         if refusal is not None:
             return refusal
+        headers = _rate_headers(channel_id)
+        if self.enforce_buckets:
+            over, headers = self._take_from_bucket(channel_id)
+            if over is not None:
+                return over
         body = await request.json()
         errors = message_errors(body)
         if errors is not None:
-            return json_response(errors, 400, _rate_headers(channel_id))
+            return json_response(errors, 400, headers)
         repeat = self._nonce_repeat(body)
         if repeat is not None:
-            return json_response(repeat, 200, _rate_headers(channel_id))
+            return json_response(repeat, 200, headers)
         created = {**objects.message(channel_id, body), "nonce": body.get("nonce")}
         self.messages[created["id"]] = created
+        self.accepted_at[created["id"]] = self.clock()
         if body.get("enforce_nonce") and body.get("nonce"):
             self.nonces[str(body["nonce"])] = (self.clock(), created["id"])
-        return json_response(created, 200, _rate_headers(channel_id))
+        return json_response(created, 200, headers)
+
+    async def _fault(self) -> web.Response | None:
+        """The soak's fault for this post, if any: drawn, or the outage."""
+        faults = self.faults
+        if faults is None:
+            return None
+        if faults.out(self.clock()):
+            return json_response(BAD_GATEWAY.body, BAD_GATEWAY.status)
+        fault = faults.draw()
+        if fault in (RATE_LIMITED, GLOBAL_RATE_LIMITED):
+            failure = Failure.rate_limited(faults.mix.retry_after,
+                                           is_global=fault == GLOBAL_RATE_LIMITED)
+            return json_response(failure.body, failure.status, failure.headers)
+        if fault == HANG:
+            await asyncio.sleep(faults.mix.hang_seconds)
+        return None if fault is None else json_response(BAD_GATEWAY.body, BAD_GATEWAY.status)
+
+    def _take_from_bucket(self, channel_id: str) -> tuple[web.Response | None, dict[str, str]]:
+        """One post from the channel's bucket: a 429 when it is empty (a post past the
+        bucket, counted), else the rate-limit headers of what is left."""
+        now = self.clock()
+        reset_at, used = self._buckets.get(channel_id, (0.0, 0))
+        if now >= reset_at:
+            reset_at, used = now + BUCKET_SECONDS, 0
+        left = reset_at - now
+        headers = {"X-RateLimit-Limit": str(BUCKET_SIZE),
+                   "X-RateLimit-Remaining": str(max(0, BUCKET_SIZE - used - 1)),
+                   "X-RateLimit-Reset-After": f"{left:.3f}",
+                   "X-RateLimit-Bucket": f"msg-{channel_id}"}
+        if used >= BUCKET_SIZE:
+            self.past_bucket += 1
+            failure = Failure.rate_limited(left)
+            return json_response(failure.body, failure.status, failure.headers), headers
+        self._buckets[channel_id] = (reset_at, used + 1)
+        return None, headers
 
     def _nonce_repeat(self, body: dict[str, Any]) -> dict[str, Any] | None:
         """The message already made with this body's nonce, as Discord answers a repeat

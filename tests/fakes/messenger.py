@@ -14,7 +14,8 @@ class RecordingMessenger:
     """Satisfies `bot.core.ports.Messenger`. Scripted errors are raised per chat id, in order.
 
     `gates[chat_id]`, when set, holds that chat's sends until the event is set;
-    `holding` is set once it holds one.
+    `holding` is set once it holds one; `down`, when set, is raised by every send and edit
+    (the platform is out), and each such refused call is counted in `refused`.
     """
 
     def __init__(self, platform: str = "telegram") -> None:
@@ -25,6 +26,8 @@ class RecordingMessenger:
         self.gates: dict[str, asyncio.Event] = {}
         self.holding = asyncio.Event()
         self.changed = asyncio.Event()
+        self.down: DeliveryError | None = None
+        self.refused = 0
 
     def fail(self, chat_id: str, *errors: DeliveryError) -> None:
         """Answer the chat's next sends with these errors, one each."""
@@ -48,5 +51,8 @@ class RecordingMessenger:
         if gate is not None:
             self.holding.set()
             await gate.wait()
+        if self.down is not None:
+            self.refused += 1
+            raise self.down
         if self.errors[chat.chat_id]:
             raise self.errors[chat.chat_id].pop(0)

@@ -3,7 +3,8 @@
 Point the library at `server.base_url`. Every call is recorded (`calls`) with its
 parameters decoded; `wait_for` waits for a condition on them. Tests inject updates
 (see `tests.fakes.telegram_updates`), program failures per chat or per next call,
-and may turn on a global rate limit. Message text follows the Bot API's HTML rules
+may turn on a global rate limit, and may set seeded `faults` (tests.fakes.faults):
+429s, 502s, hangs then 502, and an outage in which every call answers 502. Message text follows the Bot API's HTML rules
 (`tests.fakes.telegram_html_rules`): what the real API refuses, this refuses too.
 """
 
@@ -20,6 +21,7 @@ from aiohttp import web
 from telegram import AcceptedGiftTypes, ChatFullInfo, User
 
 from tests.fakes import telegram_updates
+from tests.fakes.faults import HANG, RATE_LIMITED, Faults
 from tests.fakes.telegram_html_rules import ParseError
 from tests.fakes.telegram_rate import TokenBucket
 from tests.fakes.telegram_wire import (
@@ -54,6 +56,7 @@ __all__ = [
 ]
 
 MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText"})
+BAD_GATEWAY = Failure(502, "Bad Gateway")
 
 
 class TelegramApiServer:
@@ -82,6 +85,8 @@ class TelegramApiServer:
         self.commands: list[dict[str, Any]] = []
         self.messages: dict[tuple[str, int], dict[str, Any]] = {}
         self.html: dict[tuple[str, int], str] = {}  # the text as sent, before entity parsing
+        self.accepted_at: dict[tuple[str, int], float] = {}  # the loop's clock
+        self.faults: Faults | None = None
         self.port = port
         self._bucket = TokenBucket(rate_per_second) if rate_per_second else None
         self._updates: list[dict[str, Any]] = []
@@ -186,7 +191,9 @@ class TelegramApiServer:
         params = decode_form(await request.post())
         self.calls.append(Call(method, params, asyncio.get_running_loop().time()))
         self._call_recorded.set()
-        failure = self._failure_for(method, params)
+        failure = await self._fault_for(method)
+        if failure is None:
+            failure = self._failure_for(method, params)
         if failure is not None:
             return error_response(failure)
         handler = self._methods().get(method)
@@ -196,6 +203,19 @@ class TelegramApiServer:
             return ok_response(await handler(params))
         except ParseError as error:
             return error_response(Failure(400, str(error)))
+
+    async def _fault_for(self, method: str) -> Failure | None:
+        faults = self.faults
+        if faults is None:
+            return None
+        if faults.out(asyncio.get_running_loop().time()):
+            return BAD_GATEWAY
+        fault = faults.draw() if method in MESSAGE_METHODS else None
+        if fault == RATE_LIMITED:
+            return flood(max(1, round(faults.mix.retry_after)))
+        if fault == HANG:
+            await asyncio.sleep(faults.mix.hang_seconds)
+        return None if fault is None else BAD_GATEWAY
 
     def _failure_for(self, method: str, params: dict[str, Any]) -> Failure | None:
         queued = self._next_failures.get(method)
@@ -283,6 +303,7 @@ class TelegramApiServer:
         self._next_message_id += 1
         self.messages[(chat_id, message["message_id"])] = message
         self.html[(chat_id, message["message_id"])] = params["text"]
+        self.accepted_at[(chat_id, message["message_id"])] = asyncio.get_running_loop().time()
         return message
 
     async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:

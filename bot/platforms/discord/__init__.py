@@ -4,8 +4,9 @@ the command layer and its replies into interaction responses; `config` is its
 [discord] section. May import `discord`, never `telegram`; this `__init__`
 imports neither, so start-up stays fast where Discord is not started.
 
-Discord gets no pacing of ours: discord.py follows the buckets its response
-headers announce.
+Discord gets no pacing of the dispatcher's: discord.py follows the buckets its
+response headers announce, and the client's `messenger.Wire` keeps every request
+within Discord's global 50 a second.
 """
 
 from __future__ import annotations

@@ -8,6 +8,12 @@ discord.py errors stop here: every send and edit translates them into the
         messenger = DiscordMessenger(client)
         ...
 
+Every request the client makes passes `Wire` (an aiohttp trace on discord.py's
+session): it keeps all of them, the library's own retries included, within Discord's
+global 50 a second, and it answers a message send's 5xx or global 429 at once as a
+DeliveryError, so no send sits in discord.py's retry loop (up to 16 s of sleeps) while
+the dispatcher already knows the platform is failing and has its own plan for it.
+
 This module is the one place that points discord.py somewhere else than
 discord.com (`Route.BASE`, `DiscordWebSocket.DEFAULT_GATEWAY`: class attributes,
 so process-wide); tests point it at a fake on loopback.
@@ -18,8 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from types import SimpleNamespace
 
 import aiohttp
 import discord
@@ -36,6 +44,7 @@ from bot.core.errors import (
     Transient,
 )
 from bot.core.model import ChatRef, Message
+from bot.core.pacing import Limits, Pacer, Rate
 from bot.core.ports import Pace
 from bot.core.render.discord_embed import DiscordPayload, render_discord_parts
 from bot.platforms.discord.config import DiscordConfig
@@ -51,22 +60,58 @@ CLOUDFLARE_WAIT = 60.0
 # (discord.py's floor is 30): the dispatcher parks that chat and goes on with others.
 MAX_LIBRARY_WAIT = 30.0
 NO_MENTIONS = discord.AllowedMentions.none()
+GLOBAL_RATE = 45.0
+"""Requests a second, all routes together: under Discord's global 50, with room for the
+network bunching two requests the limiter spaced apart."""
+_DELIVERING: ContextVar[bool] = ContextVar("delivering", default=False)
+"""Set while a message send or edit of the dispatcher's is on the wire (not a command reply)."""
+
+
+class Wire:
+    """The trace every request of the client passes: the global rate, and answers that end
+    a delivery's request at once (a 5xx, a global 429) instead of in discord.py's retries."""
+
+    def __init__(self, rate: float = GLOBAL_RATE) -> None:
+        self._pacer = Pacer(Limits(overall=Rate(rate)))
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_start.append(self._start)
+        self.trace.on_request_end.append(self._end)
+
+    async def _start(self, session: aiohttp.ClientSession, context: SimpleNamespace,
+                     params: aiohttp.TraceRequestStartParams) -> None:
+        now = asyncio.get_running_loop().time()
+        at = self._pacer.reserve("", group=False, now=now)
+        if at > now:
+            await asyncio.sleep(at - now)
+
+    async def _end(self, session: aiohttp.ClientSession, context: SimpleNamespace,
+                   params: aiohttp.TraceRequestEndParams) -> None:
+        if not _DELIVERING.get():
+            return
+        status, headers = params.response.status, params.response.headers
+        if status >= 500:
+            # aiohttp closes the response; discord.py sees the error before its retry sleep.
+            raise Transient(f"Discord {status} {params.response.reason}")
+        if status == 429 and headers.get("Via") and headers.get("X-RateLimit-Global"):
+            raise RateLimited(_retry_after(headers), scope_global=True)
 
 
 class StorywatchClient(discord.Client):
     """A discord.py client with an app-command tree, to which slash commands are bound."""
 
     def __init__(self, *, intents: discord.Intents, guild_ready_timeout: float,
-                 max_ratelimit_timeout: float) -> None:
+                 max_ratelimit_timeout: float, wire: Wire) -> None:
         super().__init__(intents=intents, guild_ready_timeout=guild_ready_timeout,
                          max_ratelimit_timeout=max_ratelimit_timeout,
-                         allowed_mentions=NO_MENTIONS)
+                         allowed_mentions=NO_MENTIONS, http_trace=wire.trace)
         self.tree: app_commands.CommandTree[StorywatchClient] = app_commands.CommandTree(self)
 
 
 def build_client(config: DiscordConfig, *, guild_ready_timeout: float = 2.0,
-                 max_ratelimit_timeout: float = MAX_LIBRARY_WAIT) -> StorywatchClient:
-    """A client asking for no privileged intent (slash commands need none).
+                 max_ratelimit_timeout: float = MAX_LIBRARY_WAIT,
+                 global_rate: float = GLOBAL_RATE) -> StorywatchClient:
+    """A client asking for no privileged intent (slash commands need none), its requests
+    kept within `global_rate` a second.
 
     `guild_ready_timeout` is how long discord.py waits after the last
     GUILD_CREATE before `on_ready`; tests pass a tenth of a second.
@@ -76,7 +121,7 @@ def build_client(config: DiscordConfig, *, guild_ready_timeout: float = 2.0,
     intents.presences = False
     intents.message_content = False
     return StorywatchClient(intents=intents, guild_ready_timeout=guild_ready_timeout,
-                            max_ratelimit_timeout=max_ratelimit_timeout)
+                            max_ratelimit_timeout=max_ratelimit_timeout, wire=Wire(global_rate))
 
 
 def point_library_at(config: DiscordConfig) -> None:
@@ -219,7 +264,9 @@ def _embeds(payload: DiscordPayload) -> list[discord.Embed]:
 
 @contextmanager
 def _translated() -> Iterator[None]:
-    """Turn discord.py's and aiohttp's errors into the delivery error tree."""
+    """Turn discord.py's and aiohttp's errors into the delivery error tree, for a request of
+    the dispatcher's (`Wire` answers its 5xx and global 429s at once)."""
+    token = _DELIVERING.set(True)
     try:
         yield
     except discord.RateLimited as exc:  # a wait longer than max_ratelimit_timeout
@@ -231,21 +278,27 @@ def _translated() -> Iterator[None]:
     except discord.Forbidden as exc:
         raise ChatGone(_reason(exc)) from exc
     except discord.HTTPException as exc:
-        if exc.status == 429:  # not retried by the library: no `Via`, so Cloudflare's
-            raise RateLimited(_retry_after(exc), scope_global=True) from exc
+        if exc.status == 429:
+            # Without Discord's `Via`, Cloudflare's: a ban of this address, for every route.
+            # With it, the library gave up retrying one route: that route waits.
+            cloudflare = not exc.response.headers.get("Via")
+            raise RateLimited(_retry_after(exc.response.headers), scope_global=cloudflare
+                              ) from exc
         if exc.status >= 500:
             raise Transient(_reason(exc)) from exc
         raise Rejected(_reason(exc)) from exc
     except (aiohttp.ClientError, OSError) as exc:  # OSError includes TimeoutError
         raise Transient(f"network error: {exc!r}") from exc
+    finally:
+        _DELIVERING.reset(token)
 
 
 def _reason(exc: discord.HTTPException) -> str:
     return f"Discord {exc.status} (code {exc.code}): {exc.text}"
 
 
-def _retry_after(exc: discord.HTTPException) -> float:
+def _retry_after(headers: Mapping[str, str]) -> float:
     try:
-        return float(exc.response.headers.get("Retry-After", CLOUDFLARE_WAIT))
+        return float(headers.get("Retry-After", CLOUDFLARE_WAIT))
     except ValueError:
         return CLOUDFLARE_WAIT

@@ -27,7 +27,7 @@ async def start(launch: Launch) -> Messenger:
     polling = app.PollWatch()
     application = app.build_application(config, polling)
     bindings.install(application, launch.layer(), config, launch.clock)
-    await launch.stack.enter_async_context(app.running(application, config))
+    await launch.stack.enter_async_context(app.running(application, config, polling))
     return app.TelegramMessenger(application.bot, polling)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -65,12 +66,34 @@ PARTS_REMEMBERED = 1000
 class PollWatch:
     """Whether the Bot API answered the latest getUpdates: what "Telegram is connected" means.
 
-    PTB retries a failing long poll forever and quietly; this is the one place that
-    sees each poll's answer. Filled in by the application's getUpdates request.
+    PTB retries a failing long poll forever; this is the one place that sees each
+    poll's answer. Filled in by the application's getUpdates request, and told of each
+    failed poll (PTB's `error_callback`): an outage logs one warning when polling starts
+    failing and one line when it answers again, never PTB's traceback per retry.
     """
 
     def __init__(self) -> None:
         self.answered = False
+        self._failing_since: float | None = None
+
+    def record(self, answered: bool) -> None:
+        """A getUpdates request ended: `answered` when the API gave a 200."""
+        self.answered = answered
+        if answered and self._failing_since is not None:
+            _log.warning("Telegram's getUpdates answers again after %.1f s",
+                         time.monotonic() - self._failing_since,
+                         extra={"event": "polling_recovered", "platform": "telegram"})
+            self._failing_since = None
+
+    def failed(self, error: tg.TelegramError) -> None:
+        """A poll failed (PTB retries it): warn once per outage, without a traceback."""
+        if self._failing_since is not None:
+            _log.debug("getUpdates failed again: %s", error)
+            return
+        self._failing_since = time.monotonic()
+        _log.warning("Telegram's getUpdates fails: %s: %s; polling goes on until it answers",
+                     type(error).__name__, error.message,
+                     extra={"event": "polling_failed", "platform": "telegram"})
 
 
 class _WatchedRequest(HTTPXRequest):
@@ -85,9 +108,9 @@ class _WatchedRequest(HTTPXRequest):
         try:
             status, body = await super().do_request(*args, **kwargs)
         except BaseException:
-            self._watch.answered = False
+            self._watch.record(False)
             raise
-        self._watch.answered = status == 200
+        self._watch.record(status == 200)
         return status, body
 
 
@@ -268,10 +291,12 @@ async def set_commands(bot: Bot) -> None:
 
 
 @asynccontextmanager
-async def running(application: Application, config: TelegramConfig) -> AsyncIterator[Application]:
+async def running(application: Application, config: TelegramConfig,
+                  polling: PollWatch | None = None) -> AsyncIterator[Application]:
     """Run `application` beside other services: initialize (getMe), publish the commands,
-    start, long-poll getUpdates for `config.poll_timeout` seconds at a time; on exit stop
-    polling, stop and shut down, in that order.
+    start, long-poll getUpdates for `config.poll_timeout` seconds at a time, failed polls
+    told to `polling` (the watch `build_application` was given); on exit stop polling,
+    stop and shut down, in that order.
 
     Raises PlatformUnavailable when the Bot API refuses the token or cannot be reached.
     """
@@ -287,7 +312,8 @@ async def running(application: Application, config: TelegramConfig) -> AsyncIter
         await application.start()
         assert application.updater is not None  # built by ApplicationBuilder, which has one
         await application.updater.start_polling(
-            timeout=timedelta(seconds=config.poll_timeout), allowed_updates=list(ALLOWED_UPDATES)
+            timeout=timedelta(seconds=config.poll_timeout), allowed_updates=list(ALLOWED_UPDATES),
+            error_callback=(polling or PollWatch()).failed,
         )
         yield application
     finally:

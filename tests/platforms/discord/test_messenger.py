@@ -253,19 +253,61 @@ async def test_503_is_transient(fake: FakeDiscord, messenger: DiscordMessenger) 
     assert len(fake.calls_to("POST", MESSAGES)) == 1
 
 
-async def test_one_500_is_retried_by_the_library(
+async def test_a_500_is_answered_at_once_not_in_the_librarys_retries(
     fake: FakeDiscord, messenger: DiscordMessenger
 ) -> None:
-    """discord.py retries a 500 itself (after 1 s); one 500 then success is delivered.
-
-    Five 500s in a row take it 25 s of sleeps before it raises DiscordServerError
-    (Transient); the 503 test covers that translation quickly.
-    """
+    """discord.py would sleep 1, 3, 5, 7 s between retries of a 500 on its own; a send of the
+    dispatcher's gets Transient at the first one instead, so the dispatcher's plan for a
+    failing platform (back-off, or an outage's probes) is the only one."""
     fake.fail(CHANNEL, Failure.server_error(500))
-    await messenger.send(CHAT, Notice("after a hiccup"))
-    assert [c.status for c in fake.calls_to("POST", MESSAGES)] == [500, 200]
+    async with asyncio.timeout(0.9):
+        with pytest.raises(Transient, match="500"):
+            await messenger.send(CHAT, Notice("during an outage"))
+    assert [c.status for c in fake.calls_to("POST", MESSAGES)] == [500]
+    await messenger.send(CHAT, Notice("after it"))  # the client is none the worse
 
 
+async def test_a_global_429_holds_the_whole_platform_at_once(
+    fake: FakeDiscord, messenger: DiscordMessenger
+) -> None:
+    """A 429 with `global: true` is not slept on inside discord.py (which would block every
+    request meanwhile): it comes back at once as RateLimited for the whole platform."""
+    fake.fail(CHANNEL, Failure.rate_limited(5, is_global=True))
+    async with asyncio.timeout(0.9):
+        with pytest.raises(RateLimited) as caught:
+            await messenger.send(CHAT, alert())
+    assert caught.value.retry_after == 5 and caught.value.scope_global
+    assert len(fake.calls_to("POST", MESSAGES)) == 1
+
+
+async def test_a_route_429_the_library_gives_up_on_holds_only_that_route(
+    fake: FakeDiscord, messenger: DiscordMessenger
+) -> None:
+    """Five 429s with `Via` in a row: discord.py gives up with a 429 HTTPException. That is
+    the route's limit, not Cloudflare's: RateLimited for that chat only."""
+    fake.fail(CHANNEL, Failure.rate_limited(0.01), times=5)
+    with pytest.raises(RateLimited) as caught:
+        await messenger.send(CHAT, alert())
+    assert not caught.value.scope_global
+
+
+async def test_every_request_stays_within_the_global_rate(fake: FakeDiscord) -> None:
+    """Sends to many channels at once are spaced to the client's global rate: 20 a second
+    here, to keep the test short, as 45 is under Discord's 50 by default. The network may
+    bunch a few (that is the margin for), never more than the limit's 25 in a second."""
+    channels = [str(1200000000000000100 + n) for n in range(12)]
+    fake.rest.channel_ids.update(channels)
+    config = config_for(fake)
+    async with running(build_client(config, guild_ready_timeout=0.05, global_rate=20), config,
+                       ready_timeout=5.0) as bot:
+        messenger = DiscordMessenger(bot)
+        before = len(fake.calls)
+        await asyncio.gather(*(messenger.send(ChatRef("discord", channel), Notice(f"n{n}"))
+                               for n in range(3) for channel in channels))
+    times = sorted(call.at for call in fake.calls[before:] if call.method == "POST")
+    assert len(times) == 36
+    assert times[-1] - times[0] > 1.5
+    assert all(times[n + 25] - times[n] > 1.0 for n in range(len(times) - 25))
 async def test_oversize_embed_is_rejected(fake: FakeDiscord, messenger: DiscordMessenger) -> None:
     """A payload over the limits, refused with 50035, becomes Rejected with the reason."""
     payload = DiscordPayload(None, ({"title": "t" * 300, "description": "d"},))

@@ -4,6 +4,7 @@ talking to the fake Bot API on loopback."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import warnings
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -16,7 +17,12 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.core.errors import ChatGone, ChatMoved, RateLimited, Rejected, Transient
 from bot.core.model import Alert, ChatRef, Digest, Entry, Notice, StoryRef
 from bot.edges.config import TelegramConfig
-from bot.platforms.telegram.messenger import TelegramMessenger, build_application, running
+from bot.platforms.telegram.messenger import (
+    PollWatch,
+    TelegramMessenger,
+    build_application,
+    running,
+)
 from handlers.registry import MENU as COMMANDS
 from tests.fakes import telegram_updates
 from tests.fakes.telegram_api import (
@@ -226,6 +232,28 @@ async def test_running_starts_polls_and_stops_cleanly(fake) -> None:
     assert fake.calls_to("getUpdates")[-1].params["timeout"] == 0  # the updater's last call
     assert not application.running
     assert not application.updater.running
+
+
+async def test_failing_polls_log_one_warning_and_one_recovery_without_traceback(
+    fake: TelegramApiServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """getUpdates answering 502 a while (an outage): PTB retries it, and the log says once that
+    polling fails and once that it answers again; no "Exception happened while polling for
+    updates" traceback per retry."""
+    watch = PollWatch()
+    application = build_application(config_for(fake), watch)
+    async with running(application, config_for(fake), watch):
+        await fake.wait_for_call("getUpdates")
+        polls = len(fake.calls_to("getUpdates"))
+        fake.fail_next("getUpdates", SERVER_ERROR, times=2)
+        fake.inject(telegram_updates.private_command(4242, "/start"))  # ends the long poll
+        await fake.wait_for(lambda _: len(fake.calls_to("getUpdates")) >= polls + 3, 10)
+        await fake.wait_for(lambda _: watch.answered, 10)
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(said) == 2, said
+    assert said[0].startswith("Telegram's getUpdates fails: NetworkError")
+    assert said[1].startswith("Telegram's getUpdates answers again after")
+    assert not any(r.exc_info for r in caplog.records)
 
 
 async def test_injected_updates_arrive_as_the_library_parses_them(fake) -> None:
