@@ -66,6 +66,14 @@ class Events:
         self._metrics.send_failed(platform, error, final=final)
         self._outcomes.send_failed(platform, error, final=final)
 
+    def summary_asked(self, outcome: str, seconds: float) -> None:
+        """See `SummaryEvents`."""
+        self._metrics.summary_asked(outcome, seconds)
+
+    def summary_fell_back(self, reason: str) -> None:
+        """See `SummaryEvents`."""
+        self._metrics.summary_fell_back(reason)
+
 
 class Operations:
     """What the composition root wires in: the observer, the platforms, the ticks."""

@@ -26,13 +26,13 @@ from bot.app.housekeeping import Housekeeping
 from bot.app.leases import Lease, process_owner
 from bot.app.service import DeliveryLoop, Poller
 from bot.app.status import InstanceStatus, instance_status
+from bot.app.summaries import summaries_from_config
 from bot.app.telemetry import SILENT, Events
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError
 from bot.core.filters import parse_words
 from bot.core.model import ChatRef, Fetched, Page, Recipe
 from bot.core.ports import Messenger, Summarizer
-from bot.core.summarize import ExtractiveSummarizer
 from bot.edges.config import Config
 from bot.edges.extraction_pool import extract_with, extraction_pool
 from bot.edges.lazy_fetch import LazyFetcher
@@ -126,9 +126,12 @@ async def watch(url: str, config: Config, *, every: float | None = None,
     target = normalize_url(url)
     words = (_filter_words(include), _filter_words(exclude))
     async with (_database(config) as db,
-                HttpFetcher(config.fetch) as fetcher):
+                HttpFetcher(config.fetch) as fetcher,
+                AsyncExitStack() as stack):
         story_id = await _console_subscription(db, target, config, every, *words)
-        await _poll(db, fetcher, config, ConsoleMessenger(out, as_json=as_json), story_id, err=err)
+        summarizer = await summaries_from_config(config, stack, _now)
+        await _poll(db, fetcher, config, ConsoleMessenger(out, as_json=as_json), story_id,
+                    summarizer, err=err)
 
 
 async def demo(config: Config, *, updates: int | None = None, reveal_every: float = 5.0,
@@ -150,13 +153,15 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
         messenger = ConsoleMessenger(out)
         async with (DemoServer(load_story(), reveal_every=reveal_every) as server,
                     _database(config) as db,
-                    HttpFetcher(config.fetch) as fetcher):
+                    HttpFetcher(config.fetch) as fetcher,
+                    AsyncExitStack() as stack):
             err.write(f"storywatch demo: watching {server.url}, a new update every "
                       f"{reveal_every:g} s; Ctrl-C stops\n")
             err.flush()
             every = max(reveal_every / 4, 0.05)
             story_id = await _console_subscription(db, server.url, config, every, (), ())
-            await _poll(db, fetcher, config, messenger, story_id, err=err,
+            await _poll(db, fetcher, config, messenger, story_id,
+                        await summaries_from_config(config, stack, _now), err=err,
                         done=lambda: updates is not None and messenger.sent >= updates)
 
 
@@ -179,10 +184,11 @@ async def _console_subscription(db: Database, url: str, config: Config, every: f
 
 
 async def _poll(db: Database, fetcher: HttpFetcher, config: Config, messenger: ConsoleMessenger,
-                story_id: int, *, err: TextIO, done: Callable[[], bool] = lambda: False) -> None:
+                story_id: int, summarizer: Summarizer, *, err: TextIO,
+                done: Callable[[], bool] = lambda: False) -> None:
     """Check the story whenever it is due and send what it found, until `done()`."""
     watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
-                      ExtractiveSummarizer(), WatchPolicy.from_config(config), _now)
+                      summarizer, WatchPolicy.from_config(config), _now)
     dispatcher = Dispatcher(db, {messenger.platform: messenger},
                             DispatchPolicy.from_config(config), _now)
     first = True
@@ -296,7 +302,8 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         operations = None if once else await _operations(config, db, stack)
         events = SILENT if operations is None else operations.events
         watcher = Watcher(db, fetcher, functools.partial(extract_with, recipes(config)),
-                          await _summarizer(config, stack), WatchPolicy.from_config(config), _now,
+                          await summaries_from_config(config, stack, _now, events),
+                          WatchPolicy.from_config(config), _now,
                           pool=pool, events=events)
         shared = db.dialect == "postgresql"
         owner = process_owner()
@@ -518,17 +525,6 @@ async def _start_platforms(config: Config, layer: Callable[[], CommandLayer], db
         await stack.enter_async_context(discord_app.running(client, config.discord))
         messengers["discord"] = discord_app.DiscordMessenger(client)
     return messengers
-
-
-async def _summarizer(config: Config, stack: AsyncExitStack) -> Summarizer:
-    if config.summary.llm_url is None:
-        return ExtractiveSummarizer()
-    import aiohttp
-
-    from bot.edges.llm_summary import LlmSummarizer
-
-    session = await stack.enter_async_context(aiohttp.ClientSession())
-    return LlmSummarizer(config.summary, session)
 
 
 async def _console_then_wait(layer: CommandLayer, stdin: TextIO, out: TextIO) -> None:

@@ -34,6 +34,16 @@ class WatchEvents(Protocol):
         """`count` deliveries of `kind` were committed to the outbox for chats on `platform`."""
 
 
+class SummaryEvents(Protocol):
+    """What the summarizer reports about each request to its endpoint."""
+
+    def summary_asked(self, outcome: str, seconds: float) -> None:
+        """A request ended: "ok" or the reason it gave nothing usable."""
+
+    def summary_fell_back(self, reason: str) -> None:
+        """The extractive summary was used instead, for `reason` (bounded labels)."""
+
+
 class DeliveryEvents(Protocol):
     """What the dispatcher reports about each send."""
 
@@ -44,8 +54,8 @@ class DeliveryEvents(Protocol):
         """A send failed with `error`; `final` when the delivery is given up (not retried)."""
 
 
-class Events(WatchEvents, DeliveryEvents, Protocol):
-    """Both: what a whole run reports to."""
+class Events(WatchEvents, DeliveryEvents, SummaryEvents, Protocol):
+    """All three: what a whole run reports to."""
 
 
 class Silent:
@@ -67,6 +77,12 @@ class Silent:
         """Dropped."""
 
     def send_failed(self, platform: str, error: DeliveryError, *, final: bool) -> None:
+        """Dropped."""
+
+    def summary_asked(self, outcome: str, seconds: float) -> None:
+        """Dropped."""
+
+    def summary_fell_back(self, reason: str) -> None:
         """Dropped."""
 
 

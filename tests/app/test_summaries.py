@@ -1,0 +1,159 @@
+"""The configured summarizer: never raises, falls back with a reason, bounded, observable."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+
+from bot.app.summaries import COOL_DOWN, FAILURES_TO_PAUSE, Summaries, summarize_all
+from bot.core.model import Entry
+from bot.core.summarize import summarize
+from bot.edges.config import SummaryConfig
+from bot.edges.llm_summary import LlmSummarizer
+from tests.fakes.chat_endpoint import SHAPES, ChatEndpoint, chat_endpoint
+
+TEXT = "Rescue teams reached the northern villages at dawn. Roads remain blocked."
+T0 = datetime(2024, 2, 3, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Recorder:
+    """The metrics' view: what the summarizer reported."""
+
+    asked: Counter[str] = field(default_factory=Counter)
+    fallbacks: Counter[str] = field(default_factory=Counter)
+
+    def summary_asked(self, outcome: str, seconds: float) -> None:
+        self.asked[outcome] += 1
+
+    def summary_fell_back(self, reason: str) -> None:
+        self.fallbacks[reason] += 1
+
+
+class Ticker:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Rig:
+    endpoint: ChatEndpoint
+    summaries: Summaries
+    events: Recorder
+    ticker: Ticker
+
+
+@pytest.fixture
+async def rig() -> AsyncIterator[Rig]:
+    """The configured summarizer on a loopback endpoint, llm_timeout 0.5 s, 2 at once."""
+    events, ticker = Recorder(), Ticker()
+    async with chat_endpoint() as endpoint, aiohttp.ClientSession() as session:
+        edge = LlmSummarizer(SummaryConfig(llm_url=endpoint.url, llm_timeout=0.5), session)
+        summaries = Summaries(edge, concurrency=2, clock=lambda: T0, events=events,
+                              monotonic=ticker)
+        yield Rig(endpoint, summaries, events, ticker)
+
+
+@pytest.mark.parametrize("shape", [shape for shape in SHAPES if shape != "good"])
+async def test_every_unusable_answer_gives_the_extractive_summary(rig: Rig, shape: str) -> None:
+    """Whatever the endpoint answers, the summary is the extractive one and is counted."""
+    rig.endpoint.shape = shape
+    assert await rig.summaries.summarize("Quake", TEXT, 120) == summarize("Quake", TEXT, 120)
+    assert sum(rig.events.fallbacks.values()) == 1
+    assert rig.summaries.health.state == "failing"
+
+
+async def test_a_good_answer_is_used_and_counted(rig: Rig) -> None:
+    """The endpoint's answer is the summary; the request counts as ok."""
+    assert await rig.summaries.summarize("Quake", TEXT, 120) == "Rescuers reached the villages."
+    assert rig.events.asked == Counter(ok=1) and not rig.events.fallbacks
+
+
+async def test_health_says_failing_since_and_recovers(rig: Rig) -> None:
+    """Health turns failing at the first failure, with its reason, and healthy again after."""
+    rig.endpoint.shape = "500"
+    await rig.summaries.summarize(None, TEXT, 120)
+    assert (rig.summaries.health.state, rig.summaries.health.reason) == ("failing", "status")
+    rig.endpoint.shape = "good"
+    await rig.summaries.summarize(None, TEXT, 120)
+    assert rig.summaries.health.state == "healthy"
+
+
+async def test_fallbacks_log_once_a_minute_per_reason(
+        rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    """Two failures a second apart log one line; the next minute's says how many were quiet."""
+    rig.endpoint.shape = "not_json"
+    with caplog.at_level(logging.WARNING, logger="bot.app.summaries"):
+        await rig.summaries.summarize(None, TEXT, 120)
+        rig.ticker.now += 1
+        await rig.summaries.summarize(None, TEXT, 120)
+        assert len(caplog.records) == 1 and "not_json" in caplog.records[0].getMessage()
+        rig.ticker.now += 61
+        await rig.summaries.summarize(None, TEXT, 120)
+    assert len(caplog.records) == 2 and "1 more" in caplog.records[1].getMessage()
+
+
+async def test_a_failing_endpoint_is_left_alone_for_a_while(rig: Rig) -> None:
+    """After a few failures in a row the endpoint is not asked until the cool-down ends."""
+    rig.endpoint.shape = "500"
+    for _ in range(FAILURES_TO_PAUSE + 2):
+        await rig.summaries.summarize(None, TEXT, 120)
+    assert len(rig.endpoint.requests) == FAILURES_TO_PAUSE
+    assert rig.events.fallbacks["paused"] == 2
+    rig.ticker.now += COOL_DOWN
+    rig.endpoint.shape = "good"
+    assert await rig.summaries.summarize(None, TEXT, 120) == "Rescuers reached the villages."
+
+
+async def test_requests_in_flight_stay_within_the_bound(rig: Rig) -> None:
+    """However many summaries are asked at once, at most `concurrency` reach the endpoint."""
+    rig.endpoint.delay = 0.05
+    found = [Entry(f"u{n}", T0, f"{TEXT} {n}") for n in range(6)]
+    made = await summarize_all(rig.summaries, found, 120, budget=None)
+    assert set(made.values()) == {"Rescuers reached the villages."}
+    assert rig.endpoint.peak == 2
+
+
+async def test_the_budget_bounds_a_batch(rig: Rig) -> None:
+    """Summaries not ready within the budget are extractive, and the batch returns then."""
+    rig.endpoint.delay = 0.3
+    found = [Entry(f"u{n}", T0, f"{TEXT} {n}") for n in range(6)]
+    started = time.monotonic()
+    made = await summarize_all(rig.summaries, found, 120, budget=0.45)
+    assert time.monotonic() - started < 1.0
+    endpoint_made = [key for key, text in made.items() if text == "Rescuers reached the villages."]
+    assert len(endpoint_made) == 2 and len(made) == 6
+    assert rig.events.fallbacks["budget"] == 4
+
+
+async def test_without_an_endpoint_the_summary_is_extractive() -> None:
+    """No endpoint configured: extractive, and health says so."""
+    summaries = Summaries(None, concurrency=1, clock=lambda: T0)
+    assert await summaries.summarize("Quake", TEXT, 120) == summarize("Quake", TEXT, 120)
+    assert summaries.health.state == "extractive"
+    assert await summaries.complete("system", "user", 100) is None
+
+
+async def test_a_cancelled_batch_leaves_no_request_running(rig: Rig) -> None:
+    """Cancelling the check cancels its summaries too."""
+    rig.endpoint.shape = "hang"
+    found = [Entry(f"u{n}", T0, TEXT) for n in range(3)]
+    batch = asyncio.ensure_future(summarize_all(rig.summaries, found, 120, budget=None))
+    await rig.endpoint.wait(lambda: bool(rig.endpoint.requests))
+    batch.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await batch
+    await rig.endpoint.wait(lambda: not rig.endpoint.in_flight)
