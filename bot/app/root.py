@@ -302,7 +302,7 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         operations = None if once else await _operations(config, db, stack)
         events = SILENT if operations is None else operations.events
         watcher = Watcher(db, fetcher, functools.partial(extract_with, recipes(config)),
-                          await summaries_from_config(config, stack, _now, events),
+                          await summaries_from_config(config, stack, _now, events, db),
                           WatchPolicy.from_config(config), _now,
                           pool=pool, events=events)
         shared = db.dialect == "postgresql"

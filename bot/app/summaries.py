@@ -31,6 +31,8 @@ from bot.core.model import Entry
 from bot.core.ports import Summarizer
 from bot.core.summarize import summarize
 from bot.edges.config import Config
+from storage import Database, components
+from storage.components import ComponentState
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +66,11 @@ class Summaries:
     """The configured summarizer with its fallback, bound, logs, metrics and health."""
 
     def __init__(self, endpoint: Endpoint | None, *, concurrency: int, clock: Clock,
-                 events: SummaryEvents = SILENT, monotonic: Callable[[], float] = time.monotonic
-                 ) -> None:
+                 events: SummaryEvents = SILENT, monotonic: Callable[[], float] = time.monotonic,
+                 changed: Callable[[SummarizerHealth], None] = lambda health: None) -> None:
+        """`changed` hears of each change of `health` (to record it for `status`)."""
         self._endpoint = endpoint
+        self._changed = changed
         self._gate = asyncio.Semaphore(concurrency)
         self._clock = clock
         self._events = events
@@ -114,7 +118,7 @@ class Summaries:
             self._fell_back("budget", "not ready within the check's budget")
             raise
         except SummaryUnavailable as error:
-            self._failed(error.reason, str(error), seconds)
+            self._failed(error.reason, error.detail or error.reason, seconds)
             return None
         except Exception as error:  # no summarizer fault may cost an alert
             self._failed("error", f"{type(error).__name__}: {error}", seconds)
@@ -122,7 +126,7 @@ class Summaries:
         self._events.summary_asked("ok", seconds)
         self._failures = 0
         if self._health.state != "healthy":
-            self._health = SummarizerHealth("healthy", self._clock())
+            self._set_health(SummarizerHealth("healthy", self._clock()))
             log.info("summary endpoint answers again", extra={"event": "summary_recovered"})
         return answer
 
@@ -132,8 +136,12 @@ class Summaries:
         if self._failures >= FAILURES_TO_PAUSE:
             self._paused_until = self._monotonic() + COOL_DOWN
         if self._health.state != "failing":
-            self._health = SummarizerHealth("failing", self._clock(), reason)
+            self._set_health(SummarizerHealth("failing", self._clock(), reason))
         self._fell_back(reason, detail)
+
+    def _set_health(self, health: SummarizerHealth) -> None:
+        self._health = health
+        self._changed(health)
 
     def _fell_back(self, reason: str, detail: str) -> None:
         """Count the fallback; log it unless this reason was logged within `LOG_EVERY` s."""
@@ -176,20 +184,60 @@ def _result(task: asyncio.Future[str]) -> str | None:
     return task.result()
 
 
+class HealthRecord:
+    """Writes the summarizer's health to storage as it changes, for `storywatch status`."""
+
+    NAME = "summarizer"
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._writing: set[asyncio.Task[None]] = set()
+
+    def __call__(self, health: SummarizerHealth) -> None:
+        """Record `health` soon (a write of its own; the caller does not wait for it)."""
+        task = asyncio.ensure_future(self._write(health))
+        self._writing.add(task)
+        task.add_done_callback(self._writing.discard)
+
+    async def _write(self, health: SummarizerHealth) -> None:
+        state = ComponentState(self.NAME, health.state, health.since, health.reason,
+                               self._clock())
+        try:
+            async with self._db.write() as tx:
+                await components.record(tx, state)
+        except Exception:  # a job boundary: status shows an older state, nothing else suffers
+            log.exception("recording the summarizer's health failed")
+
+    async def aclose(self) -> None:
+        """Wait for the writes under way."""
+        await asyncio.gather(*self._writing, return_exceptions=True)
+
+
 async def summaries_from_config(config: Config, stack: AsyncExitStack, clock: Clock,
-                                events: SummaryEvents = SILENT) -> Summaries:
+                                events: SummaryEvents = SILENT,
+                                db: Database | None = None) -> Summaries:
     """The configured summarizer: the endpoint's when `summary.llm_url` is set (its HTTP
-    session closed with `stack`), else the extractive one alone."""
+    session closed with `stack`), else the extractive one alone. With `db`, its health
+    is recorded there from now on (`storywatch status` shows it)."""
     summary = config.summary
-    if summary.llm_url is None:
-        return Summaries(None, concurrency=summary.concurrency, clock=clock, events=events)
-    import aiohttp
+    changed: Callable[[SummarizerHealth], None] = lambda health: None  # noqa: E731
+    if db is not None:
+        record = HealthRecord(db, clock)
+        stack.push_async_callback(record.aclose)
+        changed = record
+    endpoint = None
+    if summary.llm_url is not None:
+        import aiohttp
 
-    from bot.edges.llm_summary import LlmSummarizer
+        from bot.edges.llm_summary import LlmSummarizer
 
-    session = await stack.enter_async_context(aiohttp.ClientSession())
-    return Summaries(LlmSummarizer(summary, session), concurrency=summary.concurrency,
-                     clock=clock, events=events)
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        endpoint = LlmSummarizer(summary, session)
+    summaries = Summaries(endpoint, concurrency=summary.concurrency, clock=clock,
+                          events=events, changed=changed)
+    changed(summaries.health)
+    return summaries
 
 
 def summary_budget(config: Config) -> float | None:

@@ -89,6 +89,7 @@ class SummaryUnavailable(StorywatchError):
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
+        self.detail = detail
 
 
 class CommandError(StorywatchError):
