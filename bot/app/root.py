@@ -26,7 +26,7 @@ from bot.app.housekeeping import Housekeeping
 from bot.app.leases import Lease, process_owner
 from bot.app.service import DeliveryLoop, Poller
 from bot.app.status import InstanceStatus, instance_status
-from bot.app.summaries import summaries_from_config
+from bot.app.summaries import summaries_from_config, summary_budget
 from bot.app.telemetry import SILENT, Events
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError
@@ -404,7 +404,8 @@ async def _sender(config: Config, db: Database, watcher: Watcher, stack: AsyncEx
                             events=events)
     deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
     digester = Digester(db, _now, default_timezone=config.bot.default_timezone,
-                        max_chars=config.summary.max_chars, released=deliveries.wake)
+                        max_chars=config.summary.max_chars, released=deliveries.wake,
+                        summarizer=watcher.summarizer, summary_budget=summary_budget(config))
     housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
                                 max_failures=config.schedule.max_failures,
                                 notified=deliveries.wake)

@@ -114,6 +114,11 @@ class Watcher:
         self._unchanged_states = CheckBatch(db)
         self._events = events
 
+    @property
+    def summarizer(self) -> Summarizer:
+        """The summarizer of this watcher's alerts (digests and commands share it)."""
+        return self._summarizer
+
     async def check(self, story_id: int, known: Story | None = None) -> CheckResult:
         """Check the story once and record the outcome.
 
