@@ -26,11 +26,19 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.app.telemetry import SILENT, SummaryEvents
+from bot.core.catchup import (
+    CatchupLine,
+    Happened,
+    compose_catchup,
+    newest_first,
+    parse_catchup_answer,
+)
 from bot.core.errors import SummaryUnavailable
 from bot.core.model import Entry
 from bot.core.ports import Summarizer
 from bot.core.summarize import summarize
 from bot.edges.config import Config
+from bot.edges.llm_catchup import ANSWER_CHARS, catchup_request
 from storage import Database, components
 from storage.components import ComponentState
 
@@ -101,6 +109,33 @@ class Summaries:
         if endpoint is None:
             return None
         return await self._ask(lambda: endpoint.complete(system, user, max_chars))
+
+    async def catchup(self, window: Sequence[Happened], *, since: datetime, until: datetime,
+                      zone: str, limit: int, within: float | None = None) -> str:
+        """The `/catchup` message of `window` within `limit` characters: the endpoint's
+        lines when it gives usable ones within `within` seconds (None: its own timeout),
+        else extractive. Never raises."""
+        ordered = newest_first(window)
+        lines = await self._catchup_lines(ordered, zone, within) if ordered else None
+        return compose_catchup(ordered, since=since, until=until, zone=zone, limit=limit,
+                               lines=lines)
+
+    async def _catchup_lines(self, ordered: list[Happened], zone: str,
+                             within: float | None) -> list[CatchupLine] | None:
+        if self._endpoint is None:
+            return None
+        request = catchup_request(ordered, zone)
+        try:
+            answer = await asyncio.wait_for(
+                self.complete(request.system, request.user, ANSWER_CHARS), within)
+        except TimeoutError:
+            return None  # counted and logged as a fallback for the budget
+        if answer is None:
+            return None
+        lines = parse_catchup_answer(answer, request.count)
+        if not lines:
+            self._fell_back("unsourced", "the catch-up cited none of the updates given")
+        return lines or None
 
     async def _ask(self, call: Callable[[], Awaitable[str]]) -> str | None:
         if self._monotonic() < self._paused_until:

@@ -8,13 +8,14 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
 
 from bot.app.summaries import COOL_DOWN, FAILURES_TO_PAUSE, Summaries, summarize_all
-from bot.core.model import Entry
+from bot.core.catchup import Happened
+from bot.core.model import Entry, StoryRef
 from bot.core.summarize import summarize
 from bot.edges.config import SummaryConfig
 from bot.edges.llm_summary import LlmSummarizer
@@ -157,3 +158,39 @@ async def test_a_cancelled_batch_leaves_no_request_running(rig: Rig) -> None:
     with pytest.raises(asyncio.CancelledError):
         await batch
     await rig.endpoint.wait(lambda: not rig.endpoint.in_flight)
+
+
+def window_of(count: int) -> list[Happened]:
+    """`count` updates of one story, ten minutes apart, the newest now."""
+    story = StoryRef("https://news.example/live", "Live")
+    return [Happened(story, Entry(f"u{n}", T0 - timedelta(minutes=10 * n),
+                                  f"Development {n} was confirmed. Details follow."),
+                     T0 - timedelta(minutes=10 * n)) for n in range(count)]
+
+
+async def test_catchup_uses_the_endpoints_sourced_lines(rig: Rig) -> None:
+    """The endpoint's sentences, each citing updates given, become the lines; one request
+    carrying the updates, newest first."""
+    rig.endpoint.summary = "Development 0 was confirmed [1] after development 1 [2]"
+    text = await rig.summaries.catchup(window_of(3), since=T0 - timedelta(hours=2), until=T0,
+                                       zone="UTC", limit=2000)
+    assert text.splitlines()[1:] == [
+        "12:00 · Development 0 was confirmed https://news.example/live",
+        "11:50 · after development 1 https://news.example/live"]
+    [request] = rig.endpoint.requests
+    assert "[1] 2024-02-03 12:00 UTC | Live | Development 0" in str(request["messages"])
+
+
+@pytest.mark.parametrize("shape", ["hang", "no_choices", "good"])
+async def test_catchup_falls_back_to_extractive(rig: Rig, shape: str) -> None:
+    """A hanging or broken endpoint, or an answer citing nothing ("good" cites no update),
+    gives the extractive catch-up of 200 updates in one message within its limit."""
+    rig.endpoint.shape = shape
+    started = time.monotonic()
+    text = await rig.summaries.catchup(window_of(200), since=T0 - timedelta(hours=24),
+                                       until=T0, zone="UTC", limit=2000, within=0.4)
+    assert time.monotonic() - started < 1.5
+    assert len(text) <= 2000 and text.splitlines()[1].startswith("12:00 · Development 0")
+    assert text.splitlines()[-1].endswith("earlier updates.")
+    prompt = str(rig.endpoint.requests[0]["messages"])
+    assert len(prompt) < 16_000
