@@ -12,6 +12,14 @@ asking for a while (`COOL_DOWN`), so a dead endpoint costs no check its budget.
 `summarize_all` summarizes a check's entries concurrently within a time
 budget: what is not ready by then gets the extractive summary, so a slow
 endpoint never holds an alert back for longer than the budget.
+
+Why a budget rather than sending at once and editing the LLM's summary in
+later: an edit is a second request to the platform per alert per chat, taken
+from the same per-chat rate (Telegram: one message a second, 20 a minute in a
+group), so a burst would take twice as long to reach every chat; the console,
+`watch --json` and chats that turned edits off cannot be edited at all; and a
+reader would see the text change under them. The budget (`summary.budget`,
+default `llm_timeout`) bounds the delay instead, the same for every output.
 """
 
 from __future__ import annotations
