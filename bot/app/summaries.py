@@ -98,6 +98,11 @@ class Summaries:
                                         None if endpoint is None else clock())
 
     @property
+    def offline(self) -> bool:
+        """True without an endpoint: every summary is extractive, made at once."""
+        return self._endpoint is None
+
+    @property
     def health(self) -> SummarizerHealth:
         """Whether the endpoint answers (healthy), fails (failing), or there is none."""
         return self._health

@@ -263,12 +263,12 @@ class Watcher:
         chat gets as an alert or an edit (not folded, not filtered out), within the
         policy's budget; extractive for the rest (a chat that subscribed meanwhile)."""
         found = [*diff.alerts, *(edit.entry for edit in diff.edited)]
-        if not found:
-            return {}
+        max_chars = self._policy.max_chars
+        if not found or self._summarizer.offline:
+            return {entry.key: summarize(entry.title, entry.text, max_chars) for entry in found}
         # Made before the write transaction: an LLM may be slow.
         audience = await subscriptions.audience(self._db, story_id)
         shown = self._shown(diff, audience, now)
-        max_chars = self._policy.max_chars
         made = await summarize_all(self._summarizer, [e for e in found if e.key in shown],
                                    max_chars, self._policy.summary_budget)
         return {entry.key: made.get(entry.key) or summarize(entry.title, entry.text, max_chars)

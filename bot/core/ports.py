@@ -34,6 +34,13 @@ class Messenger(Protocol):
 
 
 class Summarizer(Protocol):
-    """Summarizes one update's text within a character budget."""
+    """Summarizes one update's text within a character budget.
+
+    `offline` is true when a summary is made in-process at once (no endpoint to wait
+    for): a check then needs no budget, nor to work out which entries are sent first.
+    """
+
+    @property
+    def offline(self) -> bool: ...
 
     async def summarize(self, title: str | None, text: str, max_chars: int) -> str: ...

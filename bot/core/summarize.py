@@ -184,6 +184,8 @@ def _same(sentence: str, headline: str) -> bool:
 class ExtractiveSummarizer:
     """The offline summarizer (satisfies `bot.core.ports.Summarizer`)."""
 
+    offline = True
+
     async def summarize(self, title: str | None, text: str, max_chars: int) -> str:
         """The extractive summary; see `summarize`."""
         return summarize(title, text, max_chars)
