@@ -164,3 +164,13 @@ def _span(span: timedelta) -> str:
     if hours and minutes:
         return f"{hours} h {minutes} min"
     return f"{hours} h" if hours else f"{max(minutes, 1)} min"
+
+
+class ExtractiveCatchup:
+    """The catch-up without an LLM (satisfies `bot.core.ports.CatchupWriter`)."""
+
+    async def catchup(self, window: Sequence[Happened], *, since: datetime, until: datetime,
+                      zone: str, limit: int, within: float | None = None) -> str:
+        """The extractive catch-up; see `compose_catchup`."""
+        return compose_catchup(newest_first(window), since=since, until=until, zone=zone,
+                               limit=limit)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Protocol
 
+from bot.core.catchup import Happened
 from bot.core.model import ChatRef, Fetched, Message, Validators
 
 Pace = Callable[[], Awaitable[None]]
@@ -44,3 +46,10 @@ class Summarizer(Protocol):
     def offline(self) -> bool: ...
 
     async def summarize(self, title: str | None, text: str, max_chars: int) -> str: ...
+
+
+class CatchupWriter(Protocol):
+    """Writes `/catchup`'s message of a window of updates; never raises (it falls back)."""
+
+    async def catchup(self, window: Sequence[Happened], *, since: datetime, until: datetime,
+                      zone: str, limit: int, within: float | None = None) -> str: ...
