@@ -53,6 +53,7 @@ async def test_endpoint_summary_is_used(endpoint: ChatEndpoint) -> None:
     ("null", "no_text"),
     ("too_long", "too_long"),
     ("huge", "too_large"),
+    ("bomb", "too_large"),
 ])
 async def test_unusable_answers_are_named(endpoint: ChatEndpoint, shape: str,
                                           reason: str) -> None:

@@ -8,6 +8,8 @@ Used by the summarizer's tests and by `bench/summaries.py`.
 from __future__ import annotations
 
 import asyncio
+import functools
+import gzip
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -27,7 +29,7 @@ def completion(content: object) -> bytes:
 
 
 SHAPES = ("good", "no_choices", "deep", "500", "hang", "not_json", "empty", "null",
-          "too_long", "huge", "no_choices_key")
+          "too_long", "huge", "no_choices_key", "bomb")
 """Every answer the endpoint can give; all but "good" are unusable."""
 
 
@@ -73,6 +75,9 @@ class ChatEndpoint:
             await asyncio.sleep(self.delay)
         if self.shape == "huge":
             return await _stream_huge(request)
+        if self.shape == "bomb":
+            return web.Response(body=_bomb(), headers={"Content-Encoding": "gzip",
+                                                       "Content-Type": "application/json"})
         status, body = _answer(self.shape, self.summary)
         return web.Response(status=status, body=body, content_type="application/json")
 
@@ -105,6 +110,13 @@ async def _stream_huge(request: web.BaseRequest) -> web.StreamResponse:
     except (ConnectionResetError, ConnectionError):
         pass
     return response
+
+
+@functools.cache
+def _bomb() -> bytes:
+    """8 MiB of JSON whitespace gzipped to about 36 KiB: small on the wire, large inflated
+    (gzipping 32 MiB would take the fake half a second)."""
+    return gzip.compress(b" " * (8 * 1024 * 1024) + completion("x"), compresslevel=1)
 
 
 @asynccontextmanager
