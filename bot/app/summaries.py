@@ -154,6 +154,7 @@ class Summaries:
         if self._monotonic() < self._paused_until:
             self._fell_back("paused", "the endpoint failed repeatedly; not asked for a while")
             return None
+        started: float | None = None
         try:
             async with self._gate:
                 started = self._monotonic()
@@ -162,8 +163,12 @@ class Summaries:
                 finally:
                     seconds = self._monotonic() - started
         except asyncio.CancelledError:
-            # The check's budget ran out first (or the bot is stopping).
-            self._fell_back("budget", "not ready within the check's budget")
+            # The check's budget ran out first (or the bot is stopping). A request the
+            # endpoint held that long is its failure; one still queued here is not.
+            if started is None:
+                self._fell_back("budget", "not asked within the check's budget")
+            else:
+                self._failed("budget", "no answer within the check's budget", seconds)
             raise
         except SummaryUnavailable as error:
             self._failed(error.reason, error.detail or error.reason, seconds)
