@@ -6,7 +6,7 @@ with no endpoint (extractive), an endpoint on loopback that answers at once,
 one that takes 1 s, and one that hangs, with `summary.llm_timeout` --llm-timeout
 and the command's wait of llm_timeout + 1 s. Medians of --runs runs each.
 Goals: extractive within 1 s; with an endpoint within llm_timeout + 2 s; always
-one message within 4,000 characters.
+one message within the command's 1,900 characters.
 
     .venv/bin/python bench/catchup.py [--runs 5] [--llm-timeout 2]
 """
@@ -31,11 +31,12 @@ from bot.app.summaries import Summaries
 from bot.core.model import Entry
 from bot.edges.config import SummaryConfig
 from bot.edges.llm_summary import LlmSummarizer
+from handlers.catchup import MESSAGE_CHARS
 from storage import Database, entries, recent, stories
 from tests.fakes.chat_endpoint import ChatEndpoint, chat_endpoint
 
 UPDATES = 200
-LIMIT = 4000
+LIMIT = MESSAGE_CHARS
 SCENARIOS = {"extractive": None, "good": ("good", 0.0), "slow": ("good", 1.0),
              "hang": ("hang", 0.0)}
 
