@@ -42,6 +42,9 @@ RETAINED_ENTRIES = 1000
 """Entries kept per story: more than any live page shows. Older ones are pruned;
 their marks stay, so they are never new again."""
 
+REASON_CHARS = 200
+"""An unexpected error's message is cut here: /list and status show it."""
+
 Extract = Callable[[Fetched], Page]
 Clock = Callable[[], datetime]
 
@@ -136,8 +139,8 @@ class Watcher:
         except Exception as error:  # a job boundary: record, back off
             log.exception("checking story %s (%s) failed unexpectedly", story.id, story.url,
                           extra={"event": "check_crashed", "story_id": story.id})
-            result = await self._fail(story, f"internal error: {type(error).__name__}: {error}",
-                                      self._clock())
+            reason = f"internal error: {type(error).__name__}: {error}"
+            result = await self._fail(story, reason[:REASON_CHARS], self._clock())
         self._events.checked(result.outcome, result.new, result.edited)
         return result
 
