@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 
+from bot.app.metrics import Metrics
 from bot.app.summaries import COOL_DOWN, FAILURES_TO_PAUSE, Summaries, summarize_all
 from bot.core.catchup import Happened
 from bot.core.model import Entry, StoryRef
@@ -52,6 +54,7 @@ class Ticker:
 @dataclass
 class Rig:
     endpoint: ChatEndpoint
+    edge: LlmSummarizer
     summaries: Summaries
     events: Recorder
     ticker: Ticker
@@ -65,7 +68,7 @@ async def rig() -> AsyncIterator[Rig]:
         edge = LlmSummarizer(SummaryConfig(llm_url=endpoint.url, llm_timeout=0.5), session)
         summaries = Summaries(edge, concurrency=2, clock=lambda: T0, events=events,
                               monotonic=ticker)
-        yield Rig(endpoint, summaries, events, ticker)
+        yield Rig(endpoint, edge, summaries, events, ticker)
 
 
 @pytest.mark.parametrize("shape", [shape for shape in SHAPES if shape != "good"])
@@ -196,3 +199,18 @@ async def test_catchup_falls_back_to_extractive(rig: Rig, shape: str) -> None:
     assert text.splitlines()[-1].endswith("earlier updates.")
     prompt = str(rig.endpoint.requests[0]["messages"])
     assert len(prompt) < 16_000
+
+
+async def test_metrics_count_requests_latency_and_fallbacks(rig: Rig) -> None:
+    """Prometheus sees each request by outcome, its latency, and each fallback by reason."""
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    summaries = Summaries(rig.edge, concurrency=1, clock=lambda: T0, events=metrics)
+    await summaries.summarize(None, TEXT, 120)
+    rig.endpoint.shape = "deep"
+    await summaries.summarize(None, TEXT, 120)
+    text = generate_latest(registry).decode()
+    assert 'storywatch_summary_requests_total{outcome="ok"} 1.0' in text
+    assert 'storywatch_summary_requests_total{outcome="too_deep"} 1.0' in text
+    assert 'storywatch_summary_fallbacks_total{reason="too_deep"} 1.0' in text
+    assert "storywatch_summary_seconds_count 2.0" in text
