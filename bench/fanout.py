@@ -25,9 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.app.dispatcher import Dispatcher, DispatchPolicy, telegram_limits
+from bot.app.dispatcher import Dispatcher, DispatchPolicy
 from bot.core.model import Alert, ChatRef, Entry, StoryRef
 from bot.edges.config import TelegramConfig
+from bot.platforms.telegram import limits as telegram_limits
 from bot.platforms.telegram import messenger as telegram_app
 from storage import Database, chats, outbox, stories
 from storage.outbox import NewDelivery

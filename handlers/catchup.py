@@ -8,55 +8,25 @@ by the configured writer: the LLM's lines, or extractive ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-
 from bot.core.catchup import Happened
-from bot.core.errors import BadArgument, NotFound
-from bot.core.filters import judge_levels
+from bot.core.errors import NotFound
+from bot.core.filters import Levels, judge_levels
 from bot.core.model import ChatRef
-from bot.core.ports import CatchupWriter
+from handlers.command_values import Catchup
 from handlers.context import Context
-from handlers.parse import parse_duration
 from storage import filters, recent, stories, subscriptions
-from storage.filters import Levels
 from storage.subscriptions import Subscription
 
-DEFAULT_SPAN = timedelta(hours=2)
-MAX_SPAN = timedelta(hours=24)
 MESSAGE_CHARS = 1900
 """One message on every platform: under Discord's 2,000 characters (Telegram's is 4,096)."""
-EXAMPLE = "example: /catchup 2 90m"
 
 
-@dataclass(frozen=True, slots=True)
-class Catchup:
-    """/catchup: subscription `number` alone (None: all the chat's), over the last `span`."""
-
-    number: int | None = None
-    span: timedelta = DEFAULT_SPAN
-
-
-def parse_catchup(args: str) -> Catchup:
-    """`[N] [DURATION]`: a subscription's number first, then a duration. Raises BadArgument."""
-    words = args.split()
-    number = int(words.pop(0)) if words and words[0].isdigit() else None
-    if len(words) > 1:
-        raise BadArgument(f"/catchup takes a number and a duration at most; {EXAMPLE}")
-    span = parse_duration(words[0]) if words else DEFAULT_SPAN
-    if span > MAX_SPAN:
-        raise BadArgument(f"/catchup looks back 24 h at most; {EXAMPLE}")
-    if number == 0:
-        raise BadArgument(f"subscriptions are numbered from 1, as /list shows; {EXAMPLE}")
-    return Catchup(number, span)
-
-
-async def catchup(context: Context, ref: ChatRef, command: Catchup,
-                  writer: CatchupWriter, within: float | None = None) -> str:
-    """The catch-up message for the chat at `ref`. Raises NotFound for a number it lacks."""
+async def catchup(context: Context, ref: ChatRef, command: Catchup) -> str:
+    """The catch-up message for the chat at `ref`, written by `context.catchup` (waiting
+    `context.catchup_within` seconds at most for an LLM). Raises NotFound for a number
+    the chat lacks."""
     chat = await context.chat(ref)
-    following = [s for s in await subscriptions.for_chat(context.db, chat.id) if s.active
-                 ] if chat is not None else []
+    following = await subscriptions.for_chat(context.db, chat.id) if chat is not None else []
     if chat is None or not following:
         return "This chat follows no story yet. Example: /subscribe https://example.com/live"
     if command.number is not None:
@@ -70,8 +40,9 @@ async def catchup(context: Context, ref: ChatRef, command: Catchup,
     window = await recent.in_window(context.db, [s.story_id for s in following],
                                     since=since, until=until)
     passed = [happened for happened in window if _passes(happened, levels)]
-    return await writer.catchup(passed, since=since, until=until, zone=context.zone(chat),
-                                limit=MESSAGE_CHARS, within=within)
+    return await context.catchup.catchup(passed, since=since, until=until,
+                                         zone=context.zone(chat), limit=MESSAGE_CHARS,
+                                         within=context.catchup_within)
 
 
 async def _levels_by_story(context: Context, chat_id: int,

@@ -1,7 +1,7 @@
-"""The chat commands as typed values (DESIGN §3), with their usage examples and help text.
+"""The chat commands as typed values (DESIGN §3).
 
-Pure data: `handlers.parse` builds these from text, the Discord option
-conversion from slash-command options, and the command layer carries them out.
+Pure data: `handlers.parse` builds these from text, `handlers.options` from named
+options (Discord's slash commands), and the command layer carries them out.
 """
 
 from __future__ import annotations
@@ -9,51 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import time, timedelta
 from typing import Literal
-
-USAGE: dict[str, str] = {
-    "help": "/help",
-    "subscribe": "/subscribe https://www.rt.com/news/591750-us-strikes-iraq-syria/",
-    "unsubscribe": "/unsubscribe 2  (or /unsubscribe URL)",
-    "list": "/list  (or /list 2 for the second page)",
-    "filter": '/filter add iran "red sea" sanction*  (or /filter 1 exclude sport)',
-    "mute": "/mute 1h30m",
-    "unmute": "/unmute",
-    "digest": "/digest every 2h  (or /digest daily 08:00, /digest off)",
-    "timezone": "/timezone Europe/London",
-    "edits": "/edits off  (or /edits on)",
-    "lock": "/lock",
-    "unlock": "/unlock",
-    "status": "/status",
-}
-
-HELP_TEXT = """\
-storywatch follows live news stories and sends you each new update as it is posted, \
-after your keyword filters.
-
-/subscribe URL - follow a live story (a live blog, a feed, a page of timestamped updates)
-/unsubscribe URL-or-N - stop following (N as /list numbers it)
-/list - the stories this chat follows, with their filters
-/filter [N] add WORD... - only updates with any of these words (N: one story; none: all)
-/filter [N] exclude WORD... - drop updates with any of these words
-/filter [N] remove WORD... | clear | list - edit or show the filters
-/mute DURATION - hold alerts (90m, 1h30m, 2d); one digest when the mute ends
-/unmute - alerts flow again
-/digest every DURATION | daily HH:MM | off - one message per period instead of one per update
-/timezone ZONE - the time zone for times shown here (Europe/London, America/New_York)
-/edits on|off - whether a corrected update edits the alert already sent
-/lock, /unlock - whether only admins may (un)subscribe
-/status - (admins) each story's last check, last update, next check and errors
-/help - this message
-
-Words ignore case and accents and match whole words; "quoted phrases" and prefixes (sanction*) \
-work too.
-Example: /subscribe https://www.rt.com/news/591750-us-strikes-iraq-syria/ \
-then /filter add iran "red sea\""""
-
-
-def example(name: str) -> str:
-    """'example: /cmd ...' for the command `name` (/help for an unknown one)."""
-    return f"example: {USAGE.get(name, '/help')}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +135,15 @@ class Status:
     """/status: how the chat's stories are being checked (for its admins)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Catchup:
+    """/catchup [N] [DURATION]: subscription `number` alone (None: all the chat's), over the
+    last `span`."""
+
+    number: int | None = None
+    span: timedelta = timedelta(hours=2)
+
+
 Command = (
     Help
     | Subscribe
@@ -198,4 +162,5 @@ Command = (
     | Lock
     | Unlock
     | Status
+    | Catchup
 )

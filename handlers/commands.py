@@ -9,62 +9,19 @@ here too, so every platform has it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.errors import CommandError, FetchError, NotAllowed
 from bot.core.model import ChatRef
-from handlers import following, settings, status
-from handlers.command_values import (
-    HELP_TEXT,
-    Command,
-    DigestDaily,
-    DigestEvery,
-    DigestOff,
-    FilterClear,
-    FilterEdit,
-    FilterList,
-    Help,
-    ListSubscriptions,
-    Lock,
-    Mute,
-    SetEdits,
-    SetTimezone,
-    Status,
-    Subscribe,
-    Unlock,
-    Unmute,
-    Unsubscribe,
-)
+from handlers import following, membership
+from handlers.caller import Caller, Reply
+from handlers.command_values import Command
 from handlers.context import Context
-from handlers.parse import parse_command
+from handlers.options import zone_choices
+from handlers.registry import Option, parse_command, spec_of
 from handlers.throttle import Throttle
 
-AdminCheck = Callable[[], Awaitable[bool]]
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who sent a command, and where. `is_admin` is asked only when a command needs it.
-
-    `kind` is the chat's kind as the platform names it ('private', 'group',
-    'supergroup', 'channel', 'guild', 'dm', 'console'). `limited` is False only
-    for the operator at the console, whose piped commands are not a flood.
-    """
-
-    chat: ChatRef
-    kind: str
-    user_id: str
-    is_admin: AdminCheck
-    limited: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What the bot answers. `private` replies concern only the caller (Discord: ephemeral)."""
-
-    text: str
-    private: bool = False
+__all__ = ["NOT_ADMIN", "Caller", "CommandLayer", "Held", "Reply"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +31,8 @@ class Held:
     reply: Reply | None
 
 
-ADMIN_ONLY = (FilterEdit, FilterClear, Mute, Unmute, DigestOff, DigestEvery, DigestDaily,
-              SetTimezone, SetEdits, Lock, Unlock, Status)
-MEMBERS_UNLESS_LOCKED = (Subscribe, Unsubscribe)
-PRIVATE = (Help, ListSubscriptions, FilterList, Status)
-"""Commands whose reply concerns only the caller (Discord answers them ephemerally)."""
 NOT_ADMIN = "Only an admin of this chat can do that."
+LOCKED = "This chat is locked: only an admin can (un)subscribe."
 SLOW_DOWN = ("Slow down: that is over {limit} commands a minute. "
              "Your commands are ignored for a minute; example: /help after that.")
 
@@ -127,7 +80,7 @@ class CommandLayer:
             text = await self._carry_out(caller, command)
         except (CommandError, FetchError) as error:
             return Reply(_sentence(str(error)), private=True)
-        return Reply(text, private=isinstance(command, PRIVATE))
+        return Reply(text, private=spec_of(command).is_private(command))
 
     def _held(self, caller: Caller) -> Held | None:
         """None when the caller's command may go on; else what the throttle answers."""
@@ -142,32 +95,30 @@ class CommandLayer:
             return Held(Reply(SLOW_DOWN.format(limit=limit), private=True))
         return Held(None)
 
+    async def membership(self, platform: str, chat_id: str, present: bool) -> None:
+        """The bot was added to (`present`) or removed from a platform's chat."""
+        await membership.changed(self._context, platform, chat_id, present)
+
+    async def choices(self, chat: ChatRef, option: Option, typed: str) -> list[tuple[str, str]]:
+        """What to offer while `option` is typed in `chat`: (label, value) pairs."""
+        if option.complete == "stories":
+            return await following.story_choices(self._context, chat, typed)
+        if option.complete == "zones":
+            return [(zone, zone) for zone in zone_choices(typed)]
+        return []
+
     async def _check_allowed(self, caller: Caller, command: Command) -> None:
-        if isinstance(command, ADMIN_ONLY):
+        access = spec_of(command).access_to(command)
+        if access == "admins":
             if not await caller.is_admin():
                 raise NotAllowed(NOT_ADMIN)
-        elif isinstance(command, MEMBERS_UNLESS_LOCKED):
+        elif access == "members":
             chat = await self._context.chat(caller.chat)
             if chat is not None and chat.locked and not await caller.is_admin():
-                raise NotAllowed("This chat is locked: only an admin can (un)subscribe.")
+                raise NotAllowed(LOCKED)
 
     async def _carry_out(self, caller: Caller, command: Command) -> str:
-        context, chat = self._context, caller.chat
-        match command:
-            case Help():
-                return HELP_TEXT
-            case Subscribe(url):
-                return await following.subscribe(context, chat, caller.kind, url)
-            case Unsubscribe(target):
-                return await following.unsubscribe(context, chat, target)
-            case ListSubscriptions(page):
-                return await following.list_subscriptions(context, chat, page)
-            case Status():
-                return await status.chat_status(context, chat)
-            case FilterEdit() | FilterClear() | FilterList():
-                return await settings.filters_command(context, chat, caller.kind, command)
-            case _:
-                return await settings.chat_setting(context, chat, caller.kind, command)
+        return await spec_of(command).run(self._context, caller, command)
 
 
 def _sentence(text: str) -> str:

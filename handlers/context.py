@@ -2,21 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from bot.core.model import ChatRef, CheckResult
+from bot.core.catchup import ExtractiveCatchup
+from bot.core.model import ChatRef, CheckResult, Page
+from bot.core.ports import CatchupWriter
 from bot.edges.config import Config
 from storage import Database, Transaction, chats
 from storage.chats import Chat
 
 
 class StoryChecker(Protocol):
-    """Checks a story once (the first check of a new story is its baseline)."""
+    """Checks a story now, as every check is made: never twice at once (the first check of
+    a new story is its baseline)."""
 
     async def check(self, story_id: int) -> CheckResult: ...
+
+
+class PageReader(Protocol):
+    """Reads a story page as `storywatch check` does, storing nothing."""
+
+    async def read(self, url: str) -> Page:
+        """The page at `url`. Raises FetchError (NoUpdates when it holds no updates)."""
+        ...
+
+
+class Later:
+    """What a command goes on doing after its reply (a first check that takes long):
+    tasks the composition root cancels at the stop (`aclose`)."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, job: Coroutine[Any, Any, None]) -> None:
+        """Run `job` in the background until it ends or the stop."""
+        task = asyncio.ensure_future(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        """Cancel what still runs and wait for it."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +74,27 @@ class Context:
     summary_chars: int = 300
     limits: Limits = Limits()
     edits: bool = True  # whether a chat that never said /edits has corrections edited in
+    # How long /subscribe waits for a new story's first check before it answers without it.
+    first_check_wait: float = 20.0
+    later: Later = field(default_factory=Later)
+    pages: PageReader | None = None  # None where no command reads pages (watch, tests)
+    # /catchup's writer (the configured summarizer), and how long it may wait for an LLM.
+    catchup: CatchupWriter = field(default_factory=ExtractiveCatchup)
+    catchup_within: float | None = None
 
     @classmethod
     def from_config(cls, config: Config, db: Database, checker: StoryChecker,
-                    clock: Callable[[], datetime]) -> Context:
+                    clock: Callable[[], datetime], *, pages: PageReader | None = None,
+                    catchup: CatchupWriter | None = None) -> Context:
         """The context of a loaded configuration."""
         caps = config.limits
         limits = Limits(caps.subscriptions_per_chat, caps.filters_per_subscription,
                         caps.argument_chars, caps.commands_per_minute)
+        # An LLM's catch-up is waited for a second beyond its own timeout (a slot may be busy).
+        within = config.summary.llm_timeout + 1 if config.summary.llm_url else None
         return cls(db, checker, clock, config.schedule.interval, config.bot.default_timezone,
-                   config.summary.max_chars, limits, config.alerts.edits)
+                   config.summary.max_chars, limits, config.alerts.edits, pages=pages,
+                   catchup=catchup or ExtractiveCatchup(), catchup_within=within)
 
     async def ensure_chat(self, tx: Transaction, ref: ChatRef, kind: str) -> Chat:
         """The chat at `ref`, created with this deployment's defaults when new."""

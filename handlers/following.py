@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.core.errors import BadArgument, CommandError, NotFound
-from bot.core.model import ChatRef
+from bot.core.model import ChatRef, CheckResult, Notice
 from bot.core.render import format_time
 from bot.core.summarize import summarize
 from bot.edges.urls import normalize_url
 from handlers.context import Context
-from storage import entries, filters, stories, subscriptions
+from storage import entries, filters, outbox, stories, subscriptions
 from storage.chats import Chat
+from storage.outbox import NewDelivery
 from storage.stories import Story
 from storage.subscriptions import Subscription
 
+MAX_CHOICES = 25  # choices a platform shows while a story is typed (Discord's most)
+
+
+class CannotFollow(CommandError):
+    """A story's first check failed: `reason` says why."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"Can't follow {url}: {reason}")
+        self.reason = reason
+
 
 async def subscribe(context: Context, ref: ChatRef, kind: str, raw_url: str) -> str:
-    """Follow the story at `raw_url`: checked now when new, so the reply shows what it holds.
+    """Follow the story at `raw_url`. A story new here is checked first, by the story
+    checker as every check is, so the reply shows what it holds; when that check takes
+    longer than `first_check_wait`, the chat follows it at once and hears when it is done.
 
-    Raises CommandError with the reason when the URL cannot be followed.
+    Raises CommandError with the reason when the URL cannot be followed (CannotFollow when
+    its first check failed).
     """
     url = normalize_url(raw_url)
     chat = await context.chat(ref)
@@ -30,12 +46,18 @@ async def subscribe(context: Context, ref: ChatRef, kind: str, raw_url: str) -> 
         raise BadArgument(f"This chat follows {len(following)} stories, the most allowed; "
                           "/unsubscribe one first (example: /unsubscribe 1).")
     if story is None or not story.baseline_done or story.state != "active":
-        story = await _check_now(context, url)
+        story = await _add(context, url)
+        checking = asyncio.ensure_future(context.checker.check(story.id))
+        if not await _within(checking, context.first_check_wait):
+            number = known or len(following) + 1
+            await _follow(context, ref, kind, story.id)
+            context.later.start(_tell_when_checked(context, ref, url, story.id, checking))
+            return (f"Following {url} (number {number} in /list): its first check is still "
+                    "running; you will hear here when it is done.")
+        story = await _first_check(context, url, story.id, checking.result())
         if not known and (known := _number_of(following, story)):
             return f"This chat already follows {_name(story)}."
-    async with context.db.write() as tx:
-        chat = await context.ensure_chat(tx, ref, kind)
-        await subscriptions.subscribe(tx, chat.id, story.id, now=context.clock())
+    chat = await _follow(context, ref, kind, story.id)
     return await _followed(context, story, known or len(following) + 1, context.zone(chat))
 
 
@@ -46,17 +68,41 @@ def _number_of(following: list[Subscription], story: Story | None) -> int:
     return next((n for n, s in enumerate(following, 1) if s.story_id == story.id), 0)
 
 
-async def _check_now(context: Context, url: str) -> Story:
+async def _add(context: Context, url: str) -> Story:
     async with context.db.write() as tx:
         story = await stories.add(tx, url, now=context.clock(), interval=context.interval)
         # A retired story followed again is polled again, quiet only from now on.
         await stories.resume(tx, story.id, now=context.clock())
-    result = await context.checker.check(story.id)
+    return story
+
+
+async def _within(checking: asyncio.Future[CheckResult], seconds: float) -> bool:
+    """Whether the check is done within `seconds`; it goes on either way, unless we are
+    cancelled (a stop)."""
+    try:
+        await asyncio.wait({checking}, timeout=seconds)
+    except asyncio.CancelledError:
+        checking.cancel()
+        raise
+    return checking.done()
+
+
+async def _follow(context: Context, ref: ChatRef, kind: str, story_id: int) -> Chat:
+    async with context.db.write() as tx:
+        chat = await context.ensure_chat(tx, ref, kind)
+        await subscriptions.subscribe(tx, chat.id, story_id, now=context.clock())
+    return chat
+
+
+async def _first_check(context: Context, url: str, story_id: int, result: CheckResult
+                       ) -> Story:
+    """The story after its first check, or the story tracked already that it turned out to
+    be. Raises CommandError when the check failed (the story is forgotten if unfollowed)."""
     if result.outcome == "failed":
         async with context.db.write() as tx:
-            await stories.delete_unfollowed(tx, story.id)
-        raise CommandError(f"Can't follow {url}: {result.error}")
-    checked = await stories.get(context.db, story.id)
+            await stories.delete_unfollowed(tx, story_id)
+        raise CannotFollow(url, result.error or "the check failed")
+    checked = await stories.get(context.db, story_id)
     assert checked is not None
     # The page may name itself by another URL (its canonical link, or where the
     # redirects led) that is tracked already: follow that story, don't track twice.
@@ -66,6 +112,36 @@ async def _check_now(context: Context, url: str) -> Story:
     async with context.db.write() as tx:
         await stories.delete_unfollowed(tx, checked.id)
     return twin
+
+
+async def _tell_when_checked(context: Context, ref: ChatRef, url: str, story_id: int,
+                             checking: asyncio.Future[CheckResult]) -> None:
+    """Once a first check that outlasted the reply is done, tell the chat what it found, or
+    why the story cannot be followed (and follow it no more)."""
+    result = await checking
+    chat = await context.chat(ref)
+    following = await subscriptions.for_chat(context.db, chat.id) if chat else []
+    mine = next((s for s in following if s.story_id == story_id), None)
+    if chat is None or mine is None:
+        return  # unsubscribed meanwhile
+    story = await stories.get(context.db, story_id) if result.outcome != "failed" else None
+    twin = await stories.twin_of(context.db, story) if story is not None else None
+    if story is None or twin is not None:
+        async with context.db.write() as tx:
+            await subscriptions.unsubscribe(tx, mine.id)
+            if twin is not None and not _number_of(following, twin):
+                await subscriptions.subscribe(tx, chat.id, twin.id, now=context.clock())
+            await stories.delete_unfollowed(tx, story_id)
+        story = twin
+    if story is None:
+        text = f"Can't follow {url}: {result.error}"
+    else:
+        number = _number_of(await subscriptions.for_chat(context.db, chat.id), story)
+        text = await _followed(context, story, number, context.zone(chat))
+    now = context.clock()
+    async with context.db.write() as tx:
+        await outbox.enqueue(tx, [NewDelivery(chat.id, "notice", Notice(text, url), now,
+                                              story.id if story else None)], now=now)
 
 
 async def _followed(context: Context, story: Story, number: int, zone: str) -> str:
@@ -158,6 +234,23 @@ async def _line(context: Context, chat: Chat, number: int, subscription: Subscri
     if words.include or words.exclude:
         lines.append("   filters: " + describe_filters(words.include, words.exclude))
     return lines
+
+
+async def story_choices(context: Context, ref: ChatRef, typed: str) -> list[tuple[str, str]]:
+    """The chat's subscriptions matching what was typed, as ("N. title", "N") pairs, at most
+    MAX_CHOICES."""
+    chat = await context.chat(ref)
+    following = await subscriptions.for_chat(context.db, chat.id) if chat else []
+    typed = typed.strip().lower()
+    found = []
+    for number, subscription in enumerate(following, 1):
+        story = await stories.get(context.db, subscription.story_id)
+        label = f"{number}. {(story.title or story.url) if story else '(no longer tracked)'}"
+        if typed in label.lower() or (story is not None and typed in story.url.lower()):
+            found.append((label, str(number)))
+        if len(found) == MAX_CHOICES:
+            break
+    return found
 
 
 def describe_filters(include: tuple[str, ...], exclude: tuple[str, ...]) -> str:

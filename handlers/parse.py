@@ -1,8 +1,10 @@
 """Chat command text -> typed command values (DESIGN §3). Pure: no I/O, no clock.
 
-`parse_command` returns None for text that is not a command for this bot, a
-command value (`handlers.command_values`), or raises BadArgument whose message
-is the reply: one line with the reason and an example of the right form.
+`split_command` finds a command's name and arguments in a message; each
+command's parser here (named by its spec in `handlers.registry`) turns the
+arguments into a command value (`handlers.command_values`), or raises
+BadArgument whose message is the reply: one line with the reason and an
+example of the right form.
 Whether a subscription exists, and who may do what, is the command layer's
 business.
 """
@@ -20,6 +22,7 @@ from bot.core.errors import BadArgument
 from bot.core.filters import parse_words
 from handlers.command_values import (
     FILTER_ACTIONS,
+    Catchup,
     Command,
     DigestDaily,
     DigestEvery,
@@ -27,18 +30,13 @@ from handlers.command_values import (
     FilterClear,
     FilterEdit,
     FilterList,
-    Help,
     ListSubscriptions,
-    Lock,
     Mute,
     SetEdits,
     SetTimezone,
-    Status,
     Subscribe,
-    Unlock,
     Unmute,
     Unsubscribe,
-    example,
 )
 
 # The default of limits.argument_chars; the command layer passes the configured one.
@@ -46,7 +44,7 @@ DEFAULT_ARGUMENT_CHARS = 2000
 MAX_WORDS = 50
 MAX_DURATION = timedelta(days=366)
 
-_Parser = Callable[[str], Command]
+Parser = Callable[[str], Command]
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>[A-Za-z0-9_]+))?(?:\s+|$)")
 _DIGITS = re.compile(r"^[0-9]{1,9}$")
@@ -55,14 +53,20 @@ _CLOCK = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_command(text: str, *, bot_username: str | None = None,
-                  max_chars: int = DEFAULT_ARGUMENT_CHARS) -> Command | None:
-    """The command in `text`, or None when `text` is no command or one for another bot.
+def example(name: str) -> str:
+    """'example: /cmd ...' for the command `name` (/help for an unknown one)."""
+    # Imported here, not above: the registry names these parsers, and they quote its usage lines.
+    from handlers.registry import USAGE
+
+    return f"example: {USAGE.get(name, '/help')}"
+
+
+def split_command(text: str, *, bot_username: str | None = None) -> tuple[str, str] | None:
+    """(name, arguments) of the command in `text`, lower-cased name and stripped arguments;
+    None when `text` is no command or one for another bot.
 
     "/cmd@name" is ours when `name` equals `bot_username` (ignoring case, and
-    a leading "@"); with no `bot_username` any "@name" is accepted. Arguments
-    longer than `max_chars` are refused before they are read.
-    Raises BadArgument (reason and example) for an unknown command or bad arguments.
+    a leading "@"); with no `bot_username` any "@name" is accepted.
     """
     match = _COMMAND.match(text.lstrip())
     if match is None:
@@ -70,13 +74,7 @@ def parse_command(text: str, *, bot_username: str | None = None,
     addressee = match["bot"]
     if addressee and bot_username and addressee.lower() != bot_username.lstrip("@").lower():
         return None
-    name = match["name"].lower()
-    args = text.lstrip()[match.end() :].strip()
-    check_length(name, args, max_chars)
-    parser = _PARSERS.get(name)
-    if parser is None:
-        raise BadArgument(f"unknown command /{name}; send /help for the commands")
-    return parser(args)
+    return match["name"].lower(), text.lstrip()[match.end() :].strip()
 
 
 def check_length(name: str, argument: str, max_chars: int) -> None:
@@ -85,7 +83,7 @@ def check_length(name: str, argument: str, max_chars: int) -> None:
         raise BadArgument(f"that is over {max_chars} characters; {example(name)}")
 
 
-def _no_arguments(name: str, value: Command) -> _Parser:
+def no_arguments(name: str, value: Command) -> Parser:
     def parse(args: str) -> Command:
         if args:
             raise BadArgument(f"/{name} takes no arguments; {example(name)}")
@@ -109,8 +107,14 @@ def _first_and_rest(args: str) -> tuple[str, str]:
     return (parts[0] if parts else "", parts[1].strip() if len(parts) > 1 else "")
 
 
-def _subscribe(args: str) -> Command:
-    url = _single("subscribe", args, "the story's URL").strip("<>")
+def subscribe(args: str) -> Command:
+    return Subscribe(story_url("subscribe", args))
+
+
+def story_url(name: str, args: str) -> str:
+    """The one argument of /`name`, a story's web address (not yet normalised or checked):
+    "https://" implied when left out. Raises BadArgument with /`name`'s example."""
+    url = _single(name, args, "the story's URL").strip("<>")
     implied = "://" not in url
     if implied:
         # People paste "www.site.com/live"; the scheme is implied.
@@ -122,17 +126,17 @@ def _subscribe(args: str) -> Command:
     # Without a scheme, "hello" is a typo, not the host "hello": ask for a dot.
     host = parts.hostname or ""
     if parts.scheme.lower() not in {"http", "https"} or not host or (implied and "." not in host):
-        raise BadArgument(f"{url[:80]!r} is not a web address; {example('subscribe')}")
-    return Subscribe(url)
+        raise BadArgument(f"{url[:80]!r} is not a web address; {example(name)}")
+    return url
 
 
-def _unsubscribe(args: str) -> Command:
+def unsubscribe(args: str) -> Command:
     target = _single("unsubscribe", args, "a story's number or URL").strip("<>")
     # "#2" is how some people write the number /list shows.
     return Unsubscribe(target[1:] if target[:1] == "#" and target[1:].isdigit() else target)
 
 
-def _list(args: str) -> Command:
+def list_(args: str) -> Command:
     if not args:
         return ListSubscriptions()
     page = _single("list", args, "the page number")
@@ -141,7 +145,7 @@ def _list(args: str) -> Command:
     return ListSubscriptions(int(page))
 
 
-def _filter(args: str) -> Command:
+def filter_(args: str) -> Command:
     number: int | None = None
     head, rest = _first_and_rest(args)
     if _DIGITS.match(head):
@@ -170,14 +174,14 @@ def filter_words(action: str, text: str) -> tuple[str, ...]:
     return words
 
 
-def _edits(args: str) -> Command:
+def edits(args: str) -> Command:
     setting = _single("edits", args, "on or off").lower()
     if setting not in {"on", "off"}:
         raise BadArgument(f"/edits takes on or off, not {setting[:20]!r}; {example('edits')}")
     return SetEdits(setting == "on")
 
 
-def _mute(args: str) -> Command:
+def mute(args: str) -> Command:
     if args.lower() == "off":
         return Unmute()
     if not args:
@@ -185,7 +189,7 @@ def _mute(args: str) -> Command:
     return Mute(_duration_for("mute", args))
 
 
-def _digest(args: str) -> Command:
+def digest(args: str) -> Command:
     mode, rest = _first_and_rest(args)
     mode = mode.lower()
     if mode == "off" and not rest:
@@ -200,6 +204,29 @@ def _digest(args: str) -> Command:
     raise BadArgument(f"/digest takes off, every DURATION or daily HH:MM; {example('digest')}")
 
 
+CATCHUP_MAX = timedelta(hours=24)
+
+
+def catchup(args: str) -> Command:
+    """/catchup [N] [DURATION]: a subscription's number first, then how far back (2 h
+    unless given, 24 h at most)."""
+    number: int | None = None
+    head, rest = _first_and_rest(args)
+    if _DIGITS.match(head):
+        number, (head, rest) = int(head), _first_and_rest(rest)
+        if number < 1:
+            raise BadArgument(f"subscriptions are numbered from 1, as /list shows; "
+                              f"{example('catchup')}")
+    if rest:
+        raise BadArgument(f"/catchup takes a number and a duration at most; {example('catchup')}")
+    if not head:
+        return Catchup(number)
+    span = _duration_for("catchup", head)
+    if span > CATCHUP_MAX:
+        raise BadArgument(f"/catchup looks back 24 h at most; {example('catchup')}")
+    return Catchup(number, span)
+
+
 def _duration_for(name: str, text: str) -> timedelta:
     try:
         return parse_duration(text)
@@ -207,7 +234,7 @@ def _duration_for(name: str, text: str) -> timedelta:
         raise BadArgument(f"{error}; {example(name)}") from None
 
 
-def _timezone(args: str) -> Command:
+def timezone(args: str) -> Command:
     name = _single("timezone", args, "the time zone")
     zone = _zone_name(name)
     if zone is None:
@@ -263,22 +290,3 @@ def parse_clock(text: str) -> time:
     if match is None or int(match[1]) > 23 or int(match[2]) > 59:
         raise BadArgument(f"{text.strip()[:20]!r} is not a time like 08:00 or 21:30")
     return time(int(match[1]), int(match[2]))
-
-
-_PARSERS: dict[str, _Parser] = {
-    # Telegram deep links send "/start PAYLOAD"; "/help filter" deserves help, not an error.
-    "start": lambda _args: Help(),
-    "help": lambda _args: Help(),
-    "subscribe": _subscribe,
-    "unsubscribe": _unsubscribe,
-    "list": _list,
-    "filter": _filter,
-    "mute": _mute,
-    "unmute": _no_arguments("unmute", Unmute()),
-    "digest": _digest,
-    "timezone": _timezone,
-    "edits": _edits,
-    "lock": _no_arguments("lock", Lock()),
-    "unlock": _no_arguments("unlock", Unlock()),
-    "status": _no_arguments("status", Status()),
-}

@@ -28,16 +28,6 @@ class Chat:
     edits: bool
     created_at: datetime
 
-    def holds_alerts(self, now: datetime) -> bool:
-        """Whether alerts wait (muted, or batched into a digest) instead of going out now.
-
-        A mute holds alerts until the digest tick has released what it held (and cleared
-        `muted_until`), not only until it runs out: an update found in between joins that
-        digest instead of going out alone ahead of older ones.
-        """
-        muted = self.muted_until is not None
-        return muted or self.digest_mode != "off"
-
 
 async def ensure(
     tx: Transaction, ref: ChatRef, *, now: datetime, kind: str = "private", edits: bool = True

@@ -6,14 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.filters import Levels, Words
 from storage.db import Reader, Transaction
 from storage.times import require_epoch
 
-Words = tuple[str, ...]
-Level = tuple[Words, Words]
-"""(include words, exclude words) of one level."""
-Levels = tuple[Level, Level]
-"""The chat's level, then the subscription's: an entry must pass both."""
+__all__ = ["FilterSet", "Levels", "Words", "add", "clear", "levels_for_story", "of_level",
+           "remove"]
 
 
 @dataclass(frozen=True, slots=True)

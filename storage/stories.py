@@ -117,6 +117,18 @@ async def lease_due(tx: Transaction, now: datetime, *, owner: str, until: dateti
     return sorted(found, key=lambda story: (story.next_check_at, story.id))
 
 
+async def lease(tx: Transaction, story_id: int, *, owner: str, until: datetime,
+                now: datetime) -> Story | None:
+    """Lease the story to `owner` until `until`, due or not, unless another process holds
+    it (its lease runs past `now`); returns it leased, or None."""
+    row = await tx.fetch_one(
+        "UPDATE stories SET leased_by = ?, lease_until = ? WHERE id = ?"
+        " AND (lease_until IS NULL OR lease_until < ? OR leased_by = ?) RETURNING *",
+        (owner, require_epoch(until), story_id, require_epoch(now), owner),
+    )
+    return _story(row)
+
+
 async def release_leases(tx: Transaction, owner: str) -> None:
     """End every lease `owner` holds (it stops): its stories are free at once."""
     await tx.execute(

@@ -29,6 +29,7 @@ from handlers.commands import Caller, CommandLayer
 from handlers.context import Context
 from storage import Database, stories
 from storage.stories import Story
+from tests.fakes.clock import FakeClock
 from tests.fakes.stories import LiveStory
 from tests.fakes.telegram_api import TelegramApiServer
 from tests.fakes.web import WebServer
@@ -37,22 +38,12 @@ POLICY = WatchPolicy(interval=60, min_interval=30, max_interval=600, burst_limit
                      max_chars=300)
 
 
-class Clock:
-    """The time the service sees; the test sets it."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @dataclass
 class Service:
     """The running parts, driven tick by tick."""
 
     db: Database
-    clock: Clock
+    clock: FakeClock
     fake: TelegramApiServer
     story: LiveStory
     layer: CommandLayer
@@ -95,7 +86,7 @@ async def _admin() -> bool:
 async def service(tmp_path: Path, web: WebServer, now: datetime, *, retire_after: float = 3600,
                   max_failures: int = 3) -> AsyncIterator[Service]:
     """The assembled service at `now`, with a live story of two updates on `web`."""
-    clock = Clock(now)
+    clock = FakeClock(now)
     story = LiveStory(web)
     story.post("The first update, before anyone subscribed.")
     story.post("The second update, before anyone subscribed.")

@@ -2,7 +2,9 @@
 
 The pure core imports no edge, storage, platform or app module, no clock and no
 I/O library; storage imports no platform; the command layer in `handlers/`
-imports neither platform library. A rule broken here is an arrow drawn backwards.
+imports neither platform library; a platform imports no storage. A rule broken
+here is an arrow drawn backwards. Each folder in `bot/platforms/` is checked for
+what a platform must hold.
 """
 
 from __future__ import annotations
@@ -72,9 +74,19 @@ def test_the_core_reads_no_clock() -> None:
     assert reads == []
 
 
+def platform_folders() -> list[str]:
+    """Every platform's folder name under bot/platforms/."""
+    return sorted(path.parent.name for path in (REPO / "bot/platforms").glob("*/__init__.py"))
+
+
 def test_edges_import_no_platform_app_or_command_layer() -> None:
-    assert broken(sources("bot/edges"), "bot.platforms", "bot.app", "handlers",
-                  *PLATFORM_LIBRARIES) == []
+    # The configuration composes each platform's own section (its config module) and
+    # nothing else of a platform.
+    sections = [f"bot.platforms.{name}.config" for name in platform_folders()]
+    leaks = broken(sources("bot/edges"), "bot.platforms", "bot.app", "handlers",
+                   *PLATFORM_LIBRARIES)
+    assert [leak for leak in leaks if not leak.split(" imports ")[1].startswith(
+        tuple(sections))] == []
 
 
 def test_storage_imports_no_platform_app_or_edge() -> None:
@@ -86,11 +98,56 @@ def test_the_command_layer_imports_no_platform() -> None:
     assert broken(sources("handlers"), "bot.platforms", "bot.app", *PLATFORM_LIBRARIES) == []
 
 
-@pytest.mark.parametrize("platform", ["telegram", "discord", "console"])
-def test_a_platform_imports_no_other_platform_and_not_the_app(platform: str) -> None:
-    others = [f"bot.platforms.{other}" for other in ("telegram", "discord", "console")
-              if other != platform]
-    assert broken(sources(f"bot/platforms/{platform}"), "bot.app", *others) == []
+@pytest.mark.parametrize("platform", platform_folders())
+def test_a_platform_imports_no_other_platform_storage_or_the_app(platform: str) -> None:
+    others = [f"bot.platforms.{other}" for other in platform_folders() if other != platform]
+    assert broken(sources(f"bot/platforms/{platform}"), "bot.app", "storage", *others) == []
+
+
+def top_level_imports(path: Path) -> list[str]:
+    """The modules `path` imports when it is imported (not those its functions import)."""
+    module = ast.parse(path.read_text(), filename=str(path))
+    return [name for node in module.body if isinstance(node, ast.Import | ast.ImportFrom)
+            for _, name in imports_of_node(node)]
+
+
+def imports_of_node(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[int, str]]:
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            yield node.lineno, alias.name
+    elif node.module and node.level == 0:
+        yield node.lineno, node.module
+
+
+@pytest.mark.parametrize("platform", platform_folders())
+def test_a_platform_folder_holds_a_light_plugin(platform: str) -> None:
+    """Its __init__ defines PLATFORM and loads no client library, nor a module of its own
+    but its config section, when imported: `start` imports them when it runs."""
+    init = REPO / "bot/platforms" / platform / "__init__.py"
+    assigned = {target.id for node in ast.parse(init.read_text()).body
+                if isinstance(node, ast.Assign) for target in node.targets
+                if isinstance(target, ast.Name)}
+    assert "PLATFORM" in assigned
+    loaded = top_level_imports(init)
+    assert [name for name in loaded if within(name, *PLATFORM_LIBRARIES, "aiohttp")] == []
+    own = f"bot.platforms.{platform}"
+    assert [name for name in loaded if within(name, own) and name != f"{own}.config"] == []
+
+
+@pytest.mark.parametrize("platform", platform_folders())
+def test_a_platform_is_listed_and_its_section_composed(platform: str) -> None:
+    """The app finds every platform folder, by its name, and the config file has its section."""
+    from bot.edges.config import Config
+    from bot.platforms import CHAT_PLATFORMS, CONSOLE
+
+    listed = {plugin.name: plugin for plugin in (*CHAT_PLATFORMS, CONSOLE)}
+    assert platform in listed
+    section = listed[platform].section
+    if section is not None:
+        assert Config.model_fields[platform].annotation is section
+        config_module = REPO / "bot/platforms" / platform / "config.py"
+        assert broken([config_module], "bot.platforms", "bot.app", "handlers", "storage",
+                      *PLATFORM_LIBRARIES) == []
 
 
 def test_the_rules_see_a_broken_arrow(tmp_path: Path) -> None:

@@ -108,7 +108,7 @@ class DemoServer:
         self._story = story
         self._reveal_every = reveal_every
         self._clock = clock
-        self._start = clock()
+        self._start: datetime | None = None
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -121,7 +121,6 @@ class DemoServer:
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}/live/storm-halden"
-        self._start = self._clock()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -129,6 +128,10 @@ class DemoServer:
             await self._runner.cleanup()
 
     async def _page(self, request: web.Request) -> web.Response:
+        # The story starts when it is first read: however long the watcher takes to start,
+        # its first check sees the initial updates and each later one is new to it.
+        if self._start is None:
+            self._start = self._clock()
         shown = shown_updates(self._story, self._start, self._clock(), self._reveal_every)
         return web.Response(text=render_page(self._story, shown, self.url),
                             content_type="text/html", charset="utf-8")

@@ -32,9 +32,10 @@ from bot.app.leases import Lease
 from bot.app.telemetry import SILENT, DeliveryEvents
 from bot.core.cadence import failure_delay
 from bot.core.errors import ChatGone, ChatMoved, DeliveryError, RateLimited, Rejected, Transient
-from bot.core.pacing import Limits, Pacer, Rate
+from bot.core.pacing import Limits, Pacer
 from bot.core.ports import Messenger
-from bot.edges.config import Config, TelegramConfig
+from bot.edges.config import Config
+from bot.platforms import CHAT_PLATFORMS
 from storage import Database, chats, outbox, subscriptions
 from storage.chats import Chat
 from storage.outbox import Delivery
@@ -66,21 +67,19 @@ class DispatchPolicy:
     # SIGTERM past the 5 s an operator (or systemd's stop) expects, with the other stops.
     stop_grace: float = 2.0
     pacing: Mapping[str, Limits] = field(default_factory=dict)
+    shared_kinds: Mapping[str, frozenset[str]] = field(default_factory=lambda: {
+        platform.name: platform.shared_kinds for platform in CHAT_PLATFORMS})
+    """Per platform, the chat kinds its per-group limit applies to (groups, channels)."""
 
     @classmethod
     def from_config(cls, config: Config) -> DispatchPolicy:
-        """The policy of a loaded configuration. Discord gets no pacing of ours: discord.py
-        follows the buckets its response headers announce."""
+        """The policy of a loaded configuration: each platform's limits as it configures them."""
         delivery = config.delivery
+        sections = [(platform, getattr(config, platform.name)) for platform in CHAT_PLATFORMS]
         return cls(delivery.retry_base, delivery.retry_max, delivery.max_attempts,
                    rescan=config.schedule.tick,
-                   pacing={"telegram": telegram_limits(config.telegram)})
-
-
-def telegram_limits(config: TelegramConfig) -> Limits:
-    """Telegram's limits as configured: overall, per chat, per group or channel."""
-    return Limits(overall=Rate(config.rate_per_second), chat=Rate(config.chat_rate_per_second),
-                  group=Rate(config.group_rate_per_minute / 60))
+                   pacing={platform.name: platform.limits(section)
+                           for platform, section in sections})
 
 
 class Dispatcher:
@@ -192,7 +191,7 @@ class Dispatcher:
         instead, so no worker sits out a group's three seconds.
         """
         pacer = self._pacers[chat.ref.platform]
-        key, group = chat.ref.chat_id, _is_group(chat)
+        key, group = chat.ref.chat_id, self._is_group(chat)
         now = self._clock()
         wait = pacer.wait(key, group=group, now=now.timestamp())
         if wait > self._policy.linger:
@@ -208,10 +207,14 @@ class Dispatcher:
 
     async def _book(self, chat: Chat, now: float) -> None:
         """Book the chat's next slot within its platform's limits and wait for it."""
-        at = self._pacers[chat.ref.platform].reserve(chat.ref.chat_id, group=_is_group(chat),
-                                                     now=now)
+        at = self._pacers[chat.ref.platform].reserve(chat.ref.chat_id,
+                                                     group=self._is_group(chat), now=now)
         if at > now:
             await asyncio.sleep(at - now)
+
+    def _is_group(self, chat: Chat) -> bool:
+        """Whether the per-group limit applies: the chat is shared (a group or a channel)."""
+        return chat.kind in self._policy.shared_kinds.get(chat.ref.platform, frozenset())
 
     async def _send_and_record(self, messenger: Messenger, chat: Chat, delivery: Delivery
                                ) -> None:
@@ -276,14 +279,6 @@ class Dispatcher:
             await outbox.retry_later(tx, delivery.id, not_before=now + timedelta(seconds=delay),
                                      error=reason, attempt=True)
             return False
-
-
-SHARED_KINDS = frozenset({"group", "supergroup", "channel"})
-
-
-def _is_group(chat: Chat) -> bool:
-    """Whether the per-group limit applies: the chat is shared (a group or a channel)."""
-    return chat.kind in SHARED_KINDS
 
 
 async def _settled(coroutine: Coroutine[Any, Any, None], *, grace: float) -> None:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
+import math
 import sqlite3
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import Executor
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.app.digester import Digester
 from bot.app.dispatcher import Dispatcher, DispatchPolicy
@@ -26,19 +27,28 @@ from bot.app.housekeeping import Housekeeping
 from bot.app.leases import Lease, process_owner
 from bot.app.service import DeliveryLoop, Poller
 from bot.app.status import InstanceStatus, instance_status
-from bot.app.summaries import summaries_from_config, summary_budget
+from bot.app.summaries import Summaries, summaries_from_config, summary_budget
 from bot.app.telemetry import SILENT, Events
 from bot.app.watcher import Watcher, WatchPolicy
-from bot.core.errors import BadArgument, BadUrl, NoUpdates, StorageError, StorywatchError
+from bot.core.errors import (
+    BadArgument,
+    BadUrl,
+    NoUpdates,
+    StorageError,
+    StorywatchError,
+    Transient,
+)
 from bot.core.filters import parse_words
-from bot.core.model import ChatRef, Fetched, Page, Recipe
-from bot.core.ports import Messenger, Summarizer
+from bot.core.model import ChatRef, CheckResult, Fetched, Message, Page, Recipe
+from bot.core.ports import Fetcher, Messenger, Pace
 from bot.edges.config import Config
 from bot.edges.extraction_pool import extract_with, extraction_pool
 from bot.edges.lazy_fetch import LazyFetcher
 from bot.edges.urls import normalize_url
+from bot.platforms import CHAT_PLATFORMS, CONSOLE
 from bot.platforms.console.messenger import ConsoleMessenger
-from storage import Database, chats, filters, stories, subscriptions
+from bot.platforms.plugin import Job, Launch, Platform
+from storage import Database, stories, subscriptions
 from storage.copy import copy_instance
 from storage.db import Lock, is_postgres
 from storage.outbox import OUTBOX_CHANNEL
@@ -47,7 +57,6 @@ if TYPE_CHECKING:
     from bot.app.listener import Operations
     from bot.app.scheduler import Tick
     from bot.core.extract import Explained
-    from bot.edges.fetch import HttpFetcher
     from handlers.commands import CommandLayer
 
 
@@ -57,10 +66,31 @@ async def check(target: str, config: Config) -> Page:
     Raises FetchError subclasses for what cannot be fetched or read, and
     NoUpdates when the document holds no timestamped updates.
     """
-    page = extract(await _fetch_once(target, config), config)
+    return _with_updates(extract(await _fetch_once(target, config), config), target)
+
+
+def _with_updates(page: Page, target: str) -> Page:
+    """`page`, or NoUpdates when it holds no timestamped updates."""
     if not page.entries:
         raise NoUpdates(f"no timestamped updates found in {target}")
     return page
+
+
+class Pages:
+    """Story pages fetched and read as `check` reads them, nothing stored (the command
+    layer's `PageReader`): through the running fetcher, extracted in `pool` when given."""
+
+    def __init__(self, fetcher: Fetcher, config: Config, pool: Executor | None = None) -> None:
+        self._fetcher = fetcher
+        self._recipes = recipes(config)
+        self._pool = pool
+
+    async def read(self, url: str) -> Page:
+        """The page at `url`. Raises FetchError (NoUpdates when it holds no updates)."""
+        fetched = await self._fetcher.fetch(url)
+        page = await asyncio.get_running_loop().run_in_executor(
+            self._pool, extract_with, self._recipes, fetched)
+        return _with_updates(page, url)
 
 
 async def check_explained(target: str, config: Config) -> Explained:
@@ -109,7 +139,7 @@ def _as_url(target: str) -> str:
     return normalize_url(target if "://" in target else f"https://{target}")
 
 
-# --- watch and demo: one story polled in a loop, alerts printed to the console ---
+# --- watch and demo: one story followed by a console chat, its alerts printed ---
 
 
 async def watch(url: str, config: Config, *, every: float | None = None,
@@ -121,17 +151,11 @@ async def watch(url: str, config: Config, *, every: float | None = None,
     phrase), replacing any it had. Raises BadUrl, BadArgument for a filter
     word, and StorywatchError when a story never checked before fails its first check.
     """
-    from bot.edges.fetch import HttpFetcher
-
     target = normalize_url(url)
     words = (_filter_words(include), _filter_words(exclude))
-    async with (_database(config) as db,
-                HttpFetcher(config.fetch) as fetcher,
-                AsyncExitStack() as stack):
-        story_id = await _console_subscription(db, target, config, every, *words)
-        summarizer = await summaries_from_config(config, stack, _now)
-        await _poll(db, fetcher, config, ConsoleMessenger(out, as_json=as_json), story_id,
-                    summarizer, err=err)
+    async with _database(config) as db:
+        await _follow_on_console(db, config, ConsoleMessenger(out, as_json=as_json), target,
+                                 every, words, err=err)
 
 
 async def demo(config: Config, *, updates: int | None = None, reveal_every: float = 5.0,
@@ -141,7 +165,6 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
     Returns after `updates` alerts (never when None: until cancelled).
     """
     from bot.app.demo import DemoServer, load_story
-    from bot.edges.fetch import HttpFetcher
 
     with tempfile.TemporaryDirectory(prefix="storywatch-demo-") as folder:
         config = config.model_copy(update={
@@ -150,61 +173,107 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
             # The demo's own server is on loopback, which stories may otherwise not use.
             "fetch": config.fetch.model_copy(update={"allow_private_networks": True}),
         })
-        messenger = ConsoleMessenger(out)
         async with (DemoServer(load_story(), reveal_every=reveal_every) as server,
-                    _database(config) as db,
-                    HttpFetcher(config.fetch) as fetcher,
-                    AsyncExitStack() as stack):
+                    _database(config) as db):
             err.write(f"storywatch demo: watching {server.url}, a new update every "
                       f"{reveal_every:g} s; Ctrl-C stops\n")
             err.flush()
             every = max(reveal_every / 4, 0.05)
-            story_id = await _console_subscription(db, server.url, config, every, (), ())
-            await _poll(db, fetcher, config, messenger, story_id,
-                        await summaries_from_config(config, stack, _now), err=err,
-                        done=lambda: updates is not None and messenger.sent >= updates)
+            await _follow_on_console(db, config, ConsoleMessenger(out), server.url, every,
+                                     ((), ()), err=err, updates=updates)
 
 
-async def _console_subscription(db: Database, url: str, config: Config, every: float | None,
-                                include: Sequence[str], exclude: Sequence[str]) -> int:
-    """Subscribe the console chat of this story with these filters; returns the story id."""
-    now = _now()
-    async with db.write() as tx:
-        story = await stories.add(tx, url, now=now, interval=every or config.schedule.interval)
-        await stories.set_schedule(tx, story.id, interval=every or story.interval,
-                                   fixed=every is not None, next_check_at=now)
-        # A console chat per story: the filters of one `watch` don't leak into another's.
-        chat = await chats.ensure(tx, ChatRef("console", "watch", str(story.id)), now=now,
-                                  edits=False)
-        subscription = await subscriptions.subscribe(tx, chat.id, story.id, now=now)
-        await filters.clear(tx, chat.id, subscription.id)
-        await filters.add(tx, chat.id, subscription.id, "include", include, now=now)
-        await filters.add(tx, chat.id, subscription.id, "exclude", exclude, now=now)
-    return story.id
+async def _follow_on_console(db: Database, config: Config, messenger: ConsoleMessenger,
+                             url: str, every: float | None,
+                             words: tuple[Sequence[str], Sequence[str]], *, err: TextIO,
+                             updates: int | None = None) -> None:
+    """Follow the story from a console chat of its own (/subscribe, /filter), then check it
+    and print its alerts as `run` does, until cancelled or `updates` alerts were printed."""
+    from bot.app.scheduler import Scheduler, Tick
+    from bot.edges.fetch import HttpFetcher
 
-
-async def _poll(db: Database, fetcher: HttpFetcher, config: Config, messenger: ConsoleMessenger,
-                story_id: int, summarizer: Summarizer, *, err: TextIO,
-                done: Callable[[], bool] = lambda: False) -> None:
-    """Check the story whenever it is due and send what it found, until `done()`."""
-    watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
-                      summarizer, WatchPolicy.from_config(config), _now)
-    dispatcher = Dispatcher(db, {messenger.platform: messenger},
+    counted = _Counted(messenger, updates)
+    dispatcher = Dispatcher(db, {messenger.platform: counted},
                             DispatchPolicy.from_config(config), _now)
-    first = True
-    while True:
-        result = await watcher.check(story_id)
-        if result.outcome == "failed":
-            story = await stories.get(db, story_id)
-            if first and story is not None and not story.baseline_done:
-                raise StorywatchError(f"cannot watch {story.url}: {result.error}")
-            err.write(f"storywatch: check failed, retrying: {result.error}\n")
-            err.flush()
-        first = False
-        await dispatcher.drain()
-        if done():
-            return
-        await asyncio.sleep(max((result.next_check_at - _now()).total_seconds(), 0.0))
+    deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
+    async with HttpFetcher(config.fetch) as fetcher, AsyncExitStack() as stack:
+        watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
+                          await summaries_from_config(config, stack, _now),
+                          WatchPolicy.from_config(config), _now)
+        followed = asyncio.Event()  # a failed first check is an error, not "retrying"
+        poller = Poller(db, watcher, concurrency=1, per_host=1, clock=_now,
+                        checked=deliveries.wake,
+                        failed=lambda result: _retrying(err, result) if followed.is_set() else None)
+        stack.push_async_callback(poller.aclose)
+        await _console_subscription(db, config, poller, url, every, words)
+        followed.set()
+        tick = min(config.schedule.tick, every or config.schedule.tick)
+        await stack.enter_async_context(Scheduler([Tick("poll", tick, poller.tick)]))
+        async with asyncio.TaskGroup() as jobs:
+            delivering = jobs.create_task(deliveries.run())
+            await counted.enough.wait()
+            delivering.cancel()
+
+
+async def _console_subscription(db: Database, config: Config, checks: Poller, url: str,
+                                every: float | None,
+                                words: tuple[Sequence[str], Sequence[str]]) -> None:
+    """Subscribe a console chat of this story's own (the filters of one `watch` don't leak
+    into another's) through the command layer, with these filters and interval."""
+    from handlers import following, settings
+    from handlers.command_values import FilterClear, FilterEdit
+    from handlers.context import Context
+
+    context = replace(Context.from_config(config, db, checks, _now), edits=False,
+                      first_check_wait=math.inf)
+    ref = ChatRef("console", "watch", url)
+    try:
+        await following.subscribe(context, ref, "console", url)
+    except following.CannotFollow as error:
+        raise StorywatchError(f"cannot watch {url}: {error.reason}") from None
+    await settings.filters_command(context, ref, "console", FilterClear(1))
+    include, exclude = words
+    for edit in (FilterEdit(1, "add", tuple(include)), FilterEdit(1, "exclude", tuple(exclude))):
+        if edit.words:
+            await settings.filters_command(context, ref, "console", edit)
+    chat = await context.chat(ref)
+    assert chat is not None
+    [followed] = await subscriptions.for_chat(db, chat.id)
+    story = await stories.get(db, followed.story_id)
+    assert story is not None
+    async with db.write() as tx:
+        await stories.set_schedule(tx, story.id, interval=every or story.interval,
+                                   fixed=every is not None, next_check_at=_now())
+
+
+def _retrying(err: TextIO, result: CheckResult) -> None:
+    err.write(f"storywatch: check failed, retrying: {result.error}\n")
+    err.flush()
+
+
+class _Counted:
+    """A messenger that sets `enough` once it has sent `updates` messages (never when None)."""
+
+    def __init__(self, messenger: Messenger, updates: int | None) -> None:
+        self.platform = messenger.platform
+        self._messenger = messenger
+        self._left = updates
+        self.enough = asyncio.Event()
+
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
+        """See `Messenger.send`; past `updates`, Transient: the message waits in the outbox."""
+        if self.enough.is_set():
+            raise Transient("enough printed")
+        sent = await self._messenger.send(chat, message, pace=pace)
+        if self._left is not None:
+            self._left -= 1
+            if self._left <= 0:
+                self.enough.set()
+        return sent
+
+    async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None:
+        """See `Messenger.edit`."""
+        await self._messenger.edit(chat, message_id, message)
 
 
 def _filter_words(values: Sequence[str]) -> tuple[str, ...]:
@@ -301,9 +370,9 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         pool = stack.enter_context(extraction_pool())
         operations = None if once else await _operations(config, db, stack)
         events = SILENT if operations is None else operations.events
+        summaries = await summaries_from_config(config, stack, _now, events, db)
         watcher = Watcher(db, fetcher, functools.partial(extract_with, recipes(config)),
-                          await summaries_from_config(config, stack, _now, events, db),
-                          WatchPolicy.from_config(config), _now,
+                          summaries, WatchPolicy.from_config(config), _now,
                           pool=pool, events=events)
         shared = db.dialect == "postgresql"
         owner = process_owner()
@@ -311,10 +380,13 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         poller = Poller(db, watcher, concurrency=config.fetch.concurrency,
                         per_host=config.fetch.per_host, clock=_now, checked=checked,
                         lease=Lease(owner, config.storage.lease) if shared else None)
-        if role != "sender":
-            stack.push_async_callback(poller.aclose)
+        # Every role closes it: a sender's /subscribe asks it for a new story's first check.
+        stack.push_async_callback(poller.aclose)
         if once:
-            sender = await _sender(config, db, watcher, stack, out, claim=None, events=events)
+            sender = await _sender(config, db, (poller, Pages(fetcher, config, pool), summaries),
+                                   stack,
+                                   (stdin, out), None, events,
+                                   serve=lambda _job: None)  # --once serves no commands
             await _check_due_once(poller, sender.digester, sender.dispatcher)
             return
         if operations is not None and role == "checker":
@@ -326,7 +398,8 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         started = asyncio.Event()
         if role == "checker":
             started.set()
-        part = _Part(config, db, watcher, operations, events)
+        part = _Part(config, db, poller, Pages(fetcher, config, pool), summaries, operations,
+                     events)
         try:
             async with asyncio.TaskGroup() as jobs:
                 if role != "sender":
@@ -343,7 +416,9 @@ class _Part:
 
     config: Config
     db: Database
-    watcher: Watcher
+    checks: Poller
+    pages: Pages
+    summaries: Summaries
     operations: Operations | None
     events: Events
 
@@ -381,35 +456,33 @@ class _Relay:
 class _Sender:
     """The sending part of a running bot, its platforms started."""
 
-    layer: Callable[[], CommandLayer]
     messengers: dict[str, Messenger]
     dispatcher: Dispatcher
     deliveries: DeliveryLoop
     digester: Digester
     housekeeping: Housekeeping
-    console: bool
 
 
-async def _sender(config: Config, db: Database, watcher: Watcher, stack: AsyncExitStack,
-                  out: TextIO, claim: Lease | None, events: Events) -> _Sender:
-    """Start the platforms (the console without a token) and build what sends."""
+async def _sender(config: Config, db: Database, checks: tuple[Poller, Pages, Summaries],
+                  stack: AsyncExitStack,
+                  streams: tuple[TextIO, TextIO], claim: Lease | None, events: Events,
+                  serve: Callable[[Job], None]) -> _Sender:
+    """Start the platforms (the console when none is enabled) and build what sends."""
     # Made once, when a platform or the console first serves commands (never by a
     # plain --once): every platform shares its command throttle.
-    layer = functools.cache(functools.partial(_command_layer, config, db, watcher))
-    messengers = await _start_platforms(config, layer, db, stack)
-    console = not messengers
-    if console:
-        messengers["console"] = ConsoleMessenger(out)
+    layer = functools.cache(functools.partial(_command_layer, config, db, *checks, stack))
+    messengers = await _start_platforms(config, Launch(None, layer, stack, _now, *streams,
+                                                        serve))
     dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now, claim,
                             events=events)
     deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
     digester = Digester(db, _now, default_timezone=config.bot.default_timezone,
                         max_chars=config.summary.max_chars, released=deliveries.wake,
-                        summarizer=watcher.summarizer, summary_budget=summary_budget(config))
+                        summarizer=checks[2], summary_budget=summary_budget(config))
     housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
                                 max_failures=config.schedule.max_failures,
                                 notified=deliveries.wake)
-    return _Sender(layer, messengers, dispatcher, deliveries, digester, housekeeping, console)
+    return _Sender(messengers, dispatcher, deliveries, digester, housekeeping)
 
 
 async def _send(part: _Part, checked: _Relay, stdin: TextIO, out: TextIO, claim: Lease | None,
@@ -424,7 +497,10 @@ async def _send(part: _Part, checked: _Relay, stdin: TextIO, out: TextIO, claim:
         locks = [await stack.enter_async_context(
                      db.hold_lock(name, keepalive=config.storage.failover))
                  for name in _platform_locks(config)]
-        sender = await _sender(config, db, part.watcher, stack, out, claim, part.events)
+        jobs_of_platforms: list[Job] = []
+        sender = await _sender(config, db, (part.checks, part.pages, part.summaries), stack,
+                               (stdin, out), claim,
+                               part.events, jobs_of_platforms.append)
         if part.operations is not None:
             part.operations.watch_platforms(sender.messengers)
         checked.connect(sender.deliveries.wake)
@@ -438,20 +514,24 @@ async def _send(part: _Part, checked: _Relay, stdin: TextIO, out: TextIO, claim:
             jobs.create_task(sender.deliveries.run())
             for lock in locks:
                 jobs.create_task(_lost(lock))
-            if sender.console:
-                jobs.create_task(_console_then_wait(sender.layer(), stdin, out))
+            for job in jobs_of_platforms:
+                jobs.create_task(job())
+
+
+def _enabled(config: Config) -> list[tuple[Platform, Any]]:
+    """The chat platforms the config enables, each with its section."""
+    sections = [(platform, getattr(config, platform.name)) for platform in CHAT_PLATFORMS]
+    return [(platform, section) for platform, section in sections if platform.enabled(section)]
 
 
 def _platform_locks(config: Config) -> list[str]:
-    """The locks a sender must hold: one per platform token (named by its hash, never the
-    token itself), in one order for every process so two never hold one each."""
-    tokens = [(name, token) for name, token in
-              (("telegram", config.telegram.token), ("discord", config.discord.token))
-              if token is not None]
-    if not tokens:
-        return ["sender:console"]
-    return sorted(f"sender:{name}:{hashlib.sha256(token.get_secret_value().encode()).hexdigest()}"
-                  for name, token in tokens)
+    """The locks a sender must hold: one per platform it connects (named by its lock key,
+    never a token itself), in one order for every process so two never hold one each."""
+    enabled = _enabled(config)
+    if not enabled:
+        return [f"sender:{CONSOLE.name}"]
+    return sorted(f"sender:{platform.name}:{platform.lock_key(section)}"
+                  for platform, section in enabled)
 
 
 async def _lost(lock: Lock) -> None:
@@ -471,12 +551,16 @@ async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispat
         pass
 
 
-def _command_layer(config: Config, db: Database, watcher: Watcher) -> CommandLayer:
-    """The chat commands' layer, for the platforms and the console that serve commands."""
+def _command_layer(config: Config, db: Database, checks: Poller, pages: Pages,
+                   summaries: Summaries, stack: AsyncExitStack) -> CommandLayer:
+    """The chat commands' layer, for the platforms and the console that serve commands;
+    what its commands go on doing after their replies stops with `stack`."""
     from handlers.commands import CommandLayer
     from handlers.context import Context
 
-    return CommandLayer(Context.from_config(config, db, watcher, _now))
+    context = Context.from_config(config, db, checks, _now, pages=pages, catchup=summaries)
+    stack.push_async_callback(context.later.aclose)
+    return CommandLayer(context)
 
 
 async def _operations(config: Config, db: Database,
@@ -503,34 +587,9 @@ def _ticks(config: Config, digester: Digester, housekeeping: Housekeeping) -> li
             Tick("housekeeping", max(schedule.tick, 60.0), housekeeping.tick)]
 
 
-async def _start_platforms(config: Config, layer: Callable[[], CommandLayer], db: Database,
-                           stack: AsyncExitStack) -> dict[str, Messenger]:
-    """Start Telegram and Discord when their tokens are set, serving the commands of
-    `layer()`; returns their messengers."""
-    messengers: dict[str, Messenger] = {}
-    if config.telegram.token is not None:
-        from bot.platforms.telegram import bindings as telegram_bindings
-        from bot.platforms.telegram import messenger as telegram_app
-
-        polling = telegram_app.PollWatch()
-        application = telegram_app.build_application(config.telegram, polling)
-        telegram_bindings.install(application, layer(), db, config.telegram, _now)
-        await stack.enter_async_context(telegram_app.running(application, config.telegram))
-        messengers["telegram"] = telegram_app.TelegramMessenger(application.bot, polling)
-    if config.discord.token is not None:
-        from bot.platforms.discord import bindings as discord_bindings
-        from bot.platforms.discord import messenger as discord_app
-
-        client = discord_app.build_client(config.discord)
-        discord_bindings.install(client, layer(), db)
-        await stack.enter_async_context(discord_app.running(client, config.discord))
-        messengers["discord"] = discord_app.DiscordMessenger(client)
-    return messengers
-
-
-async def _console_then_wait(layer: CommandLayer, stdin: TextIO, out: TextIO) -> None:
-    """Serve console commands; at the end of input keep running (alerts still come)."""
-    from bot.platforms.console.bindings import serve_console
-
-    await serve_console(layer, stdin, out)
-    await asyncio.Event().wait()
+async def _start_platforms(config: Config, launch: Launch) -> dict[str, Messenger]:
+    """Start each platform the config enables (the console when none is), serving the
+    commands of `launch.layer()`; returns their messengers by platform name."""
+    enabled = _enabled(config) or [(CONSOLE, None)]
+    return {platform.name: await platform.start(replace(launch, section=section))
+            for platform, section in enabled}

@@ -27,7 +27,7 @@ from bot.core.filters import judge_levels
 from bot.core.model import Alert, CheckResult, Fetched, Page, StoryRef
 from bot.core.ports import Fetcher, Summarizer
 from bot.core.render.console import ignored_text
-from bot.core.route import Routed, route_entries, sort_time
+from bot.core.route import Routed, holds_alerts, route_entries, sort_time
 from bot.core.summarize import summarize
 from bot.edges.config import Config
 from storage import Database, Transaction, entries, outbox, stories, subscriptions
@@ -309,7 +309,8 @@ class Watcher:
         # kind of chat, not once per chat (a big story has thousands of plain followers).
         routes: dict[tuple[Levels, str], list[Routed]] = {}
         for member in audience:
-            state = "held" if member.chat.holds_alerts(now) else "pending"
+            chat = member.chat
+            state = "held" if holds_alerts(chat.muted_until, chat.digest_mode) else "pending"
             timezone = member.chat.timezone or self._policy.default_timezone
             routed = routes.get((member.levels, timezone))
             if routed is None:

@@ -35,6 +35,12 @@ _APOSTROPHES = "'’"
 _APOSTROPHE_CLOSE = re.compile(r"['’‘](?=\s|\*|$)")
 _WORD = re.compile(r"\w+")
 
+Words = tuple[str, ...]
+Level = tuple[Words, Words]
+"""(include words, exclude words) of one level."""
+Levels = tuple[Level, Level]
+"""The chat's level, then the subscription's: an entry must pass both."""
+
 
 def parse_words(text: str) -> tuple[str, ...]:
     """Split a command's word list into words and phrases, each kept as written.

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.diff import fold_burst
-from bot.core.filters import judge_levels
+from bot.core.filters import Levels, judge_levels
 from bot.core.model import Alert, Entry, Folded, StoryRef
-
-Levels = Sequence[tuple[Sequence[str], Sequence[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +28,16 @@ class Routed:
     def kind(self) -> str:
         """The outbox kind of the message: 'alert' or 'folded'."""
         return "alert" if isinstance(self.message, Alert) else "folded"
+
+
+def holds_alerts(muted_until: datetime | None, digest_mode: str) -> bool:
+    """Whether a chat's alerts wait (muted, or batched into a digest) instead of going out now.
+
+    A mute holds alerts until the digest tick has released what it held (and cleared
+    `muted_until`), not only until it runs out: an update found in between joins that
+    digest instead of going out alone ahead of older ones.
+    """
+    return muted_until is not None or digest_mode != "off"
 
 
 def route_entries(

@@ -2,7 +2,8 @@
 
 Read once at start-up into frozen, validated values. Nothing else reads the
 environment. A bad value stops start-up with the key, the value (secrets
-masked) and what was expected.
+masked) and what was expected. A chat platform's section is defined in its
+folder (`bot/platforms/<name>/config.py`) and composed here.
 """
 
 from __future__ import annotations
@@ -15,30 +16,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 from bot.core.errors import ConfigError
+from bot.edges.sections import Section as _Section
+from bot.edges.sections import web_url as _web_url
+from bot.platforms.discord.config import DiscordConfig
+from bot.platforms.telegram.config import TelegramConfig
+
+__all__ = ["Config", "DiscordConfig", "TelegramConfig", "listen_address", "load_config"]
 
 ENV_PREFIX = "STORYWATCH_"
 SECRET_KEYS = frozenset({"token", "api_key", "url"})
-
-
-class _Section(BaseModel):
-    # No inf or nan: an infinite timeout or interval is a hang, not a setting. Validators
-    # are built when first used, not at import: start-up (a cron `run --once`) is faster.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
-                              defer_build=True)
-
-
-def _web_url(value: str | None, schemes: frozenset[str] = frozenset({"http", "https"})
-             ) -> str | None:
-    """`value` when it is an absolute URL with one of `schemes` and a host; else ValueError."""
-    if value is None:
-        return None
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in schemes or not parts.hostname:
-        raise ValueError(f"an absolute {' or '.join(sorted(schemes))} URL")
-    return value
 
 
 def _header_text(value: str) -> str:
@@ -147,32 +136,6 @@ class DeliveryConfig(_Section):
     retry_base: float = Field(default=2.0, gt=0)
     retry_max: float = Field(default=300.0, gt=0)
     max_attempts: int = Field(default=1000, ge=1)
-
-
-class TelegramConfig(_Section):
-    token: SecretStr | None = None
-    base_url: str = "https://api.telegram.org/bot"
-    rate_per_second: float = Field(default=30.0, gt=0)
-    group_rate_per_minute: float = Field(default=20.0, gt=0)
-    chat_rate_per_second: float = Field(default=1.0, gt=0)
-    admin_cache_seconds: float = Field(default=300.0, ge=0)
-    poll_timeout: float = Field(default=10.0, ge=0)
-
-    _base = field_validator("base_url")(_web_url)
-
-
-class DiscordConfig(_Section):
-    token: SecretStr | None = None
-    api_base: str = "https://discord.com/api/v10"
-    gateway_url: str | None = None
-    guild_id: int | None = None
-
-    _api = field_validator("api_base")(_web_url)
-
-    @field_validator("gateway_url")
-    @classmethod
-    def _gateway(cls, value: str | None) -> str | None:
-        return _web_url(value, frozenset({"ws", "wss"}))
 
 
 class LimitsConfig(_Section):

@@ -17,6 +17,7 @@ from bot.core.pacing import Limits, Rate
 from bot.core.ports import Pace
 from storage import Database, chats, entries, outbox, stories, subscriptions
 from storage.outbox import NewDelivery
+from tests.fakes.clock import FakeClock
 from tests.fakes.messenger import RecordingMessenger
 
 T0 = datetime(2024, 2, 3, 12, 0, tzinfo=UTC)
@@ -24,18 +25,10 @@ STORY = StoryRef("https://news.example/live", "Live")
 POLICY = DispatchPolicy(retry_base=2, retry_max=60, max_attempts=3, concurrency=4)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @dataclass
 class World:
     db: Database
-    clock: Clock
+    clock: FakeClock
     messenger: RecordingMessenger
     story_id: int
     dispatcher: Dispatcher
@@ -72,7 +65,7 @@ def _text(message: object) -> str:
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    clock = Clock()
+    clock = FakeClock(T0)
     messenger = RecordingMessenger()
     async with Database.open(tmp_path / "d.db") as db:
         async with db.write() as tx:

@@ -15,16 +15,9 @@ from bot.core.errors import RateLimited, Transient
 from bot.core.model import ChatRef, Notice
 from storage import Database, chats, outbox
 from storage.outbox import NewDelivery
+from tests.fakes.clock import FakeClock
 
 T0 = datetime(2024, 2, 3, 14, 52, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Platform:
@@ -58,7 +51,7 @@ async def queue(db: Database, platform: str, at: datetime) -> None:
 
 
 async def test_ready_once_platforms_started_and_ticking(db: Database) -> None:
-    clock = Clock()
+    clock = FakeClock(T0)
     health = Health(db, clock, max_pending_age=60)
     assert not (await health.ready()).ok  # nothing started yet
     health.watch_platforms({"telegram": Platform()})
@@ -70,7 +63,7 @@ async def test_ready_once_platforms_started_and_ticking(db: Database) -> None:
 
 
 async def test_a_disconnected_platform_or_a_failing_send_is_unready(db: Database) -> None:
-    health = Health(db, Clock(), max_pending_age=60)
+    health = Health(db, FakeClock(T0), max_pending_age=60)
     telegram = Platform()
     health.watch_platforms({"telegram": telegram})
     await ticking(health)
@@ -87,7 +80,7 @@ async def test_a_disconnected_platform_or_a_failing_send_is_unready(db: Database
 
 async def test_an_alert_waiting_too_long_is_unready_only_on_a_running_platform(
         db: Database) -> None:
-    clock = Clock()
+    clock = FakeClock(T0)
     health = Health(db, clock, max_pending_age=60)
     health.watch_platforms({"telegram": Platform()})
     await queue(db, "console", T0 - timedelta(hours=1))  # a `watch` chat: not this run's

@@ -16,26 +16,17 @@ from bot.core.model import Alert, ChatRef, Entry, Fetched, Folded, Page, Validat
 from bot.core.summarize import ExtractiveSummarizer
 from storage import Database, chats, entries, filters, outbox, stories, subscriptions
 from storage.outbox import Delivery
+from tests.fakes.clock import FakeClock
 
 URL = "https://news.example/live"
 T0 = datetime(2024, 2, 3, 12, 0, tzinfo=UTC)
 POLICY = WatchPolicy(interval=60, min_interval=30, max_interval=600, burst_limit=3, max_chars=80)
 
 
-class Clock:
-    """A clock the test moves."""
-
-    def __init__(self) -> None:
-        self.now = T0 + timedelta(hours=1)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 class FakeSource:
     """The fetcher and extractor of pages the test sets as lists of entries (newest first)."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: FakeClock) -> None:
         self._clock = clock
         self._pages: dict[bytes, Page] = {}
         self.current: Page = Page("Live", ())
@@ -62,7 +53,7 @@ class FakeSource:
 class World:
     db: Database
     source: FakeSource
-    clock: Clock
+    clock: FakeClock
     story_id: int
     chat_id: int
 
@@ -91,7 +82,7 @@ def update(n: int, text: str | None = None, title: str | None = None) -> Entry:
 
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
-    clock = Clock()
+    clock = FakeClock(T0 + timedelta(hours=1))
     async with Database.open(tmp_path / "w.db") as db:
         async with db.write() as tx:
             story = await stories.add(tx, URL, now=clock(), interval=60)

@@ -12,30 +12,21 @@ import pytest
 from bot.edges.config import DiscordConfig
 from bot.platforms.discord.messenger import build_client, running
 from tests.fakes import discord_objects as objects
+from tests.fakes.clock import FakeClock
 from tests.fakes.discord_api import Failure, FakeDiscord
 
 CHANNEL = objects.CHANNEL_ID
 MESSAGES = f"/channels/{CHANNEL}/messages"
 
 
-class Clock:
-    """A clock the test moves on by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def fake(clock: Clock) -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(clock=clock) as server:
+async def fake(clock: FakeClock) -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord(clock=clock.seconds) as server:
         yield server
 
 
@@ -209,13 +200,13 @@ async def test_gateway_resume(fake: FakeDiscord, http: aiohttp.ClientSession) ->
 
 
 async def test_interaction_answered_in_time(fake: FakeDiscord, http: aiohttp.ClientSession,
-                                            clock: Clock) -> None:
+                                            clock: FakeClock) -> None:
     """A callback within 3 s gets the with_response answer; a second one is refused (40060)."""
     ws = await identified(fake, http)
     sent = await fake.send_command("list", permissions=objects.MANAGE_CHANNELS)
     event = await ws.receive_json()
     assert event["t"] == "INTERACTION_CREATE" and event["d"]["member"]["permissions"] == "16"
-    clock.now += 2.9
+    clock.advance(2.9)
     path = f"/interactions/{sent['id']}/{sent['token']}/callback?with_response=1"
     status, data, _ = await call(http, "POST", path, {"type": 4, "data": {"content": "ok"}})
     assert status == 200 and data["interaction"]["id"] == sent["id"]
@@ -226,11 +217,11 @@ async def test_interaction_answered_in_time(fake: FakeDiscord, http: aiohttp.Cli
 
 
 async def test_interaction_answered_late_is_unknown(
-        fake: FakeDiscord, http: aiohttp.ClientSession, clock: Clock) -> None:
+        fake: FakeDiscord, http: aiohttp.ClientSession, clock: FakeClock) -> None:
     """A callback more than 3 s after INTERACTION_CREATE is 404 Unknown interaction (10062)."""
     ws = await identified(fake, http)
     sent = await fake.send_command("subscribe", [{"name": "url", "type": 3, "value": "x"}])
-    clock.now += 3.01
+    clock.advance(3.01)
     path = f"/interactions/{sent['id']}/{sent['token']}/callback"
     status, data, _ = await call(http, "POST", path, {"type": 5})
     assert (status, data["code"], data["message"]) == (404, 10062, "Unknown interaction")

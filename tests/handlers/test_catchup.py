@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.catchup import ExtractiveCatchup
 from bot.core.errors import BadArgument, NotFound
 from bot.core.model import ChatRef, CheckResult, Entry
-from handlers.catchup import Catchup, catchup, parse_catchup
+from handlers.catchup import catchup
+from handlers.command_values import Catchup
+from handlers.commands import Caller, CommandLayer
 from handlers.context import Context
+from handlers.parse import catchup as parse_catchup
 from storage import Database, chats, entries, filters, stories, subscriptions
 
 NOW = datetime(2024, 2, 3, 14, 0, tzinfo=UTC)
@@ -54,7 +56,7 @@ async def chat(tmp_path: Path) -> AsyncIterator[Chat]:
 
 async def test_the_chats_stories_over_two_hours_by_default(chat: Chat) -> None:
     """No argument: both stories' updates of the last 2 h, one line each."""
-    text = await catchup(chat.context, CHAT, parse_catchup(""), ExtractiveCatchup())
+    text = await catchup(chat.context, CHAT, parse_catchup(""))
     assert text.splitlines()[0].startswith("Catch-up of the last 2 h: 2 updates in 2 stories")
     assert "Strikes news from 30 min ago." in text and "Markets news from 30 min ago." in text
     assert "180 min" not in text
@@ -62,7 +64,7 @@ async def test_the_chats_stories_over_two_hours_by_default(chat: Chat) -> None:
 
 async def test_one_subscription_over_a_day(chat: Chat) -> None:
     """`/catchup 2 24h`: the second story alone, its updates of the last day."""
-    text = await catchup(chat.context, CHAT, parse_catchup("2 24h"), ExtractiveCatchup())
+    text = await catchup(chat.context, CHAT, parse_catchup("2 24h"))
     assert "Markets news from 180 min ago." in text and "Strikes" not in text
     assert "1800 min" not in text
 
@@ -73,14 +75,14 @@ async def test_the_chats_filters_apply(chat: Chat) -> None:
     assert room is not None
     async with chat.db.write() as tx:
         await filters.add(tx, room.id, None, "exclude", ["markets"], now=NOW)
-    text = await catchup(chat.context, CHAT, Catchup(), ExtractiveCatchup())
+    text = await catchup(chat.context, CHAT, Catchup())
     assert "Markets" not in text and "1 update in “https://news.example/strikes”" in text
 
 
 async def test_a_number_the_chat_lacks_is_not_found(chat: Chat) -> None:
     """`/catchup 3` with two subscriptions says /list has the numbers."""
     with pytest.raises(NotFound, match="/list"):
-        await catchup(chat.context, CHAT, parse_catchup("3"), ExtractiveCatchup())
+        await catchup(chat.context, CHAT, parse_catchup("3"))
 
 
 @pytest.mark.parametrize(("args", "reason"), [
@@ -98,3 +100,25 @@ def test_arguments_are_read_as_designed() -> None:
     assert parse_catchup("90m") == Catchup(None, timedelta(minutes=90))
     assert parse_catchup("3") == Catchup(3, timedelta(hours=2))
     assert parse_catchup("1 1h30m") == Catchup(1, timedelta(minutes=90))
+
+
+async def test_anyone_in_the_chat_may_ask_through_the_command_layer(chat: Chat) -> None:
+    """`/catchup 1 24h` typed by a member who is no admin: one reply, the first story's day."""
+    async def not_admin() -> bool:
+        return False
+
+    layer = CommandLayer(chat.context)
+    reply = await layer.run_text(Caller(CHAT, "supergroup", "7", not_admin), "/catchup 1 24h")
+    assert reply is not None and "Strikes news from 180 min ago." in reply.text
+    assert "Markets" not in reply.text
+
+
+async def test_the_help_names_catchup(chat: Chat) -> None:
+    """/help lists /catchup with its arguments."""
+    layer = CommandLayer(chat.context)
+    reply = await layer.run_text(Caller(CHAT, "private", "42", _admin), "/help")
+    assert reply is not None and "/catchup [N] [DURATION]" in reply.text
+
+
+async def _admin() -> bool:
+    return True

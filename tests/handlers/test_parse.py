@@ -10,8 +10,6 @@ from hypothesis import strategies as st
 
 from bot.core.errors import BadArgument
 from handlers.command_values import (
-    HELP_TEXT,
-    USAGE,
     DigestDaily,
     DigestEvery,
     DigestOff,
@@ -28,12 +26,8 @@ from handlers.command_values import (
     Unmute,
     Unsubscribe,
 )
-from handlers.parse import (
-    DEFAULT_ARGUMENT_CHARS,
-    parse_clock,
-    parse_command,
-    parse_duration,
-)
+from handlers.parse import parse_clock, parse_duration
+from handlers.registry import DEFAULT_ARGUMENT_CHARS, HELP_TEXT, USAGE, parse_command
 
 URL = "https://www.rt.com/news/591750-us-strikes/"
 

@@ -77,6 +77,21 @@ async def test_a_tick_still_running_takes_over_leases_that_ran_out_meanwhile(
     assert len(again) == 10
 
 
+async def test_a_story_checked_now_is_leased_unless_another_holds_it(db: Database) -> None:
+    """A check asked for now (/subscribe) leases its story, due or not; a story another
+    checker holds is left to it until its lease runs out; the tick then skips it."""
+    first = (await stories.get(db, 1))
+    assert first is not None
+    async with db.write() as tx:
+        mine = await stories.lease(tx, first.id, owner="a", until=LATER, now=NOW)
+        assert mine is not None and mine.id == first.id
+        assert await stories.lease(tx, first.id, owner="b", until=LATER, now=NOW) is None
+        due = await stories.lease_due(tx, NOW, owner="b", until=LATER, limit=100)
+        assert first.id not in [story.id for story in due]
+        after = LATER + timedelta(seconds=1)
+        assert await stories.lease(tx, first.id, owner="b", until=after, now=after) is not None
+
+
 async def test_a_recorded_check_ends_the_lease(db: Database) -> None:
     """Once checked, a story is due again at its next check, to any checker."""
     async with db.write() as tx:

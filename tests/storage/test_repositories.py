@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.diff import Edit, StoredEntry
 from bot.core.model import ChatRef, Entry, Validators
+from bot.core.route import holds_alerts
 from storage import Database, chats, entries, filters, stories, subscriptions
 from storage.stories import CheckState
 
@@ -107,14 +108,15 @@ async def test_chat_settings_and_holding(db: Database) -> None:
     moved = await chats.get(db, chat.id)
     assert moved is not None and moved.ref == ChatRef("telegram", "-1009")
     # An ended mute still holds until the digest tick releases it (clears muted_until).
-    assert moved.holds_alerts(NOW) and moved.holds_alerts(NOW + timedelta(hours=2))
+    assert holds_alerts(moved.muted_until, moved.digest_mode)
     assert (moved.timezone, moved.locked) == ("Europe/Paris", True)
     async with db.write() as tx:
         await chats.set_muted_until(tx, chat.id, None)
         await chats.set_digest(tx, chat.id, mode="every", every=3600, next_at=NOW)
         await chats.set_edits(tx, chat.id, False)
     digesting = await chats.get(db, chat.id)
-    assert digesting is not None and digesting.holds_alerts(NOW) and not digesting.edits
+    assert digesting is not None and not digesting.edits
+    assert holds_alerts(digesting.muted_until, digesting.digest_mode)
     assert digesting.next_digest_at == NOW
 
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.core.extract.anchors import epoch_attributes
 from bot.core.extract.blocks import html_candidates
-from bot.core.extract.candidate import Candidate
+from bot.core.extract.candidate import RANK_EPOCH, Candidate
 from bot.core.extract.caps import Tally
 from bot.core.extract.dating import Reference
 from bot.core.extract.document import read_document
@@ -33,7 +33,7 @@ from bot.core.extract.plaintext import text_candidates, text_title
 from bot.core.extract.recipes import BUILTIN_RECIPES, recipe_candidates, recipe_for
 from bot.core.extract.structured import json_ld_candidates, json_ld_objects, microdata_candidates
 from bot.core.extract.timemodel import Dating, date_candidates, dating_of
-from bot.core.extract.zones import country_zone, month_first
+from bot.core.extract.zones import country_zone, month_first, stated_zone
 from bot.core.model import Page, Recipe
 
 __all__ = ["BUILTIN_RECIPES", "Dating", "Explained", "explain_page", "extract_page"]
@@ -158,9 +158,28 @@ def _html_page(
         primary = html_candidates(tree.body, now, base, epochs, month_first=us, tally=tally)
     if not primary and tree.body is not None:
         primary = _one_update(tree.body, now, base, epochs, us, bool(structured), tally)
-    zone = page_zone(info, primary)
-    entries, ordered = merge(date_candidates(primary, zone, info.reference), structured)
+    stated = stated_zone(text) if _zone_unshown(primary) else None
+    if stated is not None:
+        primary = [_in_zone(candidate, stated) for candidate in primary]
+    zone = page_zone(info, primary, stated)
+    entries, ordered = merge(date_candidates(primary, zone, info.reference), structured, zone)
     return _Read(Page(info.title, entries, base), ordered, info.reference)
+
+
+def _zone_unshown(candidates: list[Candidate]) -> bool:
+    """Whether some update's time rests on a clock shown without its zone: only then can a
+    zone the page states in words matter (the search for one reads the whole page)."""
+    return any(c.shown is not None and c.shown.zone is None and c.rank < RANK_EPOCH
+               for c in candidates)
+
+
+def _in_zone(candidate: Candidate, zone: tzinfo) -> Candidate:
+    """`candidate` with its shown clock read in the `zone` the page states, unless the clock
+    names its own."""
+    shown = candidate.shown
+    if shown is None or shown.zone is not None:
+        return candidate
+    return replace(candidate, shown=replace(shown, zone=zone))
 
 
 def _one_update(

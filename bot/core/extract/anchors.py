@@ -52,6 +52,7 @@ _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z_][\w-]*$")
 _EPOCH_NAME = re.compile(r"time|date|stamp|^data-ts$|-ts$|epoch", re.IGNORECASE)
 _UPDATED_WORDS = ("updated", "last updated", "aktualisiert", "mis à jour", "zaktualizowano")
 _UPDATED_NAME = re.compile(r"updat|modif|edit|last", re.IGNORECASE)
+_UPDATED_CLASS = re.compile(r"updated|modified", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +119,22 @@ def find_anchors(
             if not own or len(own) > 200 or not _maybe_time(own) or node.tag in SKIP_TAGS:
                 continue
             own = own.strip()
-            loose = node.tag == "time" or len(own) <= 12
+            loose = node.tag == "time" or len(own) <= 12 or _bold_lead(node)
             hint = text_hint(own, now, loose=loose, month_first=month_first)
         if hint is not None:
             anchors.append(Anchor(node, hint))
     return anchors
+
+
+def _bold_lead(node: LexborNode) -> bool:
+    """A bold run opening its paragraph ("<p><strong>06.25 Jonathan Pearlman</strong> in
+    ..."): a time at its start is the update's stamp even when the bold runs on to a name."""
+    if node.tag not in ("strong", "b"):
+        return False
+    before = node.prev
+    while before is not None and before.tag == "-text" and not before.text().strip():
+        before = before.prev
+    return before is None and node.parent is not None and node.parent.tag == "p"
 
 
 def _looks_timed(nodes: Iterator[LexborNode], with_attributes: set[int]) -> int:
@@ -156,7 +168,8 @@ def _iso_hint(node: LexborNode, parsed: datetime, raw: str, attributes: dict) ->
     prop = (attributes.get("itemprop") or "").lower()
     text = node.text().strip()
     label = f"{text[:20]} {(attributes.get('title') or '')[:20]}".lower()
-    updated = "modified" in prop or any(word in label for word in _UPDATED_WORDS)
+    updated = ("modified" in prop or any(word in label for word in _UPDATED_WORDS)
+               or _labelled_updated(node))
     found = find_clock(text, loose=True) if text and len(text) < 80 else None
     shown = _with_zone_after(node, found[0]) if found else None
     day = (parsed.year, parsed.month, parsed.day)
@@ -169,6 +182,17 @@ def _iso_hint(node: LexborNode, parsed: datetime, raw: str, attributes: dict) ->
         return Hint(shown=local, updated=updated)
     zulu = raw.strip().upper().endswith(("Z", "+00:00"))
     return Hint(parsed.astimezone(UTC), RANK_ATTRIBUTE, shown, updated, zulu=zulu)
+
+
+def _labelled_updated(node: LexborNode) -> bool:
+    """Whether the words just before the element ("Updated <time>at 5.45pm</time>") or its
+    parent's class ("updated-time") say it is an edit time."""
+    before = node.prev
+    lead = before.text()[-24:].lower() if before is not None and before.tag == "-text" else ""
+    parent = node.parent
+    classes = (parent.attributes.get("class") or "") if parent is not None else ""
+    return (any(word in lead for word in _UPDATED_WORDS)
+            or _UPDATED_CLASS.search(classes) is not None)
 
 
 def _with_zone_after(node: LexborNode, shown: Shown) -> Shown:

@@ -95,8 +95,8 @@ def _best_container(anchors: list[Anchor]) -> tuple[tuple[int, int, int], list[_
     best = next((s for s in scored if s[0][0] >= 2 and not in_aside(s[1].node)), None)
     if best is None:
         return None
-    twins = [_Container(nodes[key], children[key], grouped[key], best[1].depth)
-             for key in _twins(best[1].node, nodes)]
+    keys = [*_twins(best[1].node, nodes), *_alike(best[1], nodes, children, grouped)]
+    twins = [_Container(nodes[key], children[key], grouped[key], best[1].depth) for key in keys]
     return best[0], [best[1], *twins] if twins else [best[1]]
 
 
@@ -170,6 +170,31 @@ def _twins(node: LexborNode, nodes: dict[int, LexborNode]) -> list[int]:
     ]
 
 
+def _alike(
+    best: _Container, nodes: dict[int, LexborNode], children: dict[int, dict[int, LexborNode]],
+    grouped: dict[int, dict[int, list[Anchor]]],
+) -> list[int]:
+    """Sibling boxes of another class holding updates stamped exactly as the container's are
+    (the newest update set apart above the rest: "<div class=lead><p><strong>17.00</strong>"):
+    the same child tag, the same stamp element, a time of day alone."""
+    parent = best.node.parent
+    if parent is None or not _is_flat(best):
+        return []
+    child_tags = {child.tag for child in best.children.values()}
+    stamp_tags = {a.node.tag for anchors in best.anchors.values() for a in anchors}
+    found = []
+    for key, other in nodes.items():
+        if (key == best.node.mem_id or other.tag != best.node.tag or other.parent is None
+                or other.parent.mem_id != parent.mem_id
+                or other.attributes.get("class") == best.node.attributes.get("class")):
+            continue
+        anchors = [a for kid in grouped[key].values() for a in kid]
+        if (all(child.tag in child_tags for child in children[key].values())
+                and all(a.node.tag in stamp_tags for a in anchors) and not _dated(anchors)):
+            found.append(key)
+    return found
+
+
 # How far above a stamp its update's container may sit: posts put their time a few levels
 # down, and a page nested thousands deep (a time at every level) must not cost depth squared.
 _MAX_CLIMB = 32
@@ -179,7 +204,7 @@ def _ancestors(node: LexborNode) -> list[LexborNode]:
     chain = [node]
     parent = node.parent
     for _ in range(_MAX_CLIMB):
-        if parent is None or parent.tag in ("body", "html", None):
+        if parent is None or parent.tag in ("html", None):
             break
         chain.append(parent)
         parent = parent.parent
@@ -250,6 +275,8 @@ def _flat(
     found: list[Candidate] = []
     run: list[LexborNode] = []
     anchors: list[Anchor] = []
+    openers = [key for key, child in container.children.items() if child.tag in _FLAT_TAGS]
+    time_only = sum(not _dated(container.anchors[key]) for key in openers) * 2 > len(openers)
     for child in container.node.iter(include_text=True):
         stamped = child.mem_id in container.anchors
         new_header = (
@@ -259,13 +286,25 @@ def _flat(
             _add(found, segment_candidate(run, anchors, base_url), header)
             run = []
         header = new_header or header
-        if stamped:
+        if stamped and not (time_only and _dated_box(child, container)):
             run, anchors = [child], container.anchors[child.mem_id]
         elif run:
             run.append(child)
     if run:
         _add(found, segment_candidate(run, anchors, base_url), header)
     return found
+
+
+def _dated_box(child: LexborNode, container: _Container) -> bool:
+    """A box (not a heading or paragraph) whose stamp carries a date: among updates opened
+    by times of day, that is the article's own header or a "more on this" panel with its
+    teasers' dates, not an update; it ends the one above it."""
+    return child.tag not in _FLAT_TAGS and _dated(container.anchors[child.mem_id])
+
+
+def _dated(anchors: list[Anchor]) -> bool:
+    return any(a.hint.instant is not None or (a.hint.shown is not None
+                                              and a.hint.shown.day is not None) for a in anchors)
 
 
 def _add(found: list[Candidate], candidate: Candidate | None, header: Day | None) -> None:

@@ -147,7 +147,8 @@ def find_day(
     """
     # Only a short text can be a day header ("Samstag, 20. 7."): the dotted form, which starts
     # with any word, is not tried on long ones (it would cost a scan of every letter).
-    dotted = (_DOTTED_DAY,) if len(text) <= _HEADER_CHARS and ". " in text else ()
+    dotted = ((_DOTTED_DAY,) if len(text) <= _HEADER_CHARS and (". " in text or ".\xa0" in text)
+              else ())
     for pattern in (_ISO_DAY, _NUMERIC, _DAY_FIRST, _MONTH_FIRST, *dotted):
         for match in pattern.finditer(text):
             groups = match.groupdict()

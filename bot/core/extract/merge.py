@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from itertools import pairwise
 
 from bot.core.extract.candidate import Candidate, derived_key, normalise
-from bot.core.extract.timemodel import mislabelled_offset, paired_time, unslipped
+from bot.core.extract.furniture import visible
+from bot.core.extract.timemodel import (
+    mislabelled_offset,
+    paired_time,
+    stated_zone_holds,
+    unslipped,
+)
 from bot.core.model import Entry
 
 _MATCH_CHARS = 30
+# How many of a visible update's opening paragraphs may hold its structured twin's text.
+_PARAGRAPHS = 4
+# How many updates must share a headline before it is taken for a section label.
+_LABEL_REPEATS = 3
 
 
 def merge(
-    primary: list[Candidate], structured: list[Candidate]
+    primary: list[Candidate], structured: list[Candidate], zone: tzinfo = UTC
 ) -> tuple[tuple[Entry, ...], list[Candidate]]:
     """Entries from the page's visible updates and its structured data, newest first, with
     the candidate each entry was made from.
@@ -31,10 +42,13 @@ def merge(
         primary, matches, used = [], [], set()
     offset = mislabelled_offset([(candidate, structured[match])
                                  for candidate, match in zip(primary, matches, strict=True)
-                                 if match is not None])
-    primary = [unslipped(candidate, offset) for candidate in primary]
+                                 if match is not None], zone)
+    primary = [unslipped(candidate, offset, zone) for candidate in primary]
+    holds = stated_zone_holds([(candidate, structured[match])
+                               for candidate, match in zip(primary, matches, strict=True)
+                               if match is not None])
     merged = [
-        _combine(candidate, structured[match]) if match is not None else candidate
+        _combine(candidate, structured[match], holds) if match is not None else candidate
         for candidate, match in zip(primary, matches, strict=True)
     ]
     for position, item in enumerate(structured):
@@ -60,17 +74,32 @@ def _index(structured: list[Candidate]) -> dict[str, list[int]]:
     return index
 
 
+def _paragraph_keys(candidate: Candidate) -> list[str]:
+    """A visible update's next paragraphs' openings: a page that glues the headline into the
+    text ("It's a wrap!\n\nOkay, folks!...") holds the structured item's body from its
+    second paragraph."""
+    keys = []
+    for paragraph in candidate.text[:_MATCH_CHARS * 40].split("\n")[1:_PARAGRAPHS]:
+        norm = normalise(paragraph[: _MATCH_CHARS * 4])[:_MATCH_CHARS]
+        if len(norm) >= 12:
+            keys.append(f"tx:{norm}")
+    return keys
+
+
 def _find(candidate: Candidate, index: dict[str, list[int]], used: set[int]) -> int | None:
-    for key in _keys(candidate):
-        for position in index.get(key, ()):
-            if position not in used:
-                used.add(position)
-                return position
+    if not index:
+        return None
+    for keys in (_keys, _paragraph_keys):
+        for key in keys(candidate):
+            for position in index.get(key, ()):
+                if position not in used:
+                    used.add(position)
+                    return position
     return None
 
 
-def _combine(seen: Candidate, data: Candidate) -> Candidate:
-    instant, rank, basis = paired_time(seen, data)
+def _combine(seen: Candidate, data: Candidate, zone_holds: bool) -> Candidate:
+    instant, rank, basis = paired_time(seen, data, zone_holds)
     return replace(
         seen,
         ident=seen.ident or data.ident,
@@ -114,17 +143,30 @@ def _unique(key: str, seen: set[str], repeats: dict[str, int]) -> str:
     return unique
 
 
+def _section_label(candidates: list[Candidate]) -> str | None:
+    """A headline most updates share ("Women's World Cup" on 9 of 10) names the page's
+    section, not an update: the normalised label, or None."""
+    counts = Counter(normalise(c.title) for c in candidates if c.title)
+    if not counts:
+        return None
+    label, count = counts.most_common(1)[0]
+    return label if count >= _LABEL_REPEATS and count * 2 > len(candidates) else None
+
+
 def _entries(candidates: list[Candidate]) -> tuple[tuple[Entry, ...], list[Candidate]]:
     entries: list[Entry] = []
     seen: set[str] = set()
     repeats: dict[str, int] = {}
     ordered = _newest_first(candidates)
+    label = _section_label(ordered)
     for candidate in ordered:
-        key = _unique(candidate.ident or derived_key(candidate.instant, candidate.title,
-                                                     candidate.text), seen, repeats)
+        title = candidate.title
+        title = visible(title) if title and normalise(title) != label else None
+        text = visible(candidate.text)
+        key = _unique(candidate.ident or derived_key(candidate.instant, title, text), seen,
+                      repeats)
         updated = candidate.updated_at
         if updated is not None and (candidate.instant is None or updated <= candidate.instant):
             updated = None
-        entries.append(Entry(key, candidate.instant, candidate.text, candidate.title, updated,
-                             candidate.url))
+        entries.append(Entry(key, candidate.instant, text, title, updated, candidate.url))
     return tuple(entries), ordered

@@ -78,11 +78,13 @@ def _offset(stamps: list[Stamp]) -> timedelta | None:
     return offsets.most_common(1)[0][0] if offsets else None
 
 
-def page_zone(info: PageInfo, candidates: list[Candidate]) -> tzinfo:
+def page_zone(info: PageInfo, candidates: list[Candidate], stated: tzinfo | None = None
+              ) -> tzinfo:
     """The zone for times shown without one: an abbreviation the page writes beside its times,
-    else the publisher's, from its country and the page's own offsets, else UTC.
+    else the one it `stated` in words, else the publisher's, from its country and the page's
+    own offsets, else UTC.
     """
-    written = written_zone(candidates)
+    written = written_zone(candidates) or stated
     if written is not None:
         return written
     return publisher_zone(info.host, info.lang, info.offset, info.reference.at) or UTC

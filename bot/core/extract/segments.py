@@ -17,6 +17,7 @@ from bot.core.extract.candidate import (
     Evidence,
 )
 from bot.core.extract.clock import Shown, find_clock, find_day
+from bot.core.extract.furniture import headline_text
 
 _META_ROW_CHARS = 80
 _STAMP_TAIL = re.compile(r"^[\s:|–—-]+")
@@ -38,15 +39,24 @@ def block_candidate(
     if beside is not None and beside[1].mem_id != block.mem_id:
         skip.add(beside[1].mem_id)
     title_node = find_title(block, skip)
-    title = _clean_title(title_node.text()) if title_node is not None else None
+    title = _clean_title(headline_text(title_node)) if title_node is not None else None
     if title_node is not None:
         skip.add(title_node.mem_id)
     text = "\n\n".join(paragraphs(block.iter(include_text=True), skip))
     if not _says_something(title or "", text, timed=bool(anchors)):
         return None
     ident = element_id(block)
-    candidate = Candidate("html", text, title, ident, _url(base_url, ident))
+    candidate = Candidate("html", text, title or _match_minute(anchors), ident,
+                          _url(base_url, ident))
     return _with_time(candidate, [a.hint for a in anchors], beside[0] if beside else None)
+
+
+def _match_minute(anchors: list[Anchor]) -> str | None:
+    """The match minute ("75'") of commentary timed in nothing else: the only stamp the reader
+    has, kept as its headline since it is no wall-clock time."""
+    if not anchors or not all(anchor.hint.minute for anchor in anchors):
+        return None
+    return " ".join(anchors[0].node.text().split()) or None
 
 
 def _says_something(title: str, text: str, *, timed: bool) -> bool:
@@ -62,15 +72,20 @@ def segment_candidate(
     """The update a flat run holds: a stamped heading or paragraph and the siblings after it;
     None when it holds no words beside its time."""
     first = run[0]
-    skip = {a.node.mem_id for a in anchors if a.node.mem_id != first.mem_id}
+    # A bold stamp running on to words ("<strong>06.25 Jonathan Pearlman</strong> in ...")
+    # keeps them: only its time is stripped below.
+    running = {a.node.mem_id for a in anchors
+               if a.node.tag in ("strong", "b") and strip_stamp(a.node.text())}
+    skip = {a.node.mem_id for a in anchors
+            if a.node.mem_id != first.mem_id and a.node.mem_id not in running}
     title = None
     if first.tag in HEADINGS:
-        title = _clean_title(strip_stamp(first.text())) or None
+        title = _clean_title(strip_stamp(headline_text(first))) or None
         skip.add(first.mem_id)
     found = paragraphs(run, skip)
     if found and first.tag not in HEADINGS and first.mem_id not in skip:
         # The stamp is the paragraph's own opening text ("14:05 Police have..."), not a child.
-        stamped_itself = any(a.node.mem_id == first.mem_id for a in anchors)
+        stamped_itself = any(a.node.mem_id == first.mem_id for a in anchors) or bool(running)
         found[0] = strip_stamp(found[0]) if stamped_itself else found[0]
     text = "\n\n".join(p for p in found if p)
     if not text and not title:

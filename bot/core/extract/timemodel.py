@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from bot.core.extract.candidate import (
     RANK_ATTRIBUTE,
@@ -65,7 +65,7 @@ def date_candidates(
     """Candidates with relative times re-based where the page is stale and shown times
     dated where nothing better was known."""
     candidates = _rebased(candidates, reference)
-    instants = date_shown(candidates, zone, reference)
+    instants = _on_the_pages_day(candidates, zone, reference)
     where = reference.source or "the fetch time (the page gives no date)"
     return [
         replace(c, instant=at, rank=RANK_SHOWN, basis=f"shown time, dated by {_day_basis(c)}"
@@ -73,6 +73,29 @@ def date_candidates(
         if at is not None and c.rank < RANK_SHOWN else c
         for c, at in zip(candidates, instants, strict=True)
     ]
+
+
+def _on_the_pages_day(
+    candidates: list[Candidate], zone: tzinfo, reference: Reference
+) -> list[datetime | None]:
+    """Shown times dated from the page's own date. A calendar day without a time does not say
+    whether the page's updates start on it (running on past midnight) or end on it (having
+    begun the evening before): of the two readings, the one that puts more of them on the
+    day the page names wins (the first on a tie)."""
+    instants = date_shown(candidates, zone, reference)
+    if not reference.day_only:
+        return instants
+    day = reference.at.date()
+    ending = replace(reference, at=datetime.combine(day, time(23, 59), zone).astimezone(UTC),
+                     is_latest=True)
+    closing = date_shown(candidates, zone, ending)
+    if _count_on(closing, day, zone) > _count_on(instants, day, zone):
+        return closing
+    return instants
+
+
+def _count_on(instants: list[datetime | None], day: date, zone: tzinfo) -> int:
+    return sum(1 for at in instants if at is not None and at.astimezone(zone).date() == day)
 
 
 def _own_day(candidate: Candidate) -> bool:
@@ -102,37 +125,81 @@ def _rebased(candidates: list[Candidate], reference: Reference) -> list[Candidat
             if c.rank == RANK_RELATIVE and c.instant is not None else c for c in candidates]
 
 
-def mislabelled_offset(pairs: list[tuple[Candidate, Candidate]]) -> timedelta | None:
+def mislabelled_offset(
+    pairs: list[tuple[Candidate, Candidate]], zone: tzinfo = UTC
+) -> timedelta | None:
     """The one zone offset by which the page's `datetime` attributes run ahead of (or behind)
-    its structured data, when every matched pair differs by it: the attributes wrote local
-    time with a `Z`. None when they agree or differ unevenly (different clocks, not a zone)."""
-    deltas = Counter(
-        seen.instant - data.instant for seen, data in pairs
-        if seen.rank == RANK_ATTRIBUTE and data.rank == RANK_STRUCTURED
-        and seen.instant is not None and data.instant is not None
-    )
+    its structured data, when every matched pair differs by it (to the minute: attributes
+    often drop the seconds) and that says the attributes, not the structured data, are the
+    ones that wrote local time with a `Z`. The page's `zone` decides which: a gap equal to
+    the zone's offset is the attributes' local clock, its negative is the structured data's
+    (then None: the attributes stand). None too when they agree or differ unevenly
+    (different clocks, not a zone)."""
+    deltas: Counter[timedelta] = Counter()
+    local_offsets: set[timedelta | None] = set()
+    for seen, data in pairs:
+        if (seen.rank == RANK_ATTRIBUTE and data.rank == RANK_STRUCTURED
+                and seen.instant is not None and data.instant is not None):
+            deltas[_minute(seen.instant) - _minute(data.instant)] += 1
+            local_offsets.add(data.instant.astimezone(zone).utcoffset())
     if len(deltas) != 1:
         return None
     delta, count = deltas.most_common(1)[0]
     if not delta or abs(delta) > _WIDEST or delta % _QUARTER or count < 2:
         return None
+    if local_offsets == {-delta}:
+        return None
     return delta
 
 
-def unslipped(candidate: Candidate, offset: timedelta | None) -> Candidate:
-    """A visible candidate with a mislabelled attribute zone corrected by `offset`."""
+def _minute(instant: datetime) -> datetime:
+    return instant.replace(second=0, microsecond=0)
+
+
+def unslipped(candidate: Candidate, offset: timedelta | None, zone: tzinfo = UTC) -> Candidate:
+    """A visible candidate with a mislabelled attribute zone corrected by `offset` (the page's
+    `zone` is named in the basis when its offset is that one)."""
     if offset is None or candidate.rank != RANK_ATTRIBUTE or candidate.instant is None:
         return candidate
     hours = offset.total_seconds() / 3600
-    return replace(candidate, instant=candidate.instant - offset,
+    corrected = candidate.instant - offset
+    why = (f"the page's zone, {zone}, is UTC{hours:+g} then, and "
+           if corrected.astimezone(zone).utcoffset() == offset else "")
+    return replace(candidate, instant=corrected,
                    basis=f"datetime attribute read as UTC{hours:+g}: its Z is local time "
-                         "(the structured data differs by that offset on every update)")
+                         f"({why}the structured data differs by that offset on every update)")
 
 
-def paired_time(seen: Candidate, data: Candidate) -> tuple[datetime | None, int, str]:
-    """The instant, rank and basis of a visible update and its structured twin."""
+def stated_zone_holds(pairs: list[tuple[Candidate, Candidate]]) -> bool:
+    """Whether times shown in a zone the page names (beside them or in words: "All times
+    Eastern") beat the structured data: it differs from them by one whole-zone offset on
+    every update, so it wrote the wrong offset (standard time in summer, local time as UTC)."""
+    deltas = {
+        _minute(seen.instant) - _minute(data.instant) for seen, data in pairs
+        if seen.rank == RANK_SHOWN and data.rank == RANK_STRUCTURED and _named_zone(seen)
+        and seen.instant is not None and data.instant is not None
+    }
+    if len(deltas) != 1:
+        return False
+    delta = deltas.pop()
+    return bool(delta) and abs(delta) <= _WIDEST and not delta % _QUARTER and len(pairs) >= 2
+
+
+def _named_zone(candidate: Candidate) -> bool:
+    return candidate.shown is not None and isinstance(candidate.shown.zone, tzinfo)
+
+
+def paired_time(
+    seen: Candidate, data: Candidate, zone_holds: bool = False
+) -> tuple[datetime | None, int, str]:
+    """The instant, rank and basis of a visible update and its structured twin
+    (`zone_holds`: `stated_zone_holds` on the page)."""
     if seen.rank >= data.rank:
         return seen.instant, seen.rank, basis(seen)
+    if zone_holds and seen.rank == RANK_SHOWN and _named_zone(seen):
+        return seen.instant, seen.rank, (f"{basis(seen)}, in the zone the page names: the "
+                                         "structured data is off by one zone offset on "
+                                         "every update")
     corrected = _zone_slip(seen, data)
     if corrected is not None:
         return corrected, data.rank, (f"{basis(data)}, read in the shown zone: it wrote the "

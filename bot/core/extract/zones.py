@@ -132,3 +132,64 @@ def publisher_zone(host: str, lang: str, offset: timedelta | None, at: datetime)
 def offset_zone(offset: timedelta) -> tzinfo:
     """A fixed zone for an offset seen in the page's own date-times."""
     return UTC if not offset else timezone(offset)
+
+
+# A page saying in words which zone its times are in: "All times below are in Eastern time",
+# "times are GMT", "alle Zeiten MEZ", "Uhrzeiten in MESZ", "(heure de Paris)".
+_ZONE_NAMES = {
+    "eastern": "America/New_York", "central": "America/Chicago", "mountain": "America/Denver",
+    "pacific": "America/Los_Angeles", "uk": "Europe/London", "british": "Europe/London",
+    "paris": "Europe/Paris", "française": "Europe/Paris", "francaise": "Europe/Paris",
+    "indian": "Asia/Kolkata", "india": "Asia/Kolkata",
+}
+_STATEMENT = re.compile(
+    r"times?\s+(?:below\s+|here\s+|shown\s+|on\s+this\s+page\s+)?(?:are\s+)?"
+    r"(?:in\s+|local\s+)?(?:(?P<name>eastern|central|mountain|pacific|uk|british|indian)"
+    r"\s+(?:standard\s+|daylight\s+)?time|(?P<abbr>[A-Z]{2,5})\b)"
+    r"|zeit(?:en|angaben)?\s+(?:in\s+)?(?P<de>[A-Z]{3,4})\b"
+    r"|heures?\s+(?:de\s+(?P<fr>paris)|(?P<fr2>française|francaise))\b",
+    re.IGNORECASE,
+)
+# Literal words every statement holds, less their first letter (either case: "times",
+# "Times", "Zeit", "zeit", "heure"): found with str.find, fast even on a megabyte page
+# (lower-casing the page first would cost more than the search).
+_STATEMENT_WORDS = ("imes", "eit", "eure")
+_FIRST_LETTERS = frozenset("tTzZhH")
+_MOST_STATEMENT_LOOKS = 200
+_WORD_BEFORE = frozenset(" >(\n\t\xa0\"'")
+
+
+def stated_zone(text: str) -> tzinfo | None:
+    """The zone a page states its times are in, in words (see `_STATEMENT`); daylight saving
+    then follows each time's date where the words name a region ("Eastern time", "heure de
+    Paris"), and a fixed offset where they name one ("MEZ", "GMT"). None when it states none.
+    """
+    for word in _STATEMENT_WORDS:
+        at = text.find(word)
+        for _ in range(_MOST_STATEMENT_LOOKS):
+            if at < 0:
+                break
+            if text[at - 1 : at] in _FIRST_LETTERS and _word_starts(text, at - 1):
+                zone = _statement_at(text, at - 1, at + 64)
+                if zone is not None:
+                    return zone
+            at = text.find(word, at + 1)
+    return None
+
+
+def _word_starts(text: str, at: int) -> bool:
+    """Whether a word starts at `at` ("times" in "nytimes.com" or "datetime" does not)."""
+    return at <= 0 or text[at - 1] in _WORD_BEFORE or text[max(0, at - 3) : at] in ("Uhr", "uhr")
+
+
+def _statement_at(text: str, start: int, end: int) -> tzinfo | None:
+    match = _STATEMENT.match(text, start, end)
+    if match is None:
+        return None
+    name = match["name"] or match["fr"] or match["fr2"]
+    if name:
+        return ZoneInfo(_ZONE_NAMES[name.lower()])
+    abbreviation = match["abbr"] or match["de"]
+    if abbreviation and abbreviation.isupper():
+        return zone_for_abbreviation(abbreviation)
+    return None

@@ -187,7 +187,8 @@ def render_explained(explained: Explained, *, as_json: bool) -> str:
     """
     pairs = list(zip(explained.page.entries, explained.datings, strict=True))
     if as_json:
-        return json.dumps([{**entry_json(entry), "evidence": _evidence_json(dating, explained)}
+        return json.dumps([{**entry_json(entry),
+                            "evidence": _evidence_json(dating, explained, entry.published_at)}
                            for entry, dating in pairs], ensure_ascii=False)
     lines = [explained.page.title or "(untitled story)",
              f"{len(pairs)} updates, newest first", f"page date: {_page_date(explained)}", ""]
@@ -200,8 +201,30 @@ def render_explained(explained: Explained, *, as_json: bool) -> str:
             lines.append(f"{'':24}no trustworthy date: the page gives none, the fetch day "
                          "was assumed")
         for seen in dating.evidence:
-            lines.append(f"{'':24}seen: {_seen_text(seen)}")
+            verdict = _verdict(seen, entry.published_at)
+            lines.append(f"{'':24}{verdict}: {_seen_text(seen)}{_off_by(seen, entry)}")
     return "\n".join(lines)
+
+
+def _verdict(seen: Evidence, published_at: datetime | None) -> str:
+    """"agrees" when the evidence gives the update's time (to the minute), "lost" when it
+    gives another, "seen" when it gives none of its own (a clock still to be dated)."""
+    if seen.at is None or published_at is None:
+        return "seen"
+    same = seen.at.replace(second=0, microsecond=0) == published_at.replace(second=0,
+                                                                            microsecond=0)
+    return "agrees" if same else "lost"
+
+
+def _off_by(seen: Evidence, entry: Entry) -> str:
+    if seen.at is None or entry.published_at is None:
+        return ""
+    if _verdict(seen, entry.published_at) != "lost":
+        return ""
+    minutes = round((seen.at - entry.published_at).total_seconds() / 60)
+    hours, rest = divmod(abs(minutes), 60)
+    size = f"{hours} h {rest:02} min" if hours else f"{rest} min"
+    return f" ({size} {'later' if minutes > 0 else 'earlier'})"
 
 
 def _page_date(explained: Explained) -> str:
@@ -226,7 +249,8 @@ def _shown_text(shown: Shown) -> str:
     return f"{shown.hour:02}:{shown.minute:02}{zone}"
 
 
-def _evidence_json(dating: Dating, explained: Explained) -> dict[str, object]:
+def _evidence_json(dating: Dating, explained: Explained, published_at: datetime | None
+                   ) -> dict[str, object]:
     return {
         "basis": dating.basis,
         "trusted_date": dating.trusted,
@@ -234,6 +258,7 @@ def _evidence_json(dating: Dating, explained: Explained) -> dict[str, object]:
         "page_date_at": (f"{explained.page_date_at:%Y-%m-%d}" if explained.page_day_only
                          else _iso_utc(explained.page_date_at)),
         "seen": [{"kind": seen.kind, "at": _iso_utc(seen.at),
-                  "shown": _shown_text(seen.shown) if seen.shown is not None else None}
+                  "shown": _shown_text(seen.shown) if seen.shown is not None else None,
+                  "verdict": _verdict(seen, published_at)}
                  for seen in dating.evidence],
     }

@@ -1,3 +1,27 @@
 """The terminal as a chat: `messenger` prints alerts, `bindings` reads commands
-from standard input. No client library; used when no platform token is set.
+from standard input. No client library, no config section; the app starts it
+when no other platform is enabled.
 """
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.core.ports import Messenger
+from bot.platforms.plugin import Launch, Platform
+
+
+async def start(launch: Launch) -> Messenger:
+    """Print alerts on the output and serve the commands typed on the input."""
+    from bot.platforms.console.bindings import serve_console
+    from bot.platforms.console.messenger import ConsoleMessenger
+
+    async def commands() -> None:
+        await serve_console(launch.layer(), launch.stdin, launch.out)
+        await asyncio.Event().wait()  # at the end of input keep running: alerts still come
+
+    launch.serve(commands)
+    return ConsoleMessenger(launch.out)
+
+
+PLATFORM = Platform("console", start)

@@ -1,12 +1,13 @@
 """Discord slash commands, bound thinly to the command layer (DESIGN §3).
 
-Each slash command builds a command value from its options (`discord_options`)
-and hands it, with the caller's facts, to `CommandLayer.run`; the reply is the
-interaction's answer (`discord_replies`), ephemeral when it concerns only the
-caller, and never pings anyone.
+The command tree is made from the command registry (`handlers.registry`): one
+slash command per spec, its options (or its subcommands, as a group) from the
+spec's. Each builds a command value from its options and hands it, with the
+caller's facts, to `CommandLayer.run`; the reply is the interaction's answer
+(`replies`), ephemeral when it concerns only the caller, and never pings anyone.
 
     client = build_client(config.discord)
-    install(client, layer, db)
+    install(client, layer)
     async with running(client, config.discord):  # syncs the commands
         ...
 
@@ -17,17 +18,18 @@ Channels in that channel. Admin commands also declare Manage Channels as their
 default member permission, so Discord hides them from other members; the
 check at run time stays, because a server may override that default.
 
-Discord voids an interaction not answered within 3 seconds: /subscribe (which
-fetches the page) defers at once; other commands answer directly when storage
+Discord voids an interaction not answered within 3 seconds: a slow command
+(/subscribe, which fetches the page) defers at once; other commands answer directly when storage
 replies within PATIENCE seconds and defer otherwise.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Coroutine
+from typing import Any, Literal
 
 import aiohttp
 import discord
@@ -35,49 +37,33 @@ from discord import app_commands
 
 from bot.core.errors import BadArgument
 from bot.core.model import ChatRef
-from bot.platforms.discord import options, replies
+from bot.platforms.discord import replies
 from bot.platforms.discord.messenger import StorywatchClient
-from handlers.command_values import (
-    Command,
-    FilterAction,
-    FilterClear,
-    FilterList,
-    Help,
-    ListSubscriptions,
-    Lock,
-    Status,
-    Unlock,
-    Unmute,
-)
-from handlers.commands import PRIVATE, Caller, CommandLayer
-from storage import Database, chats, stories, subscriptions
+from handlers.command_values import Command
+from handlers.commands import Caller, CommandLayer
+from handlers.registry import SPECS, CommandSpec, Option, Subcommand
 
 _log = logging.getLogger(__name__)
 
 # Seconds a command may take before it is deferred: well inside Discord's 3 s,
 # which also covers the gateway's delivery of the interaction.
 PATIENCE = 1.0
-MAX_CHOICES = options.MAX_CHOICES
 CHOICE_CHARS = 100  # characters in a choice's name and value
 FAILED = "Something went wrong with that command; please try again in a moment."
-# The layer answers these privately whatever happens, so they defer privately.
-PRIVATE_BY_NATURE = PRIVATE
 ADMIN = app_commands.default_permissions(manage_channels=True)
 
 Number = app_commands.Range[int, 1, 1_000_000]
+Callback = Callable[..., Coroutine[Any, Any, None]]
 
 
-def install(client: StorywatchClient, layer: CommandLayer, db: Database) -> None:
-    """Add storywatch's slash commands and their error handler to `client.tree`.
+def install(client: StorywatchClient, layer: CommandLayer) -> None:
+    """Add a slash command for each command spec, and their error handler, to `client.tree`.
 
     Call before `running(client, ...)`, which syncs the tree with Discord.
-    `db` serves autocomplete (the channel's subscriptions).
     """
-    bindings = _Bindings(layer, db)
-    commands: list[app_commands.Command | app_commands.Group] = [
-        *_following_commands(bindings), _filter_group(bindings), *_setting_commands(bindings)]
-    for command in commands:
-        client.tree.add_command(command)
+    bindings = _Bindings(layer)
+    for spec in SPECS:
+        client.tree.add_command(_slash(bindings, spec))
     client.tree.error(bindings.on_error)
 
 
@@ -104,12 +90,11 @@ def caller_of(interaction: discord.Interaction) -> Caller:
 class _Bindings:
     """Runs commands for interactions and answers them within Discord's deadline."""
 
-    def __init__(self, layer: CommandLayer, db: Database) -> None:
+    def __init__(self, layer: CommandLayer) -> None:
         self._layer = layer
-        self._db = db
 
-    async def answer(self, interaction: discord.Interaction,
-                     build: Callable[[int], Command], *, patience: float = PATIENCE) -> None:
+    async def answer(self, interaction: discord.Interaction, spec: CommandSpec,
+                     build: Callable[[int], Command]) -> None:
         """Build the command from the options (given the argument cap), run it, and answer.
 
         A bad option value (BadArgument) is answered privately with its reason. A
@@ -124,11 +109,12 @@ class _Bindings:
                 await replies.send(interaction, refusal)
             return
         task = asyncio.ensure_future(self._layer.run(caller, command))
-        if await replies.finished_within(task, patience):
+        if await replies.finished_within(task, 0.0 if spec.slow else PATIENCE):
             if (reply := task.result()) is not None:
                 await replies.send(interaction, reply)
             return
-        deferred_private = isinstance(command, PRIVATE_BY_NATURE)
+        # The layer answers these privately whatever happens, so they defer privately.
+        deferred_private = spec.is_private(command)
         await interaction.response.defer(ephemeral=deferred_private, thinking=True)
         reply = await task
         if reply is None or (reply.private and not deferred_private):
@@ -139,21 +125,12 @@ class _Bindings:
             return
         await replies.follow_up(interaction, reply)
 
-    async def story_choices(self, interaction: discord.Interaction, current: str
-                            ) -> list[app_commands.Choice[str]]:
-        """The channel's subscriptions matching what was typed: "N. title", valued N."""
-        chat = await chats.by_ref(self._db, chat_of(interaction))
-        following = await subscriptions.for_chat(self._db, chat.id) if chat else []
-        typed = current.strip().lower()
-        choices = []
-        for number, subscription in enumerate(following, 1):
-            story = await stories.get(self._db, subscription.story_id)
-            label = f"{number}. {(story.title or story.url) if story else '(no longer tracked)'}"
-            if typed in label.lower() or (story is not None and typed in story.url.lower()):
-                choices.append(app_commands.Choice(name=_clipped(label), value=str(number)))
-            if len(choices) == MAX_CHOICES:
-                break
-        return choices
+    async def choices(self, interaction: discord.Interaction, option: Option, current: str
+                      ) -> list[app_commands.Choice[str]]:
+        """What the command layer offers while `option` is typed here."""
+        offered = await self._layer.choices(chat_of(interaction), option, current)
+        return [app_commands.Choice(name=_clipped(label), value=value)
+                for label, value in offered]
 
     async def on_error(self, interaction: discord.Interaction,
                        error: app_commands.AppCommandError) -> None:
@@ -174,126 +151,67 @@ class _Bindings:
             _log.warning("could not tell the caller /%s failed: %r", name, failure)
 
 
-def _following_commands(bindings: _Bindings) -> list[app_commands.Command]:
-    @app_commands.command(description="Follow a live story: its new updates are posted here")
-    @app_commands.describe(url="The story's address: a live blog, a feed or a page of updates")
-    async def subscribe(interaction: discord.Interaction, url: str) -> None:
-        await bindings.answer(interaction, lambda cap: options.parsed("subscribe", url, cap),
-                             patience=0.0)
+def _slash(bindings: _Bindings, spec: CommandSpec) -> app_commands.Command | app_commands.Group:
+    """The spec's slash command, or its group of subcommands. Admin-only commands declare
+    Manage Channels as their default permission; a group cannot, as its readers (/filter
+    list) are for every member and Discord sets defaults per top-level command."""
+    if spec.subcommands:
+        group = app_commands.Group(name=spec.name, description=_described(spec.menu))
+        for sub in spec.subcommands:
+            group.add_command(_command(bindings, spec, sub.name, sub.description, sub.options,
+                                       sub))
+        return group
+    command = _command(bindings, spec, spec.name, spec.menu, spec.options, None)
+    return ADMIN(command) if spec.access == "admins" else command
 
-    @app_commands.command(description="Stop following a story")
-    @app_commands.describe(story="The story's number in /list, or its address")
-    async def unsubscribe(interaction: discord.Interaction, story: str) -> None:
-        await bindings.answer(interaction, lambda cap: options.unsubscribe(story, cap))
 
-    @unsubscribe.autocomplete("story")
-    async def _stories(interaction: discord.Interaction, current: str
+def _command(bindings: _Bindings, spec: CommandSpec, name: str, description: str,
+             options: tuple[Option, ...], sub: Subcommand | None) -> app_commands.Command:
+    """A slash command whose parameters are `options`, answered through the layer."""
+    async def callback(interaction: discord.Interaction, **given: Any) -> None:
+        def build(max_chars: int) -> Command:
+            return (sub.build(given, max_chars) if sub is not None
+                    else spec.from_options(given, max_chars))
+
+        await bindings.answer(interaction, spec, build)
+
+    _declare(callback, options)
+    command: app_commands.Command[Any, ..., None] = app_commands.Command(
+        name=name, description=_described(description), callback=callback)
+    for option in options:
+        if option.complete is not None:
+            command.autocomplete(option.name)(_completer(bindings, option))
+    return command
+
+
+def _declare(callback: Callback, options: tuple[Option, ...]) -> None:
+    """Give `callback` the signature discord.py reads a command's options from."""
+    parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                    annotation=discord.Interaction)]
+    for option in options:
+        annotation: Any = {"text": str, "number": Number,
+                           "choice": Literal[option.choices]}[option.kind]  # type: ignore[valid-type]
+        parameters.append(inspect.Parameter(
+            option.name, inspect.Parameter.KEYWORD_ONLY,
+            annotation=annotation if option.required else annotation | None,
+            default=inspect.Parameter.empty if option.required else None))
+    callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
+        option.name: option.description for option in options}
+
+
+def _completer(bindings: _Bindings, option: Option) -> Callable[
+        [discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]:
+    async def complete(interaction: discord.Interaction, current: str
                        ) -> list[app_commands.Choice[str]]:
-        return await bindings.story_choices(interaction, current)
+        return await bindings.choices(interaction, option, current)
 
-    @app_commands.command(name="list", description="The stories this channel follows")
-    @app_commands.describe(page="Which page, when there are many")
-    async def list_(interaction: discord.Interaction, page: Number = 1) -> None:
-        await bindings.answer(interaction, lambda _cap: ListSubscriptions(page))
-
-    @app_commands.command(name="help", description="What storywatch does, and its commands")
-    async def help_(interaction: discord.Interaction) -> None:
-        await bindings.answer(interaction, lambda _cap: Help())
-
-    return [subscribe, unsubscribe, list_, help_]
+    return complete
 
 
-def _filter_group(bindings: _Bindings) -> app_commands.Group:
-    # No default permission on the group: `/filter list` is for every member
-    # (DESIGN §3), and Discord sets default permissions per top-level command.
-    group = app_commands.Group(name="filter", description="Keyword filters of this channel "
-                               "(or of one story)")
-    words_help = 'Words or "quoted phrases"; a trailing * matches a prefix (sanction*)'
-    number_help = "A story's number in /list; leave out for the whole channel"
-
-    def edit(action: FilterAction, description: str) -> app_commands.Command:
-        @app_commands.command(name=action, description=description)
-        @app_commands.describe(words=words_help, number=number_help)
-        async def command(interaction: discord.Interaction, words: str,
-                          number: Number | None = None) -> None:
-            await bindings.answer(
-                interaction, lambda cap: options.filter_edit(number, action, words, cap))
-
-        return command
-
-    @app_commands.command(name="clear", description="Remove every filter word")
-    @app_commands.describe(number=number_help)
-    async def clear(interaction: discord.Interaction, number: Number | None = None) -> None:
-        await bindings.answer(interaction, lambda _cap: FilterClear(number))
-
-    @app_commands.command(name="list", description="Show the filter words")
-    @app_commands.describe(number=number_help)
-    async def list_(interaction: discord.Interaction, number: Number | None = None) -> None:
-        await bindings.answer(interaction, lambda _cap: FilterList(number))
-
-    commands: list[app_commands.Command] = [
-        edit("add", "Only updates with any of these words"),
-        edit("exclude", "Drop updates with any of these words"),
-        edit("remove", "Remove these filter words"), clear, list_]
-    for command in commands:
-        group.add_command(command)
-    return group
-
-
-def _setting_commands(bindings: _Bindings) -> list[app_commands.Command]:
-    @ADMIN
-    @app_commands.command(description="Hold this channel's alerts for a while")
-    @app_commands.describe(duration="How long: 90m, 1h30m, 2d")
-    async def mute(interaction: discord.Interaction, duration: str) -> None:
-        await bindings.answer(interaction, lambda cap: options.mute(duration, cap))
-
-    @ADMIN
-    @app_commands.command(description="Let alerts flow again")
-    async def unmute(interaction: discord.Interaction) -> None:
-        await bindings.answer(interaction, lambda _cap: Unmute())
-
-    @ADMIN
-    @app_commands.command(description="Batch alerts into one message per period")
-    @app_commands.describe(mode="off, every DURATION, or daily at HH:MM",
-                           value="For every: 2h, 30m; for daily: 08:00")
-    async def digest(interaction: discord.Interaction, mode: Literal["off", "every", "daily"],
-                     value: str | None = None) -> None:
-        await bindings.answer(interaction, lambda cap: options.digest(mode, value, cap))
-
-    @ADMIN
-    @app_commands.command(description="The time zone of times shown in this channel")
-    @app_commands.describe(zone="An IANA zone: Europe/London, America/New_York")
-    async def timezone(interaction: discord.Interaction, zone: str) -> None:
-        await bindings.answer(interaction, lambda cap: options.parsed("timezone", zone, cap))
-
-    @timezone.autocomplete("zone")
-    async def _zones(interaction: discord.Interaction, current: str
-                     ) -> list[app_commands.Choice[str]]:
-        return options.zone_choices(current)
-
-    @ADMIN
-    @app_commands.command(description="Whether a corrected update edits the alert already sent")
-    @app_commands.describe(setting="on: edit alerts in place; off: leave them as sent")
-    async def edits(interaction: discord.Interaction, setting: Literal["on", "off"]) -> None:
-        await bindings.answer(interaction, lambda _cap: options.edits(setting))
-
-    @ADMIN
-    @app_commands.command(description="Only admins may (un)subscribe here")
-    async def lock(interaction: discord.Interaction) -> None:
-        await bindings.answer(interaction, lambda _cap: Lock())
-
-    @ADMIN
-    @app_commands.command(description="Members may (un)subscribe here")
-    async def unlock(interaction: discord.Interaction) -> None:
-        await bindings.answer(interaction, lambda _cap: Unlock())
-
-    @ADMIN
-    @app_commands.command(
-        description="Each story's last check, last update, next check and errors")
-    async def status(interaction: discord.Interaction) -> None:
-        await bindings.answer(interaction, lambda _cap: Status())
-
-    return [mute, unmute, digest, timezone, edits, lock, unlock, status]
+def _described(text: str) -> str:
+    """A description within Discord's 100 characters."""
+    return _clipped(text)
 
 
 def _clipped(text: str) -> str:

@@ -37,7 +37,7 @@ from bot.core.errors import (
 from bot.core.model import ChatRef, Message
 from bot.core.ports import Pace
 from bot.core.render.discord_embed import DiscordPayload, render_discord_parts
-from bot.edges.config import DiscordConfig
+from bot.platforms.discord.config import DiscordConfig
 
 _log = logging.getLogger(__name__)
 

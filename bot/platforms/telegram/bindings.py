@@ -36,10 +36,10 @@ from telegram.ext import Application, ChatMemberHandler, CommandHandler, Context
 from bot.core.errors import NotAllowed
 from bot.core.model import ChatRef
 from bot.core.render.telegram_html import utf16_length
-from bot.edges.config import TelegramConfig
-from bot.platforms.telegram.messenger import COMMANDS, retry_seconds
+from bot.platforms.telegram.config import TelegramConfig
+from bot.platforms.telegram.messenger import retry_seconds
 from handlers.commands import Caller, CommandLayer, Reply
-from storage import Database, chats, subscriptions
+from handlers.registry import MENU
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +56,12 @@ _PRESENT_STATUSES = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatM
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-def install(application: Application, layer: CommandLayer, db: Database,
-            config: TelegramConfig, clock: Callable[[], datetime]) -> None:
+def install(application: Application, layer: CommandLayer, config: TelegramConfig,
+            clock: Callable[[], datetime]) -> None:
     """Register the chat commands of DESIGN §3 (messages and channel posts) and the
     bot's own membership changes on `application`."""
-    bindings = TelegramBindings(layer, db, AdminCache(config.admin_cache_seconds, clock))
-    names = [name for name, _ in COMMANDS]
+    bindings = TelegramBindings(layer, AdminCache(config.admin_cache_seconds, clock))
+    names = [name for name, _ in MENU]
     application.add_handler(CommandHandler(names, bindings.on_command, filters=COMMAND_UPDATES))
     application.add_handler(
         ChatMemberHandler(bindings.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -103,9 +103,8 @@ class AdminCache:
 class TelegramBindings:
     """The update callbacks: Telegram facts in, the command layer's reply out."""
 
-    def __init__(self, layer: CommandLayer, db: Database, admins: AdminCache) -> None:
+    def __init__(self, layer: CommandLayer, admins: AdminCache) -> None:
         self._layer = layer
-        self._db = db
         self._admins = admins
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -128,17 +127,9 @@ class TelegramBindings:
         change = update.my_chat_member
         if change is None:
             return
-        present = is_present(change.new_chat_member)
-        chat_id = str(change.chat.id)
-        async with self._db.write() as tx:
-            # The update names the whole group; its forum topics go and come back with it.
-            for chat in await chats.with_topics(tx, PLATFORM, chat_id):
-                await chats.set_active(tx, chat.id, present)
-                if present:
-                    await subscriptions.reactivate_chat(tx, chat.id)
-                else:
-                    await subscriptions.deactivate_chat(tx, chat.id)
-        logger.info("bot %s chat %s", "back in" if present else "removed from", chat_id)
+        # The update names the whole group; its forum topics go and come back with it.
+        await self._layer.membership(PLATFORM, str(change.chat.id),
+                                     is_present(change.new_chat_member))
 
     def _caller(self, message: Message, bot: Bot) -> Caller:
         return Caller(chat_ref(message), message.chat.type, sender_id(message),

@@ -47,24 +47,9 @@ from bot.core.errors import (
 from bot.core.model import ChatRef, Digest, Message
 from bot.core.ports import Pace
 from bot.core.render.telegram_html import TelegramText, render_telegram, split_digest
-from bot.edges.config import TelegramConfig
+from bot.platforms.telegram.config import TelegramConfig
+from handlers.registry import MENU
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "What this bot does, with an example"),
-    ("help", "The commands and an example"),
-    ("subscribe", "Follow a live story: /subscribe URL"),
-    ("unsubscribe", "Stop following: /unsubscribe URL or N"),
-    ("list", "This chat's subscriptions, numbered"),
-    ("filter", "Include or exclude words: /filter [N] add|exclude|remove|clear|list"),
-    ("mute", "Hold alerts for a while: /mute 2h"),
-    ("unmute", "Send alerts again, with a digest of what was held"),
-    ("digest", "Batch alerts: /digest off | every 1h | daily 08:00"),
-    ("timezone", "Time zone for times shown here: /timezone Europe/London"),
-    ("edits", "Whether corrected updates edit the alert sent: /edits on|off"),
-    ("lock", "Only admins may subscribe or unsubscribe"),
-    ("unlock", "Members may subscribe and unsubscribe"),
-    ("status", "Admins: each story's last check, next check and errors"),
-)
 ALLOWED_UPDATES = (
     Update.MESSAGE,
     Update.CHANNEL_POST,
@@ -278,7 +263,7 @@ def build_application(config: TelegramConfig, polling: PollWatch | None = None) 
 
 async def set_commands(bot: Bot) -> None:
     """Publish the chat commands of DESIGN §3 with one-line descriptions (setMyCommands)."""
-    await bot.set_my_commands([BotCommand(name, about) for name, about in COMMANDS])
+    await bot.set_my_commands([BotCommand(name, about) for name, about in MENU])
 
 
 @asynccontextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,22 @@ async def test_watch_uses_the_configured_endpoint(
         [line] = await watch.lines(1)
     assert line["summary"] == "An endpoint's summary of update three."
     assert "Update number 3" in str(endpoint.requests[0]["messages"])
+
+
+async def test_console_catchup_is_the_endpoints_sourced_lines(
+        web_server: WebServer, endpoint: ChatEndpoint, tmp_path: Path) -> None:
+    """/catchup in the console: one reply whose line is the endpoint's sentence citing the
+    update, with the update's time and link; the request carried the update."""
+    endpoint.summary = "Russia asked for an emergency UN meeting [1]"
+    story = LiveStory(web_server, "/live", "Strikes: live")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    story.post("Russia calls for an emergency meeting of the UN Security Council.",
+               at=now - timedelta(minutes=5))
+    env = cli_env(tmp_path, **STEADY, STORYWATCH_SUMMARY__LLM_URL=endpoint.url)
+    async with console_bot(env) as bot:
+        await bot.command(f"/subscribe {story.url}", "New updates will be sent here")
+        reply = await bot.command("/catchup 1h", "Catch-up of the last 1 h")
+    when, line = reply.strip().splitlines()[1].split(" · ")
+    assert when.endswith(f"{now - timedelta(minutes=5):%H:%M}")  # with the day past midnight
+    assert line == f"Russia asked for an emergency UN meeting {story.url}#post-1"
+    assert "emergency meeting of the UN Security Council" in str(endpoint.requests[-1])

@@ -124,16 +124,22 @@ FLOORS = json.loads((Path(__file__).parent / "corpus_floors.json").read_text(enc
 ALL_PAGES = {page.name: page for page in corpus_pages()}
 
 
-def test_the_shared_pages_are_read_in_full_with_their_dates() -> None:
-    """The shared 11 keep 100 % recall and precision and reach 99 % exact timestamps (UTC date
-    and minute) when read years after they were saved."""
+def test_the_shared_pages_meet_the_goals_with_their_dates() -> None:
+    """The shared corpus (17 pages, recipes off) read years after it was saved: recall and
+    precision of 98 % or more, 99 % exact timestamps (UTC date and minute), and no page below
+    95 % on any of the three (issue 21)."""
     shared = [page for page in ALL_PAGES.values() if page.corpus == "shared"]
     if not shared:
         pytest.skip("the shared corpus is absent")
-    results = [score(_read(page).entries, page.truth) for page in shared]
-    assert sum(r.matched_timed for r in results) == sum(r.timed_truth for r in results)
-    assert sum(r.valid for r in results) == sum(r.extracted for r in results)
-    assert sum(r.exact for r in results) >= 0.99 * sum(r.dated for r in results)
+    results = {page.name: score(_read(page).entries, page.truth) for page in shared}
+    totals = [sum(getattr(r, key) for r in results.values())
+              for key in ("matched_timed", "timed_truth", "valid", "extracted", "exact", "dated")]
+    assert totals[0] >= 0.98 * totals[1]
+    assert totals[2] >= 0.98 * totals[3]
+    assert totals[4] >= 0.99 * totals[5]
+    below = {name: (r.recall, r.precision, r.timestamps) for name, r in results.items()
+             if min(r.recall, r.precision, r.timestamps) < 0.95}
+    assert not below
 
 
 @pytest.mark.parametrize("name", sorted(ALL_PAGES) or ["(no corpus)"])

@@ -114,7 +114,7 @@ def test_json_explain_adds_evidence_and_keeps_the_entry_keys() -> None:
     evidence = explained_json[0]["evidence"]
     assert evidence["trusted_date"] is True
     assert {"kind": "JSON-LD datePublished", "at": "2024-07-18T15:00:00+00:00",
-            "shown": None} in evidence["seen"]
+            "shown": None, "verdict": "agrees"} in evidence["seen"]
 
 
 # Older markup without structured data: a <div> per update, its time a date-only `datetime`

@@ -12,7 +12,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from handlers.commands import CommandLayer
 from handlers.context import Context, StoryChecker
 from storage import Database, chats, filters, subscriptions
 from tests.fakes import discord_objects as objects
+from tests.fakes.clock import FakeClock
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.web import WebServer
 
@@ -97,7 +98,7 @@ async def started(fake: FakeDiscord, tmp_path: Path, checker: StoryChecker | Non
                           ExtractiveSummarizer(), WatchPolicy.from_config(config), now)
         layer = CommandLayer(Context.from_config(config, db, checker or watcher, now))
         client = build_client(discord, guild_ready_timeout=0.1)
-        install(client, layer, db)
+        install(client, layer)
         async with running(client, discord, ready_timeout=5.0):
             yield Bot(fake, db)
 
@@ -148,7 +149,8 @@ async def test_commands_are_synced_with_admin_defaults(bot: Bot) -> None:
     """Start-up syncs every command globally; admin ones default to Manage Channels."""
     [put] = bot.fake.calls_to("PUT", f"/applications/{objects.APP_ID}/commands")
     synced = {c["name"]: c for c in put.json}
-    assert set(synced) == {"subscribe", "unsubscribe", "list", "help", "filter", *ADMIN_COMMANDS}
+    assert set(synced) == {"subscribe", "unsubscribe", "list", "help", "filter", "catchup",
+                           *ADMIN_COMMANDS}
     for name, spec in synced.items():
         wanted = str(ADMIN) if name in ADMIN_COMMANDS else None
         found = spec.get("default_member_permissions")
@@ -173,13 +175,13 @@ async def test_subscribe_defers_then_follows_up_with_the_story(
 
 async def test_slow_subscribe_is_answered_after_the_deadline(tmp_path: Path) -> None:
     """A page slower than Discord's 3 s still gets its answer: the defer came first."""
-    clock = Clock()
+    clock = FakeClock()
     gate = asyncio.Event()
-    async with (GatedPage(gate) as page, FakeDiscord(clock=clock) as fake,
+    async with (GatedPage(gate) as page, FakeDiscord(clock=clock.seconds) as fake,
                 started(fake, tmp_path)):
         sent = await fake.send_command("subscribe", [option("url", page.url)], permissions=0)
         await fake.wait_until(lambda: sent["id"] in fake.callbacks)
-        clock.now += 60.0  # the page takes a minute
+        clock.advance(60.0)  # the page takes a minute
         gate.set()
         await fake.wait_until(lambda: bool(fake.followups.get(sent["id"])), timeout=10.0)
     assert fake.callbacks[sent["id"]]["type"] == 5
@@ -313,16 +315,6 @@ def _token(fake: FakeDiscord) -> str:
     return str(data["token"])
 
 
-class Clock:
-    """The fake Discord's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class GatedPage:
     """A live page on loopback that answers only once the test opens its gate."""
 
@@ -350,3 +342,18 @@ class GatedPage:
         self._gate.set()
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+async def test_catchup_defers_then_answers_the_channel(bot: Bot, web_server: WebServer) -> None:
+    """/catchup with its options: deferred (an LLM may be slow), then one public message
+    with the story's update of the last hour and its time."""
+    recent = (datetime.now(UTC) - timedelta(minutes=20)).replace(second=0, microsecond=0)
+    page = live_page(2).replace("2024-02-03T10:02:00+00:00", recent.isoformat())
+    await subscribe(bot, web_server.set("/storm", page), permissions=0)
+    answer = await command(bot.fake, "catchup", option("number", 1, kind=4),
+                           option("duration", "1h"), permissions=0)
+    assert answer.deferred and not answer.ephemeral
+    assert answer.content.startswith("Catch-up of the last 1 h: 1 update in “Storm live”")
+    # The time, with the day when that was before midnight.
+    assert f"{recent:%H:%M} · Update 2: the storm reached town number 2" in answer.content
+    assert "town number 1" not in answer.content

@@ -113,7 +113,7 @@ async def world(tmp_path: Path, web_server: WebServer) -> AsyncIterator[World]:
                               ExtractiveSummarizer(), WatchPolicy.from_config(config), now)
             layer = CommandLayer(Context.from_config(config, db, watcher, now))
             application = build_application(config.telegram)
-            install(application, layer, db, config.telegram, now)
+            install(application, layer, config.telegram, now)
             async with running(application, config.telegram):
                 yield World(fake, web_server, db)
 

@@ -16,7 +16,8 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.core.errors import ChatGone, ChatMoved, RateLimited, Rejected, Transient
 from bot.core.model import Alert, ChatRef, Digest, Entry, Notice, StoryRef
 from bot.edges.config import TelegramConfig
-from bot.platforms.telegram.messenger import COMMANDS, TelegramMessenger, build_application, running
+from bot.platforms.telegram.messenger import TelegramMessenger, build_application, running
+from handlers.registry import MENU as COMMANDS
 from tests.fakes import telegram_updates
 from tests.fakes.telegram_api import (
     BLOCKED,
