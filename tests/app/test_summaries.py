@@ -214,3 +214,16 @@ async def test_metrics_count_requests_latency_and_fallbacks(rig: Rig) -> None:
     assert 'storywatch_summary_requests_total{outcome="too_deep"} 1.0' in text
     assert 'storywatch_summary_fallbacks_total{reason="too_deep"} 1.0' in text
     assert "storywatch_summary_seconds_count 2.0" in text
+
+
+def test_status_text_says_the_endpoint_is_failing_and_since_when() -> None:
+    """`storywatch status` ends with the summarizer's state, since when and why."""
+    from bot.app.status import InstanceStatus, render_status
+    from storage.components import ComponentState
+    from storage.status import ChatCounts, OutboxCounts, StoryCounts
+
+    failing = ComponentState("summarizer", "failing", T0, "timeout", T0)
+    status = InstanceStatus(T0, StoryCounts(1, 0, 0, 0), ChatCounts(1, 1),
+                            OutboxCounts(0, None, 0, 0), (), failing)
+    assert render_status(status).splitlines()[-1] == (
+        "summaries: LLM endpoint failing since 2024-02-03 12:00:00 UTC (timeout)")
