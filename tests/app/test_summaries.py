@@ -15,12 +15,15 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from bot.app.metrics import Metrics
+from bot.app.status import InstanceStatus, render_status
 from bot.app.summaries import COOL_DOWN, FAILURES_TO_PAUSE, Summaries, summarize_all
 from bot.core.catchup import Happened
 from bot.core.model import Entry, StoryRef
 from bot.core.summarize import summarize
 from bot.edges.config import SummaryConfig
 from bot.edges.llm_summary import LlmSummarizer
+from storage.components import ComponentState
+from storage.status import ChatCounts, OutboxCounts, StoryCounts
 from tests.fakes.chat_endpoint import SHAPES, ChatEndpoint, chat_endpoint
 
 TEXT = "Rescue teams reached the northern villages at dawn. Roads remain blocked."
@@ -218,10 +221,6 @@ async def test_metrics_count_requests_latency_and_fallbacks(rig: Rig) -> None:
 
 def test_status_text_says_the_endpoint_is_failing_and_since_when() -> None:
     """`storywatch status` ends with the summarizer's state, since when and why."""
-    from bot.app.status import InstanceStatus, render_status
-    from storage.components import ComponentState
-    from storage.status import ChatCounts, OutboxCounts, StoryCounts
-
     failing = ComponentState("summarizer", "failing", T0, "timeout", T0)
     status = InstanceStatus(T0, StoryCounts(1, 0, 0, 0), ChatCounts(1, 1),
                             OutboxCounts(0, None, 0, 0), (), failing)
