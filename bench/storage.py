@@ -10,6 +10,9 @@ with the product's own functions:
 - route:   a whole check of one story followed by 10,000 chats that finds one
            new update (read, diff, store, route, 10,000 deliveries, commit),
            through the real Watcher with an in-memory page;
+- reads:   one story read alone, and 8 tasks reading stories at once (reads a second);
+- commits: 2,000 stories each added in its own write transaction and read back
+           right after its commit while 8 tasks keep reading: how many were missed;
 - size:    the database file;
 - idle:    the peak RSS of `storywatch run` (console, stdin at EOF) idling over it.
 
@@ -38,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.loopback import median_of
 from bot.app.watcher import Watcher, WatchPolicy
-from bot.core.diff import FUZZY_WINDOW, diff_entries, marks_of
+from bot.core.diff import FUZZY_WINDOW, diff_entries
+from bot.core.identity import marks_of
 from bot.core.model import Entry, Fetched, Page, Validators
 from bot.core.summarize import ExtractiveSummarizer
 from storage import Database, entries, stories
@@ -50,6 +54,8 @@ LONG = 1000
 AUDIENCE = 10_000
 """Chats following story 1: the route measurement's audience."""
 NOW = datetime(2024, 2, 3, 12, 0, tzinfo=UTC)
+READERS, COMMITS = 8, 2000
+"""Tasks reading at once, and commits read back right after, in the read measurements."""
 
 
 def entry(story: int, number: int) -> Entry:
@@ -86,7 +92,7 @@ def seed(path: Path) -> None:
                 [(story, e.key, e.published_at.timestamp(), e.text, now, now) for e in rows])
             db.executemany(
                 "INSERT INTO entry_marks (story_id, mark) VALUES (?, ?)",
-                [(story, mark) for e in rows for mark in marks_of(e.key, e.published_at, e.text)])
+                [(story, mark) for e in rows for mark in marks_of(e)])
 
 
 async def _migrate(path: Path) -> None:
@@ -110,9 +116,10 @@ def page_for(story: int, newest: int) -> list[Entry]:
 
 
 async def diff_windowed(db: Database, story: int, fetched: list[Entry]) -> int:
-    stored = await entries.near(db, story, fetched, FUZZY_WINDOW)
-    wanted = [m for e in fetched for m in marks_of(e.key, e.published_at, e.text)]
+    wanted = [m for e in fetched for m in marks_of(e)]
     marks = await entries.marks_among(db, story, wanted)
+    refs = {ref for ref in marks.values() if ref is not None}
+    stored = await entries.near(db, story, fetched, FUZZY_WINDOW, refs)
     return len(diff_entries(stored, fetched, marks, 20, baseline=False).new)
 
 
@@ -157,7 +164,47 @@ async def measure(path: Path, runs: int) -> dict[str, float]:
         watcher = Watcher(db, OnePage(), extract, ExtractiveSummarizer(),
                           WatchPolicy(120, 30, 1800, 5, 300), lambda: datetime.now(UTC))
         figures["route_10000_ms"] = await timed(lambda: watcher.check(1), runs)
+        figures["read_one_ms"] = await timed(lambda: stories.get(db, 2), runs * 20)
+        figures["reads_8_tasks_per_s"] = median_of(
+            [await concurrent_reads(db, READERS, 500) for _ in range(runs)])
+        figures["missed_after_commit"] = await missed_after_commit(db, COMMITS)
     return figures
+
+
+async def concurrent_reads(db: Database, tasks: int, each: int) -> float:
+    """Reads a second of `tasks` tasks reading `each` stories at once."""
+    async def read(task: int) -> None:
+        for number in range(each):
+            await stories.get(db, (task * each + number) % STORIES + 1)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(read(task) for task in range(tasks)))
+    return tasks * each / (time.perf_counter() - started)
+
+
+async def missed_after_commit(db: Database, commits: int) -> int:
+    """How many of `commits` stories, each added in its own write transaction, a read right
+    after its commit misses while `READERS` tasks keep reading."""
+    done = asyncio.Event()
+
+    async def keep_reading() -> None:
+        number = 0
+        while not done.is_set():
+            await stories.get(db, number % STORIES + 1)
+            number += 1
+
+    readers = [asyncio.create_task(keep_reading()) for _ in range(READERS)]
+    missed = 0
+    try:
+        for number in range(commits):
+            async with db.write() as tx:
+                added = await stories.add(tx, f"http://127.0.0.2:9/committed/{number}",
+                                          now=NOW + timedelta(hours=1), interval=120)
+            missed += await stories.get(db, added.id) is None
+    finally:
+        done.set()
+        await asyncio.gather(*readers)
+    return missed
 
 
 def idle_rss_mb(path: Path, seconds: float) -> float:

@@ -11,27 +11,34 @@ from datetime import time, timedelta
 from typing import Literal
 
 
+class CommandValue:
+    """Base of every command value: what the command layer runs. A command's value type
+    may live with its use case, outside this module, as long as it subclasses this."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
-class Help:
+class Help(CommandValue):
     """/start or /help: what the bot does and its commands."""
 
 
 @dataclass(frozen=True, slots=True)
-class Subscribe:
+class Subscribe(CommandValue):
     """/subscribe URL (not yet normalised or checked)."""
 
     url: str
 
 
 @dataclass(frozen=True, slots=True)
-class Unsubscribe:
+class Unsubscribe(CommandValue):
     """/unsubscribe URL-or-N: `target` is digits (a /list number) or a URL; the caller decides."""
 
     target: str
 
 
 @dataclass(frozen=True, slots=True)
-class ListSubscriptions:
+class ListSubscriptions(CommandValue):
     """/list [page], pages counted from 1."""
 
     page: int = 1
@@ -42,7 +49,7 @@ FILTER_ACTIONS: dict[str, FilterAction] = {"add": "add", "exclude": "exclude", "
 
 
 @dataclass(frozen=True, slots=True)
-class FilterEdit:
+class FilterEdit(CommandValue):
     """/filter [N] add|exclude|remove WORD...
 
     `number` is the leading digits argument, if any: the subscription N when
@@ -62,81 +69,81 @@ class FilterEdit:
 
 
 @dataclass(frozen=True, slots=True)
-class FilterClear:
+class FilterClear(CommandValue):
     """/filter [N] clear."""
 
     number: int | None
 
 
 @dataclass(frozen=True, slots=True)
-class FilterList:
+class FilterList(CommandValue):
     """/filter [N] list, or /filter [N] alone."""
 
     number: int | None
 
 
 @dataclass(frozen=True, slots=True)
-class Mute:
+class Mute(CommandValue):
     """/mute DURATION."""
 
     duration: timedelta
 
 
 @dataclass(frozen=True, slots=True)
-class Unmute:
+class Unmute(CommandValue):
     """/unmute."""
 
 
 @dataclass(frozen=True, slots=True)
-class DigestOff:
+class DigestOff(CommandValue):
     """/digest off: one alert per update again."""
 
 
 @dataclass(frozen=True, slots=True)
-class DigestEvery:
+class DigestEvery(CommandValue):
     """/digest every DURATION."""
 
     interval: timedelta
 
 
 @dataclass(frozen=True, slots=True)
-class DigestDaily:
+class DigestDaily(CommandValue):
     """/digest daily HH:MM, in the chat's time zone."""
 
     at: time
 
 
 @dataclass(frozen=True, slots=True)
-class SetTimezone:
+class SetTimezone(CommandValue):
     """/timezone ZONE: `zone` is the IANA name as spelled in the tz database."""
 
     zone: str
 
 
 @dataclass(frozen=True, slots=True)
-class SetEdits:
+class SetEdits(CommandValue):
     """/edits on|off: whether a corrected update edits the message already sent."""
 
     on: bool
 
 
 @dataclass(frozen=True, slots=True)
-class Lock:
+class Lock(CommandValue):
     """/lock: only admins may (un)subscribe."""
 
 
 @dataclass(frozen=True, slots=True)
-class Unlock:
+class Unlock(CommandValue):
     """/unlock: members may (un)subscribe."""
 
 
 @dataclass(frozen=True, slots=True)
-class Status:
+class Status(CommandValue):
     """/status: how the chat's stories are being checked (for its admins)."""
 
 
 @dataclass(frozen=True, slots=True)
-class Catchup:
+class Catchup(CommandValue):
     """/catchup [N] [DURATION]: subscription `number` alone (None: all the chat's), over the
     last `span`."""
 
@@ -144,23 +151,5 @@ class Catchup:
     span: timedelta = timedelta(hours=2)
 
 
-Command = (
-    Help
-    | Subscribe
-    | Unsubscribe
-    | ListSubscriptions
-    | FilterEdit
-    | FilterClear
-    | FilterList
-    | Mute
-    | Unmute
-    | DigestOff
-    | DigestEvery
-    | DigestDaily
-    | SetTimezone
-    | SetEdits
-    | Lock
-    | Unlock
-    | Status
-    | Catchup
-)
+Command = CommandValue
+"""Any command value (the layer, the parsers and the registry work with this)."""

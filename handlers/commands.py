@@ -99,6 +99,10 @@ class CommandLayer:
         """The bot was added to (`present`) or removed from a platform's chat."""
         await membership.changed(self._context, platform, chat_id, present)
 
+    async def migrated(self, platform: str, old_id: str, new_id: str) -> None:
+        """A platform's chat moved to a new id (a Telegram group became a supergroup)."""
+        await membership.migrated(self._context, platform, old_id, new_id)
+
     async def choices(self, chat: ChatRef, option: Option, typed: str) -> list[tuple[str, str]]:
         """What to offer while `option` is typed in `chat`: (label, value) pairs."""
         if option.complete == "stories":

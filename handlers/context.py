@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,9 +12,10 @@ from typing import Any, Protocol
 from bot.core.catchup import ExtractiveCatchup
 from bot.core.model import ChatRef, CheckResult, Page
 from bot.core.ports import CatchupWriter
-from bot.edges.config import Config
 from storage import Database, Transaction, chats
 from storage.chats import Chat
+
+logger = logging.getLogger(__name__)
 
 
 class StoryChecker(Protocol):
@@ -42,7 +44,13 @@ class Later:
         """Run `job` in the background until it ends or the stop."""
         task = asyncio.ensure_future(job)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # A job boundary: the reply went out long ago; the failure is logged, not lost.
+            logger.error("a command's background work failed", exc_info=task.exception())
 
     async def aclose(self) -> None:
         """Cancel what still runs and wait for it."""
@@ -64,7 +72,7 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """Everything a command needs, passed in by the composition root."""
+    """Everything a command needs, passed in by the composition root (`command_context`)."""
 
     db: Database
     checker: StoryChecker
@@ -81,20 +89,6 @@ class Context:
     # /catchup's writer (the configured summarizer), and how long it may wait for an LLM.
     catchup: CatchupWriter = field(default_factory=ExtractiveCatchup)
     catchup_within: float | None = None
-
-    @classmethod
-    def from_config(cls, config: Config, db: Database, checker: StoryChecker,
-                    clock: Callable[[], datetime], *, pages: PageReader | None = None,
-                    catchup: CatchupWriter | None = None) -> Context:
-        """The context of a loaded configuration."""
-        caps = config.limits
-        limits = Limits(caps.subscriptions_per_chat, caps.filters_per_subscription,
-                        caps.argument_chars, caps.commands_per_minute)
-        # An LLM's catch-up is waited for a second beyond its own timeout (a slot may be busy).
-        within = config.summary.llm_timeout + 1 if config.summary.llm_url else None
-        return cls(db, checker, clock, config.schedule.interval, config.bot.default_timezone,
-                   config.summary.max_chars, limits, config.alerts.edits, pages=pages,
-                   catchup=catchup or ExtractiveCatchup(), catchup_within=within)
 
     async def ensure_chat(self, tx: Transaction, ref: ChatRef, kind: str) -> Chat:
         """The chat at `ref`, created with this deployment's defaults when new."""

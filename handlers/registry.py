@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core.errors import BadArgument
-from handlers import catchup, following, options, parse, settings, status
+from handlers import catchup, following, options, parse, preview, settings, status
 from handlers.caller import Caller
 from handlers.command_values import (
     Catchup,
@@ -168,6 +168,13 @@ SPECS: tuple[CommandSpec, ...] = (
         "Follow a live story: /subscribe URL",
         "/subscribe URL - follow a live story (a live blog, a feed, a page of timestamped "
         "updates)", access="members", slow=True,
+        options=(Option("url", "The story's address: a live blog, a feed or a page of updates"),)),
+    CommandSpec(
+        "preview", (preview.Preview,), preview.parse, preview.preview,
+        "/preview https://www.rt.com/news/591750-us-strikes-iraq-syria/",
+        "What a story holds now, without following it: /preview URL",
+        "/preview URL - a story's newest updates and how many it has, without following it",
+        slow=True,
         options=(Option("url", "The story's address: a live blog, a feed or a page of updates"),)),
     CommandSpec(
         "unsubscribe", (Unsubscribe,), parse.unsubscribe, _unsubscribe,

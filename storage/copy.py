@@ -34,7 +34,7 @@ TABLES = (
     Table("chats", ("id",), skip=("claimed_by", "claim_until")),
     Table("subscriptions", ("id",)),
     Table("filters", ("id",)),
-    Table("deliveries", ("id",)),
+    Table("deliveries", ("id",), skip=("claimed_by", "claim_until")),
     Table("sent_messages", ("chat_id", "entry_id")),
 )
 """In foreign-key order: a row's parents are copied before it."""

@@ -1,12 +1,16 @@
-"""A story's entries and its identity marks (every key and fingerprint ever stored)."""
+"""A story's entries and their identity marks (every mark ever stored: `bot.core.identity`).
+
+Rows only: which entry is which, and what marks it leaves, the core decides.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from bot.core.diff import Edit, StoredEntry, marks_of
+from bot.core.diff import Edit
+from bot.core.identity import Known
 from bot.core.model import Entry
 from storage.db import Reader, Row, Transaction
 from storage.times import from_epoch, require_epoch, to_epoch
@@ -15,7 +19,7 @@ UNTIMED_REACH = 500
 """How many of a story's newest untimed entries a diff may match an untimed fetched one against."""
 
 
-async def for_story(db: Reader, story_id: int) -> list[StoredEntry]:
+async def for_story(db: Reader, story_id: int) -> list[Known]:
     """Every stored entry of the story, newest first (untimed ones last)."""
     rows = await db.fetch_all(
         "SELECT * FROM entries WHERE story_id = ?"
@@ -25,40 +29,52 @@ async def for_story(db: Reader, story_id: int) -> list[StoredEntry]:
     return [_entry(row) for row in rows]
 
 
-async def near(db: Reader, story_id: int, fetched: Sequence[Entry],
-               window: timedelta) -> list[StoredEntry]:
+async def near(db: Reader, story_id: int, fetched: Sequence[Entry], window: timedelta,
+               refs: Collection[int] = ()) -> list[Known]:
     """The stored entries a diff against `fetched` can match, newest first.
 
-    Those sharing a key with a fetched entry, and those timed within `window`
-    of the fetched entries' times (the fuzzy matching's reach); untimed ones
-    only when an untimed entry was fetched, the newest UNTIMED_REACH of them.
+    Those `refs` names (the ones the fetched entries' marks point to), and those timed
+    within `window` of the fetched entries' times (the fuzzy matching's reach); untimed
+    ones only when an untimed entry was fetched, the newest UNTIMED_REACH of them.
     A check then reads what the page shows, not the story's whole history.
     """
-    keys = json.dumps([entry.key for entry in fetched])
+    ids = json.dumps(sorted(refs))
     times = [entry.published_at for entry in fetched if entry.published_at is not None]
     low = require_epoch(min(times) - window) if times else None
     high = require_epoch(max(times) + window) if times else None
     untimed = UNTIMED_REACH if len(times) < len(fetched) else 0
+    # `+story_id`: the ids are found by the primary key, not among all the story's rows.
     rows = await db.fetch_all(
-        "SELECT * FROM (SELECT * FROM entries WHERE story_id = ?"
-        f" AND key IN (SELECT value FROM {_json_values(db)})"
+        "SELECT * FROM (SELECT * FROM entries WHERE +story_id = ?"
+        f" AND id IN (SELECT CAST(value AS BIGINT) FROM {_json_values(db)})"
         " UNION SELECT * FROM entries WHERE story_id = ? AND published_at BETWEEN ? AND ?"
         " UNION SELECT * FROM (SELECT * FROM entries WHERE story_id = ?"
         " AND published_at IS NULL ORDER BY id DESC LIMIT ?) AS untimed) AS near"
         " ORDER BY published_at IS NULL, published_at DESC, id DESC",
-        (story_id, keys, story_id, low, high, story_id, untimed),
+        (story_id, ids, story_id, low, high, story_id, untimed),
     )
     return [_entry(row) for row in rows]
 
 
-async def latest(db: Reader, story_id: int) -> StoredEntry | None:
+async def with_texts(db: Reader, story_id: int, texts: Iterable[str]) -> list[Known]:
+    """The stored entries with one of these texts (a scan of the story's rows: asked only
+    for what a check would otherwise take for new)."""
+    rows = await db.fetch_all(
+        "SELECT * FROM entries WHERE story_id = ?"
+        f" AND text IN (SELECT value FROM {_json_values(db)})",
+        (story_id, json.dumps(sorted(set(texts)))),
+    )
+    return [_entry(row) for row in rows]
+
+
+async def latest(db: Reader, story_id: int) -> Entry | None:
     """The newest stored entry of the story, or None."""
     row = await db.fetch_one(
         "SELECT * FROM entries WHERE story_id = ?"
         " ORDER BY published_at IS NULL, published_at DESC, id DESC LIMIT 1",
         (story_id,),
     )
-    return None if row is None else _entry(row)
+    return None if row is None else _entry(row).entry
 
 
 async def count(db: Reader, story_id: int) -> int:
@@ -67,20 +83,22 @@ async def count(db: Reader, story_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-async def marks(db: Reader, story_id: int) -> frozenset[str]:
-    """Every mark (key or fingerprint) ever stored for the story."""
-    rows = await db.fetch_all("SELECT mark FROM entry_marks WHERE story_id = ?", (story_id,))
-    return frozenset(row[0] for row in rows)
+async def marks(db: Reader, story_id: int) -> dict[str, int | None]:
+    """Every mark ever stored for the story, with the entry holding it (None once pruned)."""
+    rows = await db.fetch_all("SELECT mark, entry_id FROM entry_marks WHERE story_id = ?",
+                              (story_id,))
+    return {row[0]: None if row[1] is None else int(row[1]) for row in rows}
 
 
-async def marks_among(db: Reader, story_id: int, wanted: Iterable[str]) -> frozenset[str]:
-    """Which of the `wanted` marks were ever stored for the story (a diff asks only these)."""
+async def marks_among(db: Reader, story_id: int, wanted: Iterable[str]) -> dict[str, int | None]:
+    """Which of the `wanted` marks were ever stored for the story (a diff asks only these),
+    each with the entry holding it (None once that entry was pruned)."""
     rows = await db.fetch_all(
-        "SELECT mark FROM entry_marks WHERE story_id = ?"
+        "SELECT mark, entry_id FROM entry_marks WHERE story_id = ?"
         f" AND mark IN (SELECT value FROM {_json_values(db)})",
         (story_id, json.dumps(list(wanted))),
     )
-    return frozenset(row[0] for row in rows)
+    return {row[0]: None if row[1] is None else int(row[1]) for row in rows}
 
 
 async def prune(tx: Transaction, story_id: int, keep: int) -> int:
@@ -96,8 +114,9 @@ async def prune(tx: Transaction, story_id: int, keep: int) -> int:
     )
 
 
-async def add(tx: Transaction, story_id: int, entry: Entry, *, now: datetime) -> int:
-    """Store a new entry and its marks; returns its row id (the stored one for a known key)."""
+async def add(tx: Transaction, story_id: int, entry: Entry, *, now: datetime,
+              marks: Iterable[str] = ()) -> int:
+    """Store a new entry and its `marks`; returns its row id (the stored one for a known key)."""
     seen = require_epoch(now)
     await tx.execute(
         "INSERT INTO entries (story_id, key, published_at, updated_at, title, text, url,"
@@ -111,30 +130,32 @@ async def add(tx: Transaction, story_id: int, entry: Entry, *, now: datetime) ->
     )
     assert row is not None
     entry_id = int(row[0])
-    await _mark(tx, story_id, entry_id, marks_of(entry.key, entry.published_at, entry.text))
+    await mark(tx, story_id, entry_id, marks)
     return entry_id
 
 
-async def update(tx: Transaction, story_id: int, edit: Edit, *, now: datetime) -> None:
-    """Store a correction over the stored entry (its key and time kept) and the new marks."""
+async def update(tx: Transaction, edit: Edit, *, now: datetime) -> None:
+    """Store a correction over the stored entry (its key and time kept)."""
     entry = edit.entry
     await tx.execute(
         "UPDATE entries SET title = ?, text = ?, url = COALESCE(?, url),"
         " updated_at = COALESCE(?, updated_at), published_at = ?, last_seen_at = ?"
         " WHERE id = ?",
         (entry.title, entry.text, entry.url, to_epoch(entry.updated_at),
-         to_epoch(entry.published_at), require_epoch(now), edit.stored.id),
+         to_epoch(entry.published_at), require_epoch(now), edit.stored.ref),
     )
-    # The fetched key too: a source that re-keyed the update must find it known next time.
-    found = {*marks_of(entry.key, entry.published_at, entry.text), f"k:{edit.fetched_key}"}
-    await _mark(tx, story_id, edit.stored.id, sorted(found))
 
 
-async def _mark(tx: Transaction, story_id: int, entry_id: int, marks: Iterable[str]) -> None:
+async def mark(tx: Transaction, story_id: int, entry_id: int, marks: Iterable[str]) -> None:
+    """Record `marks` as the entry's (a mark stored already keeps the entry it names).
+
+    An entry pruned meanwhile leaves its marks to no entry: they still make it known.
+    """
     await tx.execute_many(
-        "INSERT INTO entry_marks (story_id, mark, entry_id) VALUES (?, ?, ?)"
+        "INSERT INTO entry_marks (story_id, mark, entry_id)"
+        " VALUES (?, ?, (SELECT id FROM entries WHERE id = ?))"
         " ON CONFLICT (story_id, mark) DO NOTHING",
-        [(story_id, mark, entry_id) for mark in marks],
+        [(story_id, found, entry_id) for found in marks],
     )
 
 
@@ -145,13 +166,12 @@ def _json_values(db: Reader) -> str:
     return "json_each(?)"
 
 
-def _entry(row: Row) -> StoredEntry:
-    return StoredEntry(
-        id=row["id"],
+def _entry(row: Row) -> Known:
+    return Known(row["id"], Entry(
         key=row["key"],
         published_at=from_epoch(row["published_at"]),
         text=row["text"],
         title=row["title"],
         updated_at=from_epoch(row["updated_at"]),
         url=row["url"],
-    )
+    ))

@@ -3,7 +3,9 @@
 A delivery is 'pending' (the dispatcher sends it once `not_before` passed),
 'held' (a muted or digest chat: a digest collects it later), 'sent' or
 'failed'. Each chat's pending deliveries go out by `sort_key` (the entry's
-publication time), then by id.
+publication time), then by id. A sender `claim`s a delivery in a write
+transaction before it goes on the wire; every outcome recorded here clears the
+claim.
 """
 
 from __future__ import annotations
@@ -123,6 +125,36 @@ async def list_for_chat(db: Reader, chat_id: int, state: str | None = None) -> l
     return [_delivery(row) for row in rows]
 
 
+async def claim(tx: Transaction, delivery: Delivery, *, owner: str, now: datetime,
+                until: datetime) -> bool:
+    """Claim the delivery for `owner` until `until`, to send it now; returns whether it is
+    now `owner`'s to send.
+
+    Only a delivery still pending, due at `now` and claimed by no one else (or by a
+    sender whose claim ran out) is claimed: one read before it was sent, put off or
+    failed (a stale read), or one another sender holds, is not. `owner` may claim
+    again what it holds (a send again after a chat moved); within one process one
+    worker serves a chat at a time.
+    """
+    at = require_epoch(now)
+    changed = await tx.execute(
+        "UPDATE deliveries SET claimed_by = ?, claim_until = ? WHERE id = ?"
+        " AND state = 'pending' AND not_before <= ?"
+        " AND (claimed_by IS NULL OR claimed_by = ? OR claim_until < ?)",
+        (owner, require_epoch(until), delivery.id, at, owner, at),
+    )
+    return changed == 1
+
+
+async def release_claims(tx: Transaction) -> None:
+    """Free every claim on a pending delivery: for the one process a SQLite file serves,
+    at its start, to send again at once what it had on the wire when it last stopped."""
+    await tx.execute(
+        "UPDATE deliveries SET claimed_by = NULL, claim_until = NULL"
+        " WHERE claimed_by IS NOT NULL AND state = 'pending'"
+    )
+
+
 async def mark_sent(
     tx: Transaction, delivery: Delivery, *, message_id: str, now: datetime
 ) -> None:
@@ -130,7 +162,7 @@ async def mark_sent(
     sent = require_epoch(now)
     await tx.execute(
         "UPDATE deliveries SET state = 'sent', sent_at = ?, message_id = ?, error = NULL,"
-        " attempts = attempts + 1 WHERE id = ?",
+        " attempts = attempts + 1, claimed_by = NULL, claim_until = NULL WHERE id = ?",
         (sent, message_id, delivery.id),
     )
     if delivery.entry_id is not None and delivery.kind == "alert":
@@ -144,7 +176,8 @@ async def mark_sent(
 async def mark_failed(tx: Transaction, delivery_id: int, *, error: str) -> None:
     """Give up on one delivery, with the reason."""
     await tx.execute(
-        "UPDATE deliveries SET state = 'failed', error = ?, attempts = attempts + 1 WHERE id = ?",
+        "UPDATE deliveries SET state = 'failed', error = ?, attempts = attempts + 1,"
+        " claimed_by = NULL, claim_until = NULL WHERE id = ?",
         (error, delivery_id),
     )
 
@@ -154,7 +187,8 @@ async def retry_later(
 ) -> None:
     """Keep the delivery pending until `not_before`; `attempt` counts this try against it."""
     await tx.execute(
-        "UPDATE deliveries SET not_before = ?, error = ?, attempts = attempts + ? WHERE id = ?",
+        "UPDATE deliveries SET not_before = ?, error = ?, attempts = attempts + ?,"
+        " claimed_by = NULL, claim_until = NULL WHERE id = ?",
         (require_epoch(not_before), error, int(attempt), delivery_id),
     )
 
@@ -162,7 +196,8 @@ async def retry_later(
 async def defer(tx: Transaction, delivery_id: int, *, not_before: datetime) -> None:
     """Keep the delivery pending until `not_before` (its chat's pace), with no error or attempt."""
     await tx.execute(
-        "UPDATE deliveries SET not_before = ? WHERE id = ?",
+        "UPDATE deliveries SET not_before = ?, claimed_by = NULL, claim_until = NULL"
+        " WHERE id = ?",
         (require_epoch(not_before), delivery_id),
     )
 

@@ -4,7 +4,9 @@ aiosqlite keeps statements in order but not transactions: two tasks sharing a
 connection would interleave inside each other's transaction. So every write goes
 through `Database.write()`, which holds a lock around `BEGIN IMMEDIATE … COMMIT`
 on the writer connection; reads use a second connection, which WAL lets run
-beside the writer and which sees only committed data.
+beside the writer and which sees only committed data. Each read runs whole in
+one call on that connection's thread, so it sees every commit made before it
+started, whatever other tasks read meanwhile.
 """
 
 from __future__ import annotations
@@ -29,14 +31,18 @@ class _Queries:
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         """The first row of a query, or None."""
-        async with self._connection.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        """Every row of a query."""
-        async with self._connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        """Every row of a query, read to its end in one call on the connection's thread.
+
+        A statement stepped part way holds its read transaction open, and aiosqlite
+        runs other tasks' calls in between: they would read that older snapshot and
+        miss what was committed since. Run whole, the statement is finished (and its
+        snapshot gone) before the next task's begins.
+        """
+        return list(await self._connection.execute_fetchall(sql, params))
 
 
 class SqliteTransaction(_Queries):

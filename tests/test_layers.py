@@ -94,8 +94,10 @@ def test_storage_imports_no_platform_app_or_edge() -> None:
                   *PLATFORM_LIBRARIES) == []
 
 
-def test_the_command_layer_imports_no_platform() -> None:
-    assert broken(sources("handlers"), "bot.platforms", "bot.app", *PLATFORM_LIBRARIES) == []
+def test_the_command_layer_imports_no_platform_nor_the_configuration() -> None:
+    # The composition root hands the command layer its context, configuration read.
+    assert broken(sources("handlers"), "bot.platforms", "bot.app", "bot.edges.config",
+                  *PLATFORM_LIBRARIES) == []
 
 
 @pytest.mark.parametrize("platform", platform_folders())

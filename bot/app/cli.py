@@ -23,6 +23,7 @@ from bot.app.status import render_status
 from bot.core.errors import StorywatchError
 from bot.core.render.console import render_check, render_explained
 from bot.edges.config import Config, load_config
+from bot.platforms import CHAT_PLATFORMS
 
 T = TypeVar("T")
 
@@ -156,8 +157,10 @@ def _load(path: Path | None) -> Config:
 
 
 def _secrets(config: Config) -> list[str]:
-    tokens = (config.telegram.token, config.discord.token, config.summary.api_key)
-    return [token.get_secret_value() for token in tokens if token is not None]
+    platforms = [secret for platform in CHAT_PLATFORMS
+                 for secret in platform.secrets(getattr(config, platform.name))]
+    key = config.summary.api_key
+    return [*platforms, *([key.get_secret_value()] if key is not None else [])]
 
 
 def fail(message: str, status: int = 1) -> NoReturn:

@@ -8,8 +8,9 @@ platform's `Pacer` (bot.pacing) and waits for it (a message that goes as several
 a long digest, books one for each part); when the chat's own limit
 (one a second, twenty a minute per group) is further away than `linger`, the
 delivery is put off in the outbox and the worker moves on to another chat. A
-delivery is marked sent only after its messenger returned. What a
-`DeliveryError` means is decided here, once for every platform:
+delivery is claimed in the outbox before it goes on the wire (one read stale, or
+one another sender holds, is not sent), and marked sent only after its messenger
+returned. What a `DeliveryError` means is decided here, once for every platform:
 
     ChatGone     the chat's subscriptions are deactivated, its pending work dropped
     ChatMoved    the chat takes its new id and the message is sent again there
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.app.leases import Lease
+from bot.app.leases import Lease, process_owner
 from bot.app.telemetry import SILENT, DeliveryEvents
 from bot.core.cadence import failure_delay
 from bot.core.errors import ChatGone, ChatMoved, DeliveryError, RateLimited, Rejected, Transient
@@ -46,6 +47,9 @@ MAX_MOVES = 3
 """A chat that keeps moving is not followed further in one pass."""
 SCAN = 1000
 """How many due chats one look at the outbox queues, besides those already being served."""
+SEND_CLAIM = 300.0
+"""Seconds a delivery stays claimed by its sender without a lease of chats (one process on
+SQLite, which takes back its claims when it starts): longer than any send takes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,7 @@ class Dispatcher:
         `events` hears of every send's outcome (metrics, readiness)."""
         self._db = db
         self._claim = claim
+        self._owner = claim.owner if claim is not None else process_owner()
         self._messengers = dict(messengers)
         self._policy = policy
         self._clock = clock
@@ -167,6 +172,12 @@ class Dispatcher:
             if messenger is None:
                 self._resting.add(chat_id)  # that platform is not running
                 return
+            # Claimed before its slot is booked: the send goes at its slot, not after a write.
+            if not await self._claimed(delivery):
+                # Sent, put off or taken by another sender since it was read: the outbox
+                # decides, and the next drain looks again.
+                self._resting.add(chat_id)
+                return
             if not await self._take_slot(chat, delivery):
                 return
             try:
@@ -205,6 +216,15 @@ class Dispatcher:
             return False
         return True
 
+    async def _claimed(self, delivery: Delivery) -> bool:
+        """Claim the delivery for this sender before it goes on the wire; returns whether
+        it is ours to send."""
+        now = self._clock()
+        seconds = self._claim.seconds if self._claim is not None else SEND_CLAIM
+        async with self._db.write() as tx:
+            return await outbox.claim(tx, delivery, owner=self._owner, now=now,
+                                      until=now + timedelta(seconds=seconds))
+
     async def _book(self, chat: Chat, now: float) -> None:
         """Book the chat's next slot within its platform's limits and wait for it."""
         at = self._pacers[chat.ref.platform].reserve(chat.ref.chat_id,
@@ -231,7 +251,8 @@ class Dispatcher:
         if delivery.kind != "edit" or delivery.entry_id is None:
             # A long digest's later parts each book a slot of their own, as Telegram counts them.
             return await messenger.send(chat.ref, delivery.message,
-                                        pace=lambda: self._book(chat, self._clock().timestamp()))
+                                        pace=lambda: self._book(chat, self._clock().timestamp()),
+                                        key=str(delivery.id))
         message_id = await outbox.sent_message(self._db, chat.id, delivery.entry_id)
         if message_id is None:
             raise Rejected("no sent message to edit")

@@ -40,7 +40,7 @@ from bot.core.errors import (
 )
 from bot.core.filters import parse_words
 from bot.core.model import ChatRef, CheckResult, Fetched, Message, Page, Recipe
-from bot.core.ports import Fetcher, Messenger, Pace
+from bot.core.ports import CatchupWriter, Fetcher, Messenger, Pace
 from bot.edges.config import Config
 from bot.edges.extraction_pool import extract_with, extraction_pool
 from bot.edges.lazy_fetch import LazyFetcher
@@ -51,13 +51,14 @@ from bot.platforms.plugin import Job, Launch, Platform
 from storage import Database, stories, subscriptions
 from storage.copy import copy_instance
 from storage.db import Lock, is_postgres
-from storage.outbox import OUTBOX_CHANNEL
+from storage.outbox import OUTBOX_CHANNEL, release_claims
 
 if TYPE_CHECKING:
     from bot.app.listener import Operations
     from bot.app.scheduler import Tick
     from bot.core.extract import Explained
     from handlers.commands import CommandLayer
+    from handlers.context import Context, PageReader, StoryChecker
 
 
 async def check(target: str, config: Config) -> Page:
@@ -222,9 +223,8 @@ async def _console_subscription(db: Database, config: Config, checks: Poller, ur
     into another's) through the command layer, with these filters and interval."""
     from handlers import following, settings
     from handlers.command_values import FilterClear, FilterEdit
-    from handlers.context import Context
 
-    context = replace(Context.from_config(config, db, checks, _now), edits=False,
+    context = replace(command_context(config, db, checks, _now), edits=False,
                       first_check_wait=math.inf)
     ref = ChatRef("console", "watch", url)
     try:
@@ -260,11 +260,12 @@ class _Counted:
         self._left = updates
         self.enough = asyncio.Event()
 
-    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None,
+                   key: str | None = None) -> str:
         """See `Messenger.send`; past `updates`, Transient: the message waits in the outbox."""
         if self.enough.is_set():
             raise Transient("enough printed")
-        sent = await self._messenger.send(chat, message, pace=pace)
+        sent = await self._messenger.send(chat, message, pace=pace, key=key)
         if self._left is not None:
             self._left -= 1
             if self._left <= 0:
@@ -473,6 +474,11 @@ async def _sender(config: Config, db: Database, checks: tuple[Poller, Pages, Sum
     layer = functools.cache(functools.partial(_command_layer, config, db, *checks, stack))
     messengers = await _start_platforms(config, Launch(None, layer, stack, _now, *streams,
                                                         serve))
+    if db.dialect == "sqlite":
+        # A SQLite file serves one process: the sends it had on the wire when it last
+        # stopped, or was killed, are its own to make again at once.
+        async with db.write() as tx:
+            await release_claims(tx)
     dispatcher = Dispatcher(db, messengers, DispatchPolicy.from_config(config), _now, claim,
                             events=events)
     deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
@@ -551,14 +557,31 @@ async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispat
         pass
 
 
+def command_context(config: Config, db: Database, checker: StoryChecker,
+                    clock: Callable[[], datetime], *, pages: PageReader | None = None,
+                    catchup: CatchupWriter | None = None) -> Context:
+    """What the command layer works with, for a loaded configuration; `catchup` writes
+    /catchup's message (the configured summarizer; extractive when None)."""
+    from bot.core.catchup import ExtractiveCatchup
+    from handlers.context import Context, Limits
+
+    caps = config.limits
+    limits = Limits(caps.subscriptions_per_chat, caps.filters_per_subscription,
+                    caps.argument_chars, caps.commands_per_minute)
+    # An LLM's catch-up is waited for a second beyond its own timeout (a slot may be busy).
+    within = config.summary.llm_timeout + 1 if config.summary.llm_url else None
+    return Context(db, checker, clock, config.schedule.interval, config.bot.default_timezone,
+                   config.summary.max_chars, limits, config.alerts.edits, pages=pages,
+                   catchup=catchup or ExtractiveCatchup(), catchup_within=within)
+
+
 def _command_layer(config: Config, db: Database, checks: Poller, pages: Pages,
                    summaries: Summaries, stack: AsyncExitStack) -> CommandLayer:
     """The chat commands' layer, for the platforms and the console that serve commands;
     what its commands go on doing after their replies stops with `stack`."""
     from handlers.commands import CommandLayer
-    from handlers.context import Context
 
-    context = Context.from_config(config, db, checks, _now, pages=pages, catchup=summaries)
+    context = command_context(config, db, checks, _now, pages=pages, catchup=summaries)
     stack.push_async_callback(context.later.aclose)
     return CommandLayer(context)
 

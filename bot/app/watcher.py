@@ -21,9 +21,10 @@ from datetime import datetime, timedelta
 from bot.app.summaries import summarize_all
 from bot.app.telemetry import SILENT, WatchEvents, error_label
 from bot.core.cadence import failure_delay, next_interval
-from bot.core.diff import FUZZY_WINDOW, Diff, diff_entries, marks_of
+from bot.core.diff import FUZZY_WINDOW, Diff, diff_entries
 from bot.core.errors import FetchError
 from bot.core.filters import judge_levels
+from bot.core.identity import is_own_text, marks_of
 from bot.core.model import Alert, CheckResult, Fetched, Page, StoryRef
 from bot.core.ports import Fetcher, Summarizer
 from bot.core.render.console import ignored_text
@@ -159,16 +160,31 @@ class Watcher:
         if page.ignored:
             log.warning("story %d: past extraction's caps, ignored %s", story.id,
                         ignored_text(page), extra={"story_id": story.id})
-        # Only what this page can match: the story's whole history would grow every check.
-        stored = await entries.near(self._db, story.id, page.entries, FUZZY_WINDOW)
-        wanted = [mark for entry in page.entries
-                  for mark in marks_of(entry.key, entry.published_at, entry.text)]
-        marks = await entries.marks_among(self._db, story.id, wanted)
-        diff = diff_entries(stored, page.entries, marks, story.last_entry_count,
-                            baseline=not story.baseline_done)
+        diff = await self._diff(story, page)
         if diff.failed_reason is not None:
             return await self._fail(story, diff.failed_reason, now)
         return await self._record(story, fetched, page, diff, now)
+
+    async def _diff(self, story: Story, page: Page) -> Diff:
+        # Only what this page can match: the story's whole history would grow every check.
+        wanted = [mark for entry in page.entries for mark in marks_of(entry)]
+        marks = await entries.marks_among(self._db, story.id, wanted)
+        refs = {ref for ref in marks.values() if ref is not None}
+        known = await entries.near(self._db, story.id, page.entries, FUZZY_WINDOW, refs)
+        diff = diff_entries(known, page.entries, marks, story.last_entry_count,
+                            baseline=not story.baseline_done)
+        texts = [entry.text for entry in diff.new if is_own_text(entry.text)]
+        if diff.baseline or not texts:
+            return diff
+        # An update stored before its own text was a mark, since re-keyed and re-dated, is
+        # found by its text: read only when the check would otherwise have something new.
+        read = {item.ref for item in known}
+        more = [item for item in await entries.with_texts(self._db, story.id, texts)
+                if item.ref not in read]
+        if not more:
+            return diff
+        return diff_entries([*known, *more], page.entries, marks, story.last_entry_count,
+                            baseline=False)
 
     async def _fetch(self, story: Story) -> Fetched:
         started = time.perf_counter()
@@ -295,10 +311,13 @@ class Watcher:
             # Before adding: a new entry timed older than the kept ones must not be
             # pruned while deliveries about to be written refer to it.
             await entries.prune(tx, story_id, RETAINED_ENTRIES)
-        ids = {entry.key: await entries.add(tx, story_id, entry, now=now) for entry in diff.new}
+        ids = {entry.key: await entries.add(tx, story_id, entry, now=now, marks=marks_of(entry))
+               for entry in diff.new}
         for edit in diff.edited:
-            await entries.update(tx, story_id, edit, now=now)
-            ids[edit.entry.key] = edit.stored.id
+            await entries.update(tx, edit, now=now)
+            ids[edit.entry.key] = edit.stored.ref
+        for seen in diff.recognised:
+            await entries.mark(tx, story_id, seen.ref, seen.marks)
         return ids
 
     def _alerts(self, ref: StoryRef, story_id: int, diff: Diff, ids: dict[str, int],
@@ -337,10 +356,10 @@ class Watcher:
                 matched = judge_levels(entry.title, entry.text, member.levels).matched
                 zone = member.chat.timezone or self._policy.default_timezone
                 alert = Alert(ref, entry, summaries.get(entry.key, ""), matched, zone)
-                if await outbox.revise_waiting(tx, member.chat.id, edit.stored.id, alert):
+                if await outbox.revise_waiting(tx, member.chat.id, edit.stored.ref, alert):
                     continue
                 if member.chat.edits and await outbox.sent_message(
-                        tx, member.chat.id, edit.stored.id) is not None:
+                        tx, member.chat.id, edit.stored.ref) is not None:
                     deliveries.append(NewDelivery(member.chat.id, "edit", alert,
-                                                  sort_time(entry, now), story_id, edit.stored.id))
+                                                  sort_time(entry, now), story_id, edit.stored.ref))
         return deliveries

@@ -2,11 +2,13 @@
 
 Against everything storage holds for the story, not only the last fetch:
 
-- identity comes from the source's key; an entry whose key is not stored is
-  matched by the fuzzy likeness of its text to a stored entry not matched by
-  key, within a few minutes of it, so a corrected update is an edit;
-- an entry whose key or (time, text) fingerprint was ever stored ("marks") is
-  never new again, wherever it moved on the page;
+- an entry carrying a mark ever stored (`bot.core.identity`: its key, its own text,
+  its (time, text) fingerprint) is that stored entry, never new again, wherever it
+  moved on the page and whatever date it is given now; a copy of it on the same page
+  is the same update;
+- an entry with no stored mark is taken for a stored entry not recognised on this page
+  when it has the same own text (at any time), or when its text is nearly the same and
+  its time within a few minutes: a correction, so an edit;
 - an entry keeps the time first resolved for it;
 - the first check is a baseline: its entries are stored, nobody is alerted;
 - a page that suddenly yields no entries, or far fewer than before, is a failed
@@ -15,13 +17,18 @@ Against everything storage holds for the story, not only the last fetch:
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.core.identity import (
+    Known,
+    copy_mark,
+    is_own_text,
+    is_shared,
+    marks_of,
+    normalize_text,
+)
 from bot.core.model import Entry
 
 FUZZY_WINDOW = timedelta(minutes=5)
@@ -33,21 +40,6 @@ SHRINK_FLOOR = 4
 SHRINK_RATIO = 0.5
 """Fewer than this share of the previous count is a failed check, not a removal."""
 
-_NON_WORD = re.compile(r"[\W_]+")
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEntry:
-    """An entry as storage holds it, with its row id."""
-
-    id: int
-    key: str
-    published_at: datetime | None
-    text: str
-    title: str | None = None
-    updated_at: datetime | None = None
-    url: str | None = None
-
 
 @dataclass(frozen=True, slots=True)
 class Edit:
@@ -56,9 +48,18 @@ class Edit:
     `fetched_key` is the key the source gave it this time (the stored one, unless re-keyed).
     """
 
-    stored: StoredEntry
+    stored: Known
     entry: Entry
     fetched_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Recognised:
+    """A stored entry (`ref`) seen again with marks it does not carry yet: storage adds them,
+    so the next fetch knows it by them too (a new key, a new time, a key from before)."""
+
+    ref: int
+    marks: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class Diff:
     """The outcome of comparing one fetch with storage.
 
     `new` (oldest first) is to be stored, and alerted unless this is the baseline.
+    `recognised` are marks to add to stored entries.
     `failed_reason` set means the check failed: nothing is to be stored or removed.
     """
 
@@ -73,6 +75,7 @@ class Diff:
     edited: tuple[Edit, ...] = ()
     baseline: bool = False
     failed_reason: str | None = None
+    recognised: tuple[Recognised, ...] = ()
 
     @property
     def alerts(self) -> tuple[Entry, ...]:
@@ -80,68 +83,109 @@ class Diff:
         return () if self.baseline else self.new
 
 
-def normalize_text(text: str) -> str:
-    """Text reduced to what identifies it: compatibility forms, case, punctuation, spacing."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return _NON_WORD.sub(" ", folded).strip()
-
-
-def fingerprint(published_at: datetime | None, text: str) -> str:
-    """The (time, text) mark of an update: the minute it was published and its normalised text."""
-    minute = "-" if published_at is None else str(int(published_at.timestamp() // 60))
-    digest = hashlib.sha1(normalize_text(text).encode()).hexdigest()[:20]
-    return f"f:{minute}:{digest}"
-
-
-def marks_of(key: str, published_at: datetime | None, text: str) -> tuple[str, str]:
-    """Every mark an entry leaves in storage: its key and its fingerprint."""
-    return (f"k:{key}", fingerprint(published_at, text))
-
-
 def diff_entries(
-    stored: Sequence[StoredEntry],
+    known: Sequence[Known],
     fetched: Sequence[Entry],
-    marks: Collection[str],
+    marks: Mapping[str, int | None],
     previous_count: int,
     baseline: bool,
 ) -> Diff:
     """Compare the entries of one fetch (newest first) with what storage holds for the story.
 
-    `marks` are the story's marks ever stored (`marks_of`); `previous_count` is
-    how many entries the last successful check found; `baseline` is true on the
-    story's first check. Returns a `Diff`; never raises.
+    `known` are the stored entries this fetch can match; `marks` maps the fetched
+    entries' marks that were ever stored (`marks_of`) to the stored entry holding them
+    (None once it was pruned); `previous_count` is how many entries the last successful
+    check found; `baseline` is true on the story's first check. Never raises.
     """
     reason = _failure(len(fetched), previous_count)
     if reason is not None:
         return Diff(failed_reason=reason)
-    by_key = {entry.key: entry for entry in stored}
-    claimed: set[int] = set()
-    edited: list[Edit] = []
-    unmatched: list[Entry] = []
-    for entry in fetched:
-        match = by_key.get(entry.key)
-        if match is not None:
-            if match.id not in claimed:
-                claimed.add(match.id)
-                edited.extend(_edit(match, entry))
-            continue
-        if any(mark in marks for mark in marks_of(entry.key, entry.published_at, entry.text)):
-            continue
-        unmatched.append(entry)
-    candidates = [entry for entry in stored if entry.id not in claimed]
+    matcher = _Matcher(known, marks)
+    # Keys first, on the whole page: a weaker mark must not claim an entry its key claims.
+    unmatched = [entry for entry in fetched if not matcher.recognise(entry, by_key=True)]
+    unmatched = [entry for entry in unmatched if not matcher.recognise(entry, by_key=False)]
     new: list[Entry] = []
     seen: set[str] = set()
     for entry in unmatched:
-        match = _closest(entry, candidates)
-        if match is not None:
-            candidates.remove(match)
-            edited.extend(_edit(match, entry))
+        if matcher.correction(entry):
             continue
-        mark = fingerprint(entry.published_at, entry.text)
-        if mark not in seen:  # the same update twice on one page is one update
-            seen.add(mark)
+        copy = copy_mark(entry)
+        if copy is None or copy not in seen:  # the same update twice on a page is one update
+            seen.update(() if copy is None else (copy,))
             new.append(entry)
-    return Diff(new=_oldest_first(new), edited=tuple(edited), baseline=baseline)
+    return Diff(new=_oldest_first(new), edited=tuple(matcher.edited), baseline=baseline,
+                recognised=tuple(matcher.recognised))
+
+
+class _Matcher:
+    """Claims stored entries for fetched ones, each stored entry once per fetch."""
+
+    def __init__(self, known: Sequence[Known], marks: Mapping[str, int | None]) -> None:
+        self._by_ref = {item.ref: item for item in known}
+        self._texts = {item.ref: normalize_text(item.entry.text) for item in known}
+        self._by_text: dict[str, list[int]] = {}
+        for ref, text in self._texts.items():
+            self._by_text.setdefault(text, []).append(ref)
+        self._marks = marks
+        self._claimed: set[int] = set()
+        self.edited: list[Edit] = []
+        self.recognised: list[Recognised] = []
+
+    def recognise(self, entry: Entry, *, by_key: bool) -> bool:
+        """Whether `entry` carries a stored mark: its key (`by_key`), else its own text or
+        its fingerprint. Known then: its stored entry is claimed, or was pruned, or (an own
+        text) is a copy claimed already. A fingerprint claimed already proves nothing: short
+        texts repeat, at one minute or none."""
+        own = marks_of(entry)
+        for mark in own[:1] if by_key else own[1:]:
+            if mark not in self._marks:
+                continue
+            ref = self._marks[mark]
+            if ref is None:
+                return True
+            if ref not in self._claimed:
+                self._claim(ref, entry, tuple(m for m in own if m not in self._marks))
+                return True
+            if not is_shared(mark):
+                return True
+        return False
+
+    def correction(self, entry: Entry) -> bool:
+        """Whether `entry` is an unclaimed stored entry corrected (then it is claimed): the
+        same own text at any time, else the likest text timed within FUZZY_WINDOW of it."""
+        text = normalize_text(entry.text)
+        match = self._same_text(text) if is_own_text(entry.text) else None
+        match = match or self._likest(entry, text)
+        if match is None:
+            return False
+        self._claim(match.ref, entry, marks_of(entry))
+        return True
+
+    def _same_text(self, text: str) -> Known | None:
+        return next((self._by_ref[ref] for ref in self._by_text.get(text, ())
+                     if ref not in self._claimed), None)
+
+    def _likest(self, entry: Entry, text: str) -> Known | None:
+        best: Known | None = None
+        best_score = FUZZY_THRESHOLD
+        for ref, candidate in self._by_ref.items():
+            if ref in self._claimed or not _near(entry.published_at,
+                                                 candidate.entry.published_at):
+                continue
+            score = _likeness(text, self._texts[ref])
+            if score >= best_score:
+                best, best_score = candidate, score
+        return best
+
+    def _claim(self, ref: int, entry: Entry, missing: tuple[str, ...]) -> None:
+        self._claimed.add(ref)
+        stored = self._by_ref.get(ref)
+        edit = _edit(stored, entry) if stored is not None else None
+        if edit is not None:
+            self.edited.append(edit)
+            missing = tuple(dict.fromkeys((*missing, *marks_of(edit.entry))))
+        if missing:
+            self.recognised.append(Recognised(ref, missing))
 
 
 def fold_burst(new: Sequence[Entry], limit: int) -> tuple[tuple[Entry, ...], tuple[Entry, ...]]:
@@ -160,26 +204,14 @@ def _failure(count: int, previous_count: int) -> str | None:
     return None
 
 
-def _edit(stored: StoredEntry, entry: Entry) -> list[Edit]:
-    """The edit `entry` makes to `stored`, or none when what a reader sees is the same."""
-    same_text = normalize_text(stored.text) == normalize_text(entry.text)
-    if same_text and (stored.title or "") == (entry.title or ""):
-        return []
-    published = stored.published_at or entry.published_at
-    return [Edit(stored, replace(entry, key=stored.key, published_at=published), entry.key)]
-
-
-def _closest(entry: Entry, candidates: Sequence[StoredEntry]) -> StoredEntry | None:
-    text = normalize_text(entry.text)
-    best: StoredEntry | None = None
-    best_score = FUZZY_THRESHOLD
-    for candidate in candidates:
-        if not _near(entry.published_at, candidate.published_at):
-            continue
-        score = _likeness(text, normalize_text(candidate.text))
-        if score >= best_score:
-            best, best_score = candidate, score
-    return best
+def _edit(stored: Known, entry: Entry) -> Edit | None:
+    """The edit `entry` makes to `stored`, or None when what a reader sees is the same."""
+    was = stored.entry
+    if normalize_text(was.text) == normalize_text(entry.text) and (
+            (was.title or "") == (entry.title or "")):
+        return None
+    published = was.published_at or entry.published_at
+    return Edit(stored, replace(entry, key=was.key, published_at=published), entry.key)
 
 
 def _near(one: datetime | None, other: datetime | None) -> bool:

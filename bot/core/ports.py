@@ -24,13 +24,15 @@ class Messenger(Protocol):
 
     `send` returns the platform's id of the message sent, so it can be edited later.
     A message that goes as several platform messages (a long digest) awaits `pace`
-    before each after the first: every part takes a slot of the chat's rate.
+    before each after the first: every part takes a slot of the chat's rate. `key`
+    names this message among all sends (its delivery): a platform that can drop a
+    repeat of one send (Discord's nonce) is given it.
     """
 
     platform: str
 
-    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None
-                   ) -> str: ...
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None,
+                   key: str | None = None) -> str: ...
 
     async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None: ...
 

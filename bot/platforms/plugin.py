@@ -52,9 +52,10 @@ class Platform:
     none). `enabled`: whether that section asks for it (a token is set). `lock_key`:
     what names the database lock one sender at a time holds for it (never a secret
     itself). `limits`: the send rates we keep to (none where the library paces);
-    `shared_kinds`: the chat kinds its per-group limit applies to. `start`: connects
-    it, serving the command layer, and returns its messenger (a `connected()` on the
-    messenger tells readiness whether the platform is reachable).
+    `shared_kinds`: the chat kinds its per-group limit applies to. `secrets`: what
+    the logs must never show. `start`: connects it, serving the command layer, and
+    returns its messenger (a `connected()` on the messenger tells readiness whether the
+    platform is reachable).
     """
 
     name: str
@@ -64,11 +65,18 @@ class Platform:
     lock_key: Callable[[Any], str] = lambda _section: ""
     limits: Callable[[Any], Limits] = _no_pacing
     shared_kinds: frozenset[str] = frozenset()
+    secrets: Callable[[Any], list[str]] = lambda section: token_secrets(section)
 
 
 def token_set(section: Any) -> bool:
     """Whether a platform section has its `token` set."""
     return getattr(section, "token", None) is not None
+
+
+def token_secrets(section: Any) -> list[str]:
+    """A section's token, as the one secret it holds (none when unset)."""
+    token = getattr(section, "token", None)
+    return [] if token is None else [token.get_secret_value()]
 
 
 def token_hash(section: Any) -> str:

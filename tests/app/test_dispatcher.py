@@ -187,6 +187,23 @@ async def test_a_slow_chat_does_not_hold_up_the_others(world: World) -> None:
     assert await asyncio.wait_for(drain, 5) == 2
 
 
+async def test_a_second_sender_cannot_send_what_the_first_has_on_the_wire(
+        world: World) -> None:
+    """Two senders drain one outbox: while the first's send hangs, the second finds the
+    delivery claimed and sends nothing; each delivery goes out once."""
+    a = await world.chat("A")
+    await world.queue(a, "one", "two")
+    world.messenger.gates["A"] = gate = asyncio.Event()
+    first = asyncio.create_task(world.dispatcher.drain())
+    await asyncio.wait_for(world.messenger.holding.wait(), 5)
+    second = Dispatcher(world.db, {"telegram": world.messenger}, POLICY, world.clock)
+    drained = asyncio.create_task(second.drain())
+    await asyncio.wait({drained}, timeout=2)
+    gate.set()
+    assert await asyncio.wait_for(drained, 5) + await asyncio.wait_for(first, 5) == 2
+    assert world.sent() == ["one", "two"]
+
+
 async def test_an_edit_delivery_edits_the_sent_message(world: World) -> None:
     """An 'edit' delivery edits the message recorded for that chat and entry."""
     a = await world.chat("A")
@@ -217,7 +234,7 @@ class TimedMessenger(RecordingMessenger):
         self.times: list[float] = []
 
     async def send(self, chat: ChatRef, message: object,  # type: ignore[override]
-                   *, pace: Pace | None = None) -> str:
+                   *, pace: Pace | None = None, key: str | None = None) -> str:
         self.times.append(asyncio.get_running_loop().time())
         return await super().send(chat, message, pace=pace)  # type: ignore[arg-type]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,10 +12,12 @@ import pytest
 
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import FetchError, Unreachable
+from bot.core.identity import fingerprint
 from bot.core.model import Alert, ChatRef, Entry, Fetched, Folded, Page, Validators
 from bot.core.summarize import ExtractiveSummarizer
 from storage import Database, chats, entries, filters, outbox, stories, subscriptions
 from storage.outbox import Delivery
+from storage.stories import CheckState
 from tests.fakes.clock import FakeClock
 
 URL = "https://news.example/live"
@@ -227,7 +229,7 @@ async def test_a_correction_edits_the_sent_message_and_is_not_new(world: World) 
     assert edit.kind == "edit" and edit.entry_id == sent.entry_id
     assert isinstance(edit.message, Alert) and edit.message.entry.text == "Four people were hurt."
     stored = await entries.for_story(world.db, world.story_id)
-    assert stored[0].text == "Four people were hurt."
+    assert stored[0].entry.text == "Four people were hurt."
 
 
 async def test_no_edit_for_a_chat_that_turned_edits_off(world: World) -> None:
@@ -256,3 +258,42 @@ async def test_an_unknown_story_is_a_lookup_error(world: World) -> None:
     """Checking a story id that does not exist raises LookupError."""
     with pytest.raises(LookupError):
         await world.watcher().check(999)
+
+
+async def test_entries_stored_under_dated_keys_are_known_after_the_upgrade(world: World) -> None:
+    """Rows stored before keys were content (a date in the key, marks key and fingerprint) are
+    known to content keys, then also once the page re-dates them; only the added one alerts."""
+    texts = ["Ferries between the islands have stopped for the rest of the day.", "No update"]
+    old = [Entry(f"t:2024-02-03T12:0{n}Z:{n}", T0 + timedelta(minutes=n), text)
+           for n, text in enumerate(texts)]
+    async with world.db.write() as tx:
+        for entry in old:
+            await entries.add(tx, world.story_id, entry, now=world.clock(), marks=(
+                f"k:{entry.key}", fingerprint(entry.published_at, entry.text)))
+        await stories.record_check(tx, world.story_id, CheckState(
+            world.clock(), 60, world.clock(), Validators(), entry_count=2))
+    upgraded = [Entry(f"t:12:0{n}:{n}", e.published_at, e.text) for n, e in enumerate(old)]
+    world.source.show(upgraded[::-1])
+    assert (await world.watcher().check(world.story_id)).new == 0
+    redated = [replace(e, published_at=T0 + timedelta(minutes=n, days=-1))
+               for n, e in enumerate(upgraded)]
+    world.source.show([update(9), *redated[::-1]])
+    assert (await world.watcher().check(world.story_id)).new == 1
+    assert await world.alerted() == ["u9"]
+
+
+async def test_an_old_row_re_keyed_and_re_dated_at_once_is_found_by_its_text(
+        world: World) -> None:
+    """A row stored before texts were marks, seen first under a content key and another
+    date, is still that update: found by its text, not alerted."""
+    text = "Ferries between the islands have stopped for the rest of the day."
+    old = Entry("t:2024-02-03T12:00Z:a", T0, text)
+    async with world.db.write() as tx:
+        await entries.add(tx, world.story_id, old, now=world.clock(), marks=(
+            f"k:{old.key}", fingerprint(old.published_at, old.text)))
+        await stories.record_check(tx, world.story_id, CheckState(
+            world.clock(), 60, world.clock(), Validators(), entry_count=1))
+    added = Entry("t:12:30:b", T0 - timedelta(days=1, minutes=-30), "Update: a new event.")
+    world.source.show([added, Entry("t:12:00:a", T0 - timedelta(days=1), text)])
+    assert (await world.watcher().check(world.story_id)).new == 1
+    assert await world.alerted() == [added.key]

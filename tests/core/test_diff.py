@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core.diff import Diff, StoredEntry, diff_entries, fingerprint, fold_burst, marks_of
+from bot.core.diff import Diff, diff_entries, fold_burst
+from bot.core.identity import Known, fingerprint, marks_of
 from bot.core.model import Entry
 
 T0 = datetime(2024, 2, 3, 12, 0, tzinfo=UTC)
@@ -17,9 +18,13 @@ def entry(n: int, text: str | None = None, *, key: str | None = None, minutes: i
                  title)
 
 
-def stored_of(entries: list[Entry]) -> tuple[list[StoredEntry], frozenset[str]]:
-    rows = [StoredEntry(i + 1, e.key, e.published_at, e.text, e.title) for i, e in enumerate(entries)]
-    marks = frozenset(m for e in entries for m in marks_of(e.key, e.published_at, e.text))
+def stored_of(entries: list[Entry]) -> tuple[list[Known], dict[str, int | None]]:
+    """The entries as storage would hold them after storing each with its marks."""
+    rows = [Known(i + 1, e) for i, e in enumerate(entries)]
+    marks: dict[str, int | None] = {}
+    for row in rows:
+        for mark in marks_of(row.entry):
+            marks.setdefault(mark, row.ref)
     return rows, marks
 
 
@@ -27,7 +32,9 @@ def check(before: list[Entry], page: list[Entry], *, previous: int | None = None
           baseline: bool = False) -> Diff:
     rows, marks = stored_of(before)
     count = len(before) if previous is None else previous
-    return diff_entries(rows, page, marks, count, baseline)
+    wanted = {mark for e in page for mark in marks_of(e)}
+    return diff_entries(rows, page, {m: r for m, r in marks.items() if m in wanted}, count,
+                        baseline)
 
 
 def test_first_check_is_a_baseline_stored_but_not_alerted() -> None:
@@ -50,7 +57,11 @@ def test_identity_comes_from_the_key() -> None:
     """Same key, same text: known, even if the page retimed it."""
     before = [entry(1)]
     retimed = Entry("k1", T0 + timedelta(hours=3), before[0].text)
-    assert check(before, [retimed]) == Diff()
+    diff = check(before, [retimed])
+    assert (diff.new, diff.edited) == ((), ())
+    # Its new time's fingerprint is stored too: the next fetch knows it by that as well.
+    assert [(r.ref, r.marks) for r in diff.recognised] == [
+        (1, (fingerprint(retimed.published_at, retimed.text),))]
 
 
 def test_new_entries_are_delivered_oldest_first() -> None:
@@ -76,7 +87,9 @@ def test_unkeyed_update_that_moved_is_known_by_time_and_text() -> None:
     """A re-keyed entry with a stored (time, text) fingerprint is not new."""
     before = [entry(1)]
     rekeyed = Entry("position-7", before[0].published_at, before[0].text)
-    assert check(before, [rekeyed]) == Diff()
+    diff = check(before, [rekeyed])
+    assert (diff.new, diff.edited) == ((), ())
+    assert [(r.ref, r.marks) for r in diff.recognised] == [(1, ("k:position-7",))]
 
 
 def test_a_correction_under_the_same_key_is_an_edit() -> None:
@@ -85,7 +98,7 @@ def test_a_correction_under_the_same_key_is_an_edit() -> None:
     fixed = entry(1, "Officials say 14 people were hurt.")
     diff = check(before, [fixed])
     assert diff.new == ()
-    assert [(e.stored.id, e.entry.text) for e in diff.edited] == [(1, fixed.text)]
+    assert [(e.stored.ref, e.entry.text) for e in diff.edited] == [(1, fixed.text)]
 
 
 def test_a_correction_without_a_stable_key_is_a_fuzzy_edit() -> None:
@@ -130,14 +143,14 @@ def test_fuzzy_matching_skips_entries_matched_by_key() -> None:
 def test_an_entry_whose_key_was_ever_stored_is_never_new() -> None:
     """A key in the marks is known even with no stored row."""
     gone = entry(1)
-    marks = frozenset(marks_of(gone.key, gone.published_at, gone.text))
+    marks = dict.fromkeys(marks_of(gone), None)
     assert diff_entries([], [entry(1, "entirely different words")], marks, 0, False) == Diff()
 
 
 def test_an_entry_whose_time_and_text_were_ever_stored_is_never_new() -> None:
     """A (time, text) fingerprint in the marks is known under any key."""
     old = entry(1)
-    marks = frozenset({fingerprint(old.published_at, old.text)})
+    marks: dict[str, int | None] = {fingerprint(old.published_at, old.text): None}
     again = Entry("new-key", old.published_at, old.text.upper())
     assert diff_entries([], [again], marks, 0, False) == Diff()
 
@@ -192,3 +205,50 @@ def test_a_burst_alerts_the_newest_one_by_one_and_folds_the_rest() -> None:
     assert [e.key for e in folded] == ["k1", "k2", "k3"]
     assert [e.key for e in single] == ["k4", "k5", "k6", "k7", "k8"]
     assert fold_burst(new[:5], 5) == ((), tuple(new[:5]))
+
+
+def test_a_redated_unkeyed_update_is_known_by_its_content_key() -> None:
+    """Content keys carry no date: an update re-dated by a day (its fingerprint new) is known."""
+    before = [Entry("t:04:00:abc", T0, "Winds of 90 mph on the headland.")]
+    redated = Entry("t:04:00:abc", T0 - timedelta(days=1), before[0].text)
+    diff = check(before, [redated])
+    assert (diff.new, diff.edited) == ((), ())
+
+
+def test_short_texts_repeated_at_other_clocks_are_each_new() -> None:
+    """"No update" at 12:10 is new beside a stored "No update" at 12:00: keys differ by clock."""
+    before = [Entry("t:12:00:nu", T0, "No update")]
+    again = Entry("t:12:10:nu", T0 + timedelta(minutes=10), "No update")
+    assert [e.key for e in check(before, [again, *before]).new] == ["t:12:10:nu"]
+
+
+def test_untimed_short_repeats_stay_apart_by_position() -> None:
+    """Untimed "1-0" lines: one more at the top is one new update, the stored two are known."""
+    before = [Entry("t:-:g+", None, "1-0"), Entry("t:-:g", None, "1-0")]
+    page = [Entry("t:-:g+2", None, "1-0"), *before]
+    assert [e.key for e in check(before, page).new] == ["t:-:g+2"]
+
+
+def test_a_copy_of_a_known_update_at_the_top_is_not_new() -> None:
+    """An old update repeated at the top (another key, the same time and text) is known."""
+    before = [entry(2), entry(1)]
+    copy = Entry("t:copy", before[1].published_at, before[1].text)
+    assert check(before, [copy, *before]).new == ()
+
+
+def test_a_long_text_re_keyed_and_re_dated_at_once_is_known() -> None:
+    """An update stored under an old-style key, now under a content key and another date, is
+    the stored one: its own text identifies it (an upgrade that also re-dates)."""
+    text = "The coastguard has asked people to stay away from the harbour walls tonight."
+    stored = [Known(1, Entry("t:2024-02-03T12:00Z:abc", T0, text))]
+    fetched = [Entry("t:12:00:def", T0 - timedelta(days=1), text)]
+    diff = diff_entries(stored, fetched, {}, 1, False)
+    assert (diff.new, diff.edited) == ((), ())
+    assert [r.ref for r in diff.recognised] == [1]
+
+
+def test_a_pruned_update_is_known_by_any_mark() -> None:
+    """A mark whose entry was pruned (None) still makes the update known."""
+    gone = Entry("t:12:00:x", T0, "Ferries have stopped for the day.")
+    marks: dict[str, int | None] = {f"k:{gone.key}": None}
+    assert diff_entries([], [gone], marks, 0, False) == Diff()

@@ -18,6 +18,7 @@ FIELDS_PER_EMBED = 25
 TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 CONTENT_LIMIT = 2000
+NONCE_LIMIT = 25
 
 
 def _too_long(limit: int) -> dict[str, Any]:
@@ -65,6 +66,8 @@ def message_errors(body: dict[str, Any]) -> dict[str, Any] | None:
     errors: dict[str, Any] = {}
     if len(content) > CONTENT_LIMIT:
         errors["content"] = _too_long(CONTENT_LIMIT)
+    if len(str(body.get("nonce") or "")) > NONCE_LIMIT:
+        errors["nonce"] = _too_long(NONCE_LIMIT)
     if len(embeds) > EMBEDS_PER_MESSAGE:
         errors["embeds"] = _too_long(EMBEDS_PER_MESSAGE)
     total = 0

@@ -13,6 +13,8 @@ from tests.fakes import discord_objects as objects
 from tests.fakes.discord_limits import message_errors
 
 INTERACTION_DEADLINE = 3.0
+NONCE_WINDOW = 300.0
+"""How long Discord remembers an enforced nonce: "the past few minutes"."""
 EPHEMERAL = 1 << 6
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, UPDATE_MESSAGE = 4, 5, 7
 
@@ -95,6 +97,8 @@ class Rest:
         self.followups: dict[str, list[dict[str, Any]]] = {}
         self.failures: dict[str, list[Failure]] = {}
         self.sticky: dict[str, Failure] = {}
+        # Enforced nonces of the bot's messages: nonce -> (when, message id).
+        self.nonces: dict[str, tuple[float, str]] = {}
 
     def add_routes(self, app: web.Application) -> None:
         """Mount the handlers under /api/v10."""
@@ -161,9 +165,25 @@ class Rest:
         errors = message_errors(body)
         if errors is not None:
             return json_response(errors, 400, _rate_headers(channel_id))
-        created = objects.message(channel_id, body)
+        repeat = self._nonce_repeat(body)
+        if repeat is not None:
+            return json_response(repeat, 200, _rate_headers(channel_id))
+        created = {**objects.message(channel_id, body), "nonce": body.get("nonce")}
         self.messages[created["id"]] = created
+        if body.get("enforce_nonce") and body.get("nonce"):
+            self.nonces[str(body["nonce"])] = (self.clock(), created["id"])
         return json_response(created, 200, _rate_headers(channel_id))
+
+    def _nonce_repeat(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """The message already made with this body's nonce, as Discord answers a repeat
+        when `enforce_nonce` is set: another message by the same author (every message
+        posted here is the bot's) with the same nonce in the past few minutes."""
+        if not body.get("enforce_nonce") or not body.get("nonce"):
+            return None
+        made = self.nonces.get(str(body["nonce"]))
+        if made is None or self.clock() - made[0] > NONCE_WINDOW:
+            return None
+        return self.messages.get(made[1])
 
     async def patch_message(self, request: web.Request) -> web.Response:
         """PATCH /channels/{id}/messages/{mid}: only the bot's messages in that channel."""

@@ -13,7 +13,8 @@ from bot.core.ports import Pace
 class RecordingMessenger:
     """Satisfies `bot.core.ports.Messenger`. Scripted errors are raised per chat id, in order.
 
-    `gates[chat_id]`, when set, holds that chat's sends until the event is set.
+    `gates[chat_id]`, when set, holds that chat's sends until the event is set;
+    `holding` is set once it holds one.
     """
 
     def __init__(self, platform: str = "telegram") -> None:
@@ -22,13 +23,15 @@ class RecordingMessenger:
         self.edited: list[tuple[ChatRef, str, Message]] = []
         self.errors: dict[str, list[DeliveryError]] = defaultdict(list)
         self.gates: dict[str, asyncio.Event] = {}
+        self.holding = asyncio.Event()
         self.changed = asyncio.Event()
 
     def fail(self, chat_id: str, *errors: DeliveryError) -> None:
         """Answer the chat's next sends with these errors, one each."""
         self.errors[chat_id].extend(errors)
 
-    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None,
+                   key: str | None = None) -> str:
         """Record the message (after the chat's gate opens); raise a scripted error first."""
         await self._answer(chat)
         self.sent.append((chat, message))
@@ -43,6 +46,7 @@ class RecordingMessenger:
     async def _answer(self, chat: ChatRef) -> None:
         gate = self.gates.get(chat.chat_id)
         if gate is not None:
+            self.holding.set()
             await gate.wait()
         if self.errors[chat.chat_id]:
             raise self.errors[chat.chat_id].pop(0)

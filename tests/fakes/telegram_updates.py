@@ -138,3 +138,11 @@ def _administrator(person: User) -> ChatMemberAdministrator:
         can_edit_stories=False,
         can_delete_stories=False,
     )
+
+
+def migration(old_id: int, new_id: int) -> dict[str, Any]:
+    """The service message in a group that became the supergroup `new_id`."""
+    message = Message(message_id=next(_message_ids), date=_EPOCH,
+                      chat=Chat(id=old_id, type=Chat.GROUP, title="News room"),
+                      migrate_to_chat_id=new_id)
+    return {"message": message.to_dict()}

@@ -112,6 +112,27 @@ async def test_more_than_ten_embeds_or_long_content_are_refused(
     assert (status, data["code"]) == (400, 50035)
 
 
+async def test_an_enforced_nonce_repeated_within_minutes_returns_the_first_message(
+        fake: FakeDiscord, http: aiohttp.ClientSession, clock: FakeClock) -> None:
+    """With enforce_nonce, a repeat of a nonce answers the message it made, until the few
+    minutes Discord keeps it have passed; without it, a repeat is a new message; a nonce
+    over 25 characters is refused."""
+    first = await call(http, "POST", MESSAGES, {"content": "a", "nonce": "n1",
+                                                 "enforce_nonce": True})
+    clock.advance(60)
+    again = await call(http, "POST", MESSAGES, {"content": "a", "nonce": "n1",
+                                                 "enforce_nonce": True})
+    loose = await call(http, "POST", MESSAGES, {"content": "a", "nonce": "n1"})
+    assert (first[0], again[0]) == (200, 200) and again[1]["id"] == first[1]["id"]
+    assert loose[1]["id"] != first[1]["id"]
+    clock.advance(300)
+    late = await call(http, "POST", MESSAGES, {"content": "a", "nonce": "n1",
+                                                "enforce_nonce": True})
+    assert late[1]["id"] not in (first[1]["id"], loose[1]["id"]) and len(fake.messages) == 3
+    status, data, _ = await call(http, "POST", MESSAGES, {"content": "a", "nonce": "n" * 26})
+    assert (status, data["code"]) == (400, 50035)
+
+
 async def test_empty_message_is_refused(http: aiohttp.ClientSession) -> None:
     """A message with neither content nor embeds is refused with code 50006."""
     status, data, _ = await call(http, "POST", MESSAGES, {"content": "", "embeds": []})

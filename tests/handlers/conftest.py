@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.root import extract
+from bot.app.root import Pages, command_context, extract
 from bot.app.service import Poller
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.model import ChatRef
@@ -77,7 +77,7 @@ async def commands(tmp_path: Path, web_server: WebServer) -> AsyncIterator[Comma
                           ExtractiveSummarizer(), WatchPolicy.from_config(config), clock)
         poller = Poller(db, watcher, concurrency=4, per_host=4, clock=clock,
                         checked=lambda: None)
-        context = Context.from_config(config, db, poller, clock)
+        context = command_context(config, db, poller, clock, pages=Pages(fetcher, config))
         try:
             yield Commands(CommandLayer(context), context, db, clock, web_server, poller)
         finally:

@@ -41,3 +41,16 @@ async def test_an_event_for_an_unknown_chat_or_another_platform_changes_nothing(
     await commands.layer.membership("discord", "-1001", present=False)
     assert await active(commands, ChatRef("telegram", "-1001")) == [True]
     assert await commands.chat(ChatRef("telegram", "-999")) is None
+
+
+async def test_a_migrated_chat_keeps_its_subscriptions_at_its_new_id(commands: Commands) -> None:
+    """Moved, the chat (and its topics) follow the same stories at the new id; told twice, the
+    second time changes nothing."""
+    story = commands.story()
+    await commands.run(f"/subscribe {story.url}")
+    await commands.run(f"/subscribe {story.url}", caller(chat=TOPIC))
+    for _ in range(2):
+        await commands.layer.migrated("telegram", "-1001", "-1009")
+    assert await commands.chat(ChatRef("telegram", "-1001")) is None
+    assert await active(commands, ChatRef("telegram", "-1009")) == [True]
+    assert await active(commands, ChatRef("telegram", "-1009", "77")) == [True]

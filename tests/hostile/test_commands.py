@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.app.root import extract
+from bot.app.root import command_context, extract
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.model import ChatRef
 from bot.core.summarize import ExtractiveSummarizer
@@ -34,7 +34,6 @@ from bot.platforms.telegram import bindings as telegram_bindings
 from bot.platforms.telegram.messenger import build_application
 from bot.platforms.telegram.messenger import running as telegram_running
 from handlers.commands import Caller, CommandLayer
-from handlers.context import Context
 from handlers.throttle import MAX_TRACKED, Throttle
 from storage import Database, chats, filters, subscriptions
 from tests.fakes import discord_objects as objects
@@ -93,7 +92,7 @@ async def layer_for(config: Config) -> AsyncIterator[tuple[CommandLayer, Databas
                 HttpFetcher(config.fetch) as fetcher):
         watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
                           ExtractiveSummarizer(), WatchPolicy.from_config(config), now)
-        yield CommandLayer(Context.from_config(config, db, watcher, now)), db
+        yield CommandLayer(command_context(config, db, watcher, now)), db
 
 
 async def snapshot(db: Database, ref: ChatRef) -> tuple[object, ...]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.app.root import extract
+from bot.app.root import Pages, command_context, extract
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import BadUrl, BlockedAddress, FetchError
 from bot.core.summarize import ExtractiveSummarizer
@@ -19,7 +19,6 @@ from bot.edges.fetch import HttpFetcher
 from bot.edges.netguard import IPAddress, is_blocked_address
 from bot.platforms.console.bindings import CONSOLE_CALLER
 from handlers.commands import CommandLayer
-from handlers.context import Context
 from storage import Database, stories
 from tests.fakes.stories import LiveStory
 from tests.fakes.web import WebServer, serve
@@ -233,7 +232,7 @@ async def test_subscribe_to_an_internal_url_follows_nothing(web_server: WebServe
                 HttpFetcher(config.fetch) as fetcher):
         watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
                           ExtractiveSummarizer(), WatchPolicy.from_config(config), _now)
-        layer = CommandLayer(Context.from_config(config, db, watcher, _now))
+        layer = CommandLayer(command_context(config, db, watcher, _now))
         url = f"http://{host}:{web_server.port}{story.path}"
         reply = await layer.run_text(CONSOLE_CALLER, f"/subscribe {url}")
         assert reply is not None and reply.text.startswith("Can't follow")
@@ -244,3 +243,24 @@ async def test_subscribe_to_an_internal_url_follows_nothing(web_server: WebServe
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "2130706433", "[::ffff:127.0.0.1]", "localhost"])
+async def test_preview_of_an_internal_url_shows_nothing(web_server: WebServer, tmp_path: Path,
+                                                        host: str) -> None:
+    """/preview of a loopback story is refused with the reason; the server is never asked."""
+    story = LiveStory(web_server)
+    story.post("An update that must stay private.")
+    config = Config(storage=StorageConfig(path=tmp_path / "db.sqlite"))
+    async with (Database.open(config.storage.path) as db,
+                HttpFetcher(config.fetch) as fetcher):
+        watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
+                          ExtractiveSummarizer(), WatchPolicy.from_config(config), _now)
+        layer = CommandLayer(command_context(config, db, watcher, _now,
+                                             pages=Pages(fetcher, config)))
+        url = f"http://{host}:{web_server.port}{story.path}"
+        reply = await layer.run_text(CONSOLE_CALLER, f"/preview {url}")
+        assert reply is not None and reply.private and "\n" not in reply.text
+        assert reply.text.startswith("Refused to fetch http://")
+        assert "An update that must stay private" not in reply.text
+    assert web_server.hits[story.path] == 0

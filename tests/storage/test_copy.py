@@ -6,7 +6,8 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.core.diff import Edit, StoredEntry
+from bot.core.diff import Edit
+from bot.core.identity import Known, marks_of
 from bot.core.model import Alert, ChatRef, Entry, StoryRef
 from storage import Database, chats, entries, filters, outbox, stories, subscriptions
 from storage.outbox import NewDelivery
@@ -26,11 +27,13 @@ async def _instance(path: Path) -> None:
         story = await stories.add(tx, URL, now=NOW, interval=60)
         await stories.add(tx, "https://example.com/other", now=NOW, interval=90.5, fixed=True)
         first = Entry("k1", NOW, "First update", "Head", None, f"{URL}#1")
-        first_id = await entries.add(tx, story.id, first, now=NOW)
-        await entries.add(tx, story.id, Entry("k2", None, "Untimed update"), now=NOW)
-        stored = StoredEntry(first_id, "k1", NOW, "First update", "Head")
-        await entries.update(tx, story.id, Edit(stored, Entry("k1", NOW, "First, corrected"),
-                                                "k1b"), now=NOW + timedelta(minutes=1))
+        first_id = await entries.add(tx, story.id, first, now=NOW, marks=marks_of(first))
+        untimed = Entry("k2", None, "Untimed update")
+        await entries.add(tx, story.id, untimed, now=NOW, marks=marks_of(untimed))
+        corrected = Entry("k1", NOW, "First, corrected")
+        await entries.update(tx, Edit(Known(first_id, first), corrected, "k1b"),
+                             now=NOW + timedelta(minutes=1))
+        await entries.mark(tx, story.id, first_id, ["k:k1b", *marks_of(corrected)])
         group = await chats.ensure(tx, ChatRef("telegram", "-100", "7"), now=NOW,
                                    kind="supergroup")
         private = await chats.ensure(tx, ChatRef("discord", "42"), now=NOW, edits=False)

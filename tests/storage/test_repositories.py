@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core.diff import Edit, StoredEntry
+from bot.core.diff import Edit
+from bot.core.identity import Known, marks_of
 from bot.core.model import ChatRef, Entry, Validators
 from bot.core.route import holds_alerts
 from storage import Database, chats, entries, filters, stories, subscriptions
@@ -59,32 +60,34 @@ async def test_a_failure_counts_up_and_a_success_clears_it(db: Database) -> None
 
 
 async def test_entries_and_their_marks_are_kept(db: Database) -> None:
-    """Entries come back as StoredEntry with aware times; their key and fingerprint are marked."""
+    """Entries come back as Known with aware times; their marks name them."""
     async with db.write() as tx:
         story = await stories.add(tx, "https://example.com/live", now=NOW, interval=60)
         entry = Entry("k1", NOW, "Text one", "Head", None, "https://example.com/live#1")
-        entry_id = await entries.add(tx, story.id, entry, now=NOW)
+        entry_id = await entries.add(tx, story.id, entry, now=NOW, marks=marks_of(entry))
         assert await entries.add(tx, story.id, entry, now=NOW) == entry_id
     [stored] = await entries.for_story(db, story.id)
-    assert stored == StoredEntry(entry_id, "k1", NOW, "Text one", "Head", None, entry.url)
+    assert stored == Known(entry_id, entry)
     marks = await entries.marks(db, story.id)
-    assert "k:k1" in marks and len(marks) == 2
+    assert marks == dict.fromkeys(marks_of(entry), entry_id) and "k:k1" in marks
     assert await entries.count(db, story.id) == 1
-    assert await entries.latest(db, story.id) == stored
+    assert await entries.latest(db, story.id) == entry
 
 
 async def test_an_edit_keeps_old_marks_and_adds_new_ones(db: Database) -> None:
     """A correction replaces the text; the old fingerprint still marks the entry as known."""
+    old = Entry("k1", NOW, "Old text")
     async with db.write() as tx:
         story = await stories.add(tx, "https://example.com/live", now=NOW, interval=60)
-        entry_id = await entries.add(tx, story.id, Entry("k1", NOW, "Old text"), now=NOW)
-        stored = StoredEntry(entry_id, "k1", NOW, "Old text")
-        await entries.update(tx, story.id, Edit(stored, Entry("k1", NOW, "New text"), "k9"),
+        entry_id = await entries.add(tx, story.id, old, now=NOW, marks=marks_of(old))
+        await entries.update(tx, Edit(Known(entry_id, old), Entry("k1", NOW, "New text"), "k9"),
                              now=NOW)
+        await entries.mark(tx, story.id, entry_id, ["k:k9", *marks_of(Entry("k9", NOW, "x"))])
     [row] = await entries.for_story(db, story.id)
-    assert row.text == "New text"
+    assert row.entry.text == "New text"
     marks = await entries.marks(db, story.id)
-    assert {"k:k1", "k:k9"} <= marks and len(marks) == 4
+    assert {"k:k1", "k:k9"} <= set(marks) and len(marks) == 4
+    assert set(marks.values()) == {entry_id}
 
 
 async def test_chats_are_unique_per_platform_chat_and_thread(db: Database) -> None:

@@ -42,8 +42,12 @@ _CLOCKISH = re.compile(r"\d(?:[:.h]\d|\sh\s?\d|\s*['’′]|\s?[aApP]\.?[mM]\b)"
 def _maybe_time(text: str) -> bool:
     return _CLOCKISH.search(text) is not None or (
         "ago" in text or "vor " in text or "y a " in text or "just now" in text
-        or "gerade eben" in text or "instant" in text
+        or "gerade eben" in text or "instant" in text or _AGO.search(text) is not None
     )
+
+
+# How the other languages say "ago" ("2 ore fa", "hace 5 minutos", "há 3 horas", ...).
+_AGO = re.compile(r" fa\b|hace |há |geleden|temu|sedan|siden")
 
 # Epochs of this century start with 1 (2001-2033 in seconds and milliseconds alike);
 # the literal prefix keeps this scan of the whole source fast.

@@ -62,8 +62,12 @@ def normalise(text: str) -> str:
     return _NON_WORD.sub("", text.casefold())
 
 
-def derived_key(published_at: datetime | None, title: str | None, text: str) -> str:
-    """A key for an update without an id: its minute and a hash of its opening words."""
-    stamp = published_at.strftime("%Y-%m-%dT%H:%MZ") if published_at else "-"
+def derived_key(shown: Shown | None, title: str | None, text: str) -> str:
+    """A key for an update without an id: the clock it shows and a hash of its opening words.
+
+    Never the date dating derived for it: a page that re-dates its updates (a pinned post
+    above them, a date line appearing) must not turn known updates into new ones.
+    """
+    stamp = f"{shown.hour:02d}:{shown.minute:02d}" if shown is not None else "-"
     digest = hashlib.sha1(normalise(f"{title or ''} {text[:800]}")[:200].encode()).hexdigest()[:12]
     return f"t:{stamp}:{digest}"

@@ -66,7 +66,15 @@ _EN_PART = re.compile(rf"(?P<n>{_EN_NUMBER})\s*(?P<u>{_EN_UNITS})\b", re.IGNOREC
 _RELATIVE = re.compile(
     rf"(?:(?P<en>(?:(?:{_EN_NUMBER})\s*(?:{_EN_UNITS})\b[\s,]*(?:and\s+)?)+)ago"
     r"|vor\s+(?P<dn>\d+|einer?)\s+(?P<du>Sekunden?|Minuten?|Stunden?|Tag(?:en)?)"
-    r"|il\s+y\s+a\s+(?P<fn>\d+|une?)\s*(?P<fu>s|sec|secondes?|min|minutes?|h|heures?|jours?))\b",
+    r"|il\s+y\s+a\s+(?P<fn>\d+|une?)\s*(?P<fu>s|sec|secondes?|min|minutes?|h|heures?|jours?)"
+    r"|(?P<in>\d+\s+|un[ao]?\s+|un['’])(?P<iu>secondi|secondo|minuti|minuto|ore|ora|giorni"
+    r"|giorno)\s+fa"
+    r"|hace\s+(?P<sn>\d+|una?)\s+(?P<su>segundos?|minutos?|min|horas?|h|d[ií]as?)"
+    r"|h[áa]\s+(?P<pn>\d+|uma?)\s+(?P<pu>segundos?|minutos?|min|horas?|h|dias?)"
+    r"|(?P<nn>\d+|een)\s+(?P<nu>seconden?|minuten?|min|uur|uren|dagen?)\s+geleden"
+    r"|(?P<ln>\d+|jedn\w*)\s+(?P<lu>sekund\w*|minut\w*|min|godzin\w*|godz|dni|dzień)\s+temu"
+    r"|f[öo]r\s+(?P<vn>\d+|en|ett|et)\s+(?P<vu>sekunder|minut+er|min|timmar|timme|timer|time"
+    r"|dagar|dage|dag)\s+(?:sedan|siden))\b",
     re.IGNORECASE,
 )
 # Words that name a day relative to the fetch ("yesterday at 14:05", "gestern, 14:05 Uhr").
@@ -81,9 +89,13 @@ _BESIDE = 80
 _DAYS_BACK = {"yesterday": 1, "gestern": 1, "hier": 1, "wczoraj": 1, "ayer": 1, "ieri": 1}
 _JUST_NOW = re.compile(r"^\s*(just now|gerade eben|à l'instant|a l'instant)\s*$", re.IGNORECASE)
 _UNITS = (
-    ("min", 60), ("stund", 3600), ("sek", 1), ("sec", 1), ("s", 1), ("m", 60),
-    ("h", 3600), ("d", 86400), ("tag", 86400), ("j", 86400),
+    ("min", 60), ("stund", 3600), ("sek", 1), ("sec", 1), ("seg", 1), ("s", 1), ("m", 60),
+    ("h", 3600), ("d", 86400), ("tag", 86400), ("j", 86400), ("or", 3600), ("giorn", 86400),
+    ("g", 3600), ("u", 3600), ("tim", 3600),
 )
+# The (number, unit) groups of each language's "N units ago" in _RELATIVE but English's.
+_NUMBER_UNIT = (("dn", "du"), ("fn", "fu"), ("in", "iu"), ("sn", "su"), ("pn", "pu"),
+                ("nn", "nu"), ("ln", "lu"), ("vn", "vu"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +239,9 @@ def _shown(match: re.Match[str], text: str, loose: bool, month_first: bool) -> S
 
 
 def find_relative(text: str, now: datetime) -> datetime | None:
-    """Resolve "5 min ago", "vor 3 Stunden", "il y a 2 h", "just now" against `now`."""
+    """Resolve "5 min ago", "vor 3 Stunden", "il y a 2 h", "2 ore fa", "hace 5 minutos",
+    "há 3 horas", "5 minuten geleden", "10 minut temu", "för 2 timmar sedan", "just now"
+    against `now`."""
     if _JUST_NOW.match(text):
         return now
     match = _RELATIVE.search(text)
@@ -236,7 +250,8 @@ def find_relative(text: str, now: datetime) -> datetime | None:
     if match["en"]:
         parts = [(p["n"], p["u"]) for p in _EN_PART.finditer(match["en"])]
     else:
-        parts = [(match["dn"] or match["fn"], match["du"] or match["fu"])]
+        number, unit = next((match[n], match[u]) for n, u in _NUMBER_UNIT if match[n])
+        parts = [(number.strip(), unit)]
     seconds = sum(_count(number) * _unit_seconds(unit.lower()) for number, unit in parts)
     return now - timedelta(seconds=seconds)
 

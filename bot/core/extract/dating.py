@@ -3,7 +3,9 @@
 A day header applies to the times under it; an undated time takes the day of the
 nearest dated update below it when that keeps the order, else the day of the one
 above it (a day earlier when the clock went backwards past midnight); with no dated
-neighbour, the page's own date (or the fetch time) anchors the newest update.
+neighbour, the page's own date (or the fetch time) anchors the newest update. A time
+out of the page's run (a pinned post, a key event shown out of order) is dated where it
+stands and moves no other: midnight is crossed only by a step the run could make.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from itertools import pairwise
 
 from bot.core.extract.candidate import RANK_SHOWN, Candidate
 from bot.core.extract.clock import Shown
+
+_DAY_MINUTES = 24 * 60
+_MIN_CROSSING_REACH = 120
+"""Minutes: a step back past midnight this short is a crossing, whatever the run's pace."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +47,11 @@ def date_shown(
     newest_first = _newest_first(candidates)
     ordered = candidates if newest_first else candidates[::-1]
     known: list[datetime | None] = [_known_local(c, zone) for c in ordered]
+    stray = _out_of_place(ordered, known)
     if not reference.is_latest and not any(known):
-        forward = _forward(ordered[::-1], zone, reference)[::-1]
+        last = len(ordered) - 1
+        forward = _forward(ordered[::-1], {last - index for index in stray}, zone,
+                           reference)[::-1]
         return forward if newest_first else forward[::-1]
     older = _next_known(known)
     newer: datetime | None = None  # the last time placed above, known or inferred
@@ -55,19 +64,51 @@ def date_shown(
             continue
         day = shown.day or candidate.header_day
         local = known[index] or _infer(shown, day, (older[index], newer), zone, reference)
-        newer = local
+        if index not in stray:
+            newer = local
         result.append(local.astimezone(UTC))
     return result if newest_first else result[::-1]
 
 
-def _forward(oldest_first: list[Candidate], zone: tzinfo, reference: Reference
-             ) -> list[datetime | None]:
+def _out_of_place(ordered: list[Candidate], known: list[datetime | None]) -> set[int]:
+    """Positions (newest first) of undated clock times out of the page's run: a pinned or
+    key-event post whose clock is behind the one below it by less than the run could have
+    crossed midnight in. Such a post is dated where it stands, and dates nothing else."""
+    clocks = [(index, _minutes(candidate.shown)) for index, candidate in enumerate(ordered)
+              if candidate.shown is not None and known[index] is None
+              and candidate.shown.day is None and candidate.header_day is None
+              and candidate.shown.days_back is None]
+    steps = sorted(above - below for (_, above), (_, below) in pairwise(clocks) if above >= below)
+    if not steps:
+        return set()
+    # A crossing of midnight is a step as long as the run's usual ones, not most of a day.
+    reach = max(3 * steps[len(steps) // 2], _MIN_CROSSING_REACH)
+    stray: set[int] = set()
+    for position, ((index, above), (below_index, below)) in enumerate(pairwise(clocks)):
+        if above >= below or above + _DAY_MINUTES - below <= reach:
+            continue
+        higher = clocks[position - 1][1] if position > 0 else None
+        lower = clocks[position + 2][1] if position + 2 < len(clocks) else None
+        if higher is None or higher >= below:
+            stray.add(index)
+        elif lower is None or above >= lower:
+            stray.add(below_index)
+    return stray
+
+
+def _minutes(shown: Shown | None) -> int:
+    return 0 if shown is None else shown.hour * 60 + shown.minute
+
+
+def _forward(oldest_first: list[Candidate], stray: set[int], zone: tzinfo,
+             reference: Reference) -> list[datetime | None]:
     """Shown times dated onwards from the page's publication: the oldest update is on the day
     the page was published (or the first time its clock reads after that), and each newer
-    one a day later whenever the clock goes backwards past midnight."""
+    one a day later whenever the clock goes backwards past midnight; a time out of the
+    page's run (`stray` positions) takes the day before it and moves no other."""
     result: list[datetime | None] = []
     previous: datetime | None = None
-    for candidate in oldest_first:
+    for position, candidate in enumerate(oldest_first):
         shown = candidate.shown
         if shown is None:
             result.append(None)
@@ -76,11 +117,13 @@ def _forward(oldest_first: list[Candidate], zone: tzinfo, reference: Reference
         if day is not None or shown.days_back is not None:
             local = _infer(shown, day, (None, None), zone, reference)
         elif previous is not None:
-            ahead = time(shown.hour, shown.minute, shown.second) < previous.time()
+            ahead = position not in stray and (
+                time(shown.hour, shown.minute, shown.second) < previous.time())
             local = _local(previous.date() + timedelta(days=ahead), shown, zone)
         else:
             local = _first_after(shown, zone, reference)
-        previous = local.astimezone(_zone_of(shown, zone))
+        if position not in stray:
+            previous = local.astimezone(_zone_of(shown, zone))
         result.append(local.astimezone(UTC))
     return result
 

@@ -159,12 +159,15 @@ def _entries(candidates: list[Candidate]) -> tuple[tuple[Entry, ...], list[Candi
     repeats: dict[str, int] = {}
     ordered = _newest_first(candidates)
     label = _section_label(ordered)
+    cleaned = []
     for candidate in ordered:
         title = candidate.title
         title = visible(title) if title and normalise(title) != label else None
-        text = visible(candidate.text)
-        key = _unique(candidate.ident or derived_key(candidate.instant, title, text), seen,
-                      repeats)
+        cleaned.append((candidate, title, visible(candidate.text)))
+    # Repeats are counted from the oldest: an update added at the top renumbers none below.
+    keys = [_unique(candidate.ident or derived_key(candidate.shown, title, text), seen, repeats)
+            for candidate, title, text in reversed(cleaned)][::-1]
+    for (candidate, title, text), key in zip(cleaned, keys, strict=True):
         updated = candidate.updated_at
         if updated is not None and (candidate.instant is None or updated <= candidate.instant):
             updated = None

@@ -13,10 +13,13 @@ from bot.platforms.plugin import Launch, Platform
 
 async def start(launch: Launch) -> Messenger:
     """Print alerts on the output and serve the commands typed on the input."""
-    from bot.platforms.console.bindings import serve_console
     from bot.platforms.console.messenger import ConsoleMessenger
 
     async def commands() -> None:
+        # Imported here: `run --once` starts the console but serves no commands, and the
+        # command layer is the larger part of what a start-up would load.
+        from bot.platforms.console.bindings import serve_console
+
         await serve_console(launch.layer(), launch.stdin, launch.out)
         await asyncio.Event().wait()  # at the end of input keep running: alerts still come
 

@@ -25,7 +25,8 @@ class ConsoleMessenger:
         self._as_json = as_json
         self.sent = 0
 
-    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None,
+                   key: str | None = None) -> str:
         """Print the message, always as one (`pace` is not needed); returns its number (the
         console's message id)."""
         self._stream.write(self._format(message) + "\n")

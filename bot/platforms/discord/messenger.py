@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
@@ -167,29 +168,38 @@ class DiscordMessenger:
         return (client.is_ready() and not client.is_closed()
                 and client.ws is not None and client.ws.open)
 
-    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None,
+                   key: str | None = None) -> str:
         """Send `message`; returns the id of its first Discord message.
 
         A digest too big for one message goes as several, each after the first
         awaiting `pace`; should a later part fail, the error is raised and the whole
-        digest is sent again on retry.
+        digest is sent again on retry. With `key`, each part carries a nonce of its
+        own that Discord enforces: a part sent again within minutes (a retry, a
+        restart after a crash mid-send) is not posted twice.
         """
         ids = []
         for number, part in enumerate(render_discord_parts(message)):
             if number and pace is not None:
                 await pace()
-            ids.append(await self.send_payload(chat, part))
+            nonce = None if key is None else f"sw{key}.{number}"
+            ids.append(await self.send_payload(chat, part, nonce=nonce))
         return ids[0]
 
     async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None:
         """Replace the message `message_id` with `message` (its first part)."""
         await self.edit_payload(chat, message_id, render_discord_parts(message)[0])
 
-    async def send_payload(self, chat: ChatRef, payload: DiscordPayload) -> str:
-        """Send one rendered payload as it is; returns the message id."""
+    async def send_payload(self, chat: ChatRef, payload: DiscordPayload, *,
+                           nonce: str | None = None) -> str:
+        """Send one rendered payload as it is; returns the message id. With `nonce`,
+        Discord answers a repeat of it from this bot with the message it already made
+        (discord.py sends every nonce with `enforce_nonce`; without one it picks a
+        random one, as here)."""
         with _translated():
             sent = await self._channel(chat).send(
-                content=payload.content, embeds=_embeds(payload), allowed_mentions=NO_MENTIONS)
+                content=payload.content, embeds=_embeds(payload), allowed_mentions=NO_MENTIONS,
+                nonce=secrets.randbits(64) if nonce is None else nonce)
         return str(sent.id)
 
     async def edit_payload(self, chat: ChatRef, message_id: str, payload: DiscordPayload) -> None:

@@ -8,7 +8,8 @@ cannot inject markup. Telegram has no reply only the caller sees, so a
 `Reply.private` is answered in the chat like any other.
 
 `my_chat_member` updates switch a chat's subscriptions off when the bot is
-removed and on again when it is added back (DESIGN §5). They name the whole
+removed and on again when it is added back (DESIGN §5); a group's migration to a
+supergroup moves them to its new id. Both go through the command layer. They name the whole
 Telegram chat, so they reach the chat and every forum topic of it (each a chat
 of its own by thread id) alike.
 """
@@ -31,7 +32,14 @@ from telegram import (
     Update,
 )
 from telegram import error as tg
-from telegram.ext import Application, ChatMemberHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import (
+    Application,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.core.errors import NotAllowed
 from bot.core.model import ChatRef
@@ -66,6 +74,7 @@ def install(application: Application, layer: CommandLayer, config: TelegramConfi
     application.add_handler(
         ChatMemberHandler(bindings.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, bindings.on_migration))
 
 
 class AdminCache:
@@ -130,6 +139,20 @@ class TelegramBindings:
         # The update names the whole group; its forum topics go and come back with it.
         await self._layer.membership(PLATFORM, str(change.chat.id),
                                      is_present(change.new_chat_member))
+
+    async def on_migration(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup (a new id): its subscriptions move with it. Telegram
+        says so in both chats; the second finds nothing left at the old id."""
+        message = update.effective_message
+        if message is None:
+            return
+        if message.migrate_to_chat_id is not None:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id is not None:
+            old, new = message.migrate_from_chat_id, message.chat.id
+        else:
+            return
+        await self._layer.migrated(PLATFORM, str(old), str(new))
 
     def _caller(self, message: Message, bot: Bot) -> Caller:
         return Caller(chat_ref(message), message.chat.type, sender_id(message),

@@ -104,7 +104,8 @@ class TelegramMessenger:
         # -> their message ids, so a retry sends only the rest.
         self._delivered_parts: OrderedDict[tuple[ChatRef, Digest], list[str]] = OrderedDict()
 
-    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None) -> str:
+    async def send(self, chat: ChatRef, message: Message, *, pace: Pace | None = None,
+                   key: str | None = None) -> str:
         """Send `message` to `chat`; returns the Telegram message id (of the first part,
         when a long digest goes as several messages). Raises DeliveryError.
 

@@ -169,3 +169,14 @@ async def test_a_story_that_starts_with_one_update_alerts_only_what_is_new(
         await bot.expect("Turnout is estimated")
         await web_server.fetched_again("/new")
     assert "counting begins" not in bot.output.split("New updates will be sent here")[1]
+
+
+async def test_preview_shows_a_story_without_following_it(web_server: WebServer,
+                                                          tmp_path: Path) -> None:
+    """/preview at the console prints the title, count and newest updates; /list stays empty."""
+    story = story_with_two(web_server)
+    async with console_bot(cli_env(tmp_path, **FAST)) as bot:
+        reply = await bot.command(f"/preview {story.url}", "Not followed here")
+        assert "“Strikes: live”: 2 updates; the newest:" in reply
+        assert "Baghdad denies coordination" in reply
+        await bot.command("/list", "This chat follows no story yet")

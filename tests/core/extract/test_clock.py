@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.core.extract.clock import find_clock, find_day, find_relative, parse_epoch, parse_iso
 from bot.core.extract.zones import country_zone, month_first, publisher_zone, zone_for_abbreviation
 
@@ -129,3 +131,21 @@ def test_page_offset_picks_the_zone_within_the_country() -> None:
     assert str(publisher_zone("example.de", "de", timedelta(hours=1), winter)) == "Europe/Berlin"
     assert publisher_zone("example.com", "en", timedelta(hours=3), winter).utcoffset(winter) == (
         timedelta(hours=3))
+
+
+@pytest.mark.parametrize(("text", "back"), [
+    ("5 minuti fa", timedelta(minutes=5)), ("un'ora fa", timedelta(hours=1)),
+    ("hace 20 minutos", timedelta(minutes=20)), ("hace una hora", timedelta(hours=1)),
+    ("há 3 horas", timedelta(hours=3)), ("12 minuten geleden", timedelta(minutes=12)),
+    ("1 uur geleden", timedelta(hours=1)), ("10 minut temu", timedelta(minutes=10)),
+    ("2 godziny temu", timedelta(hours=2)), ("för 2 timmar sedan", timedelta(hours=2)),
+    ("for 5 minutter siden", timedelta(minutes=5)),
+])
+def test_relative_times_in_the_corpus_languages(text: str, back: timedelta) -> None:
+    """Italian, Spanish, Portuguese, Dutch, Polish, Swedish and Danish ages count back."""
+    assert find_relative(text, NOW) == NOW - back
+
+
+def test_a_word_ending_near_fa_is_no_age() -> None:
+    """"the FA cup" holds no time."""
+    assert find_relative("5 teams in the fa cup", NOW) is None

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app.root import extract
+from bot.app.root import Pages, command_context, extract
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.model import ChatRef, CheckResult
 from bot.core.summarize import ExtractiveSummarizer
@@ -28,7 +28,8 @@ from bot.edges.fetch import HttpFetcher
 from bot.platforms.discord.bindings import install
 from bot.platforms.discord.messenger import build_client, running
 from handlers.commands import CommandLayer
-from handlers.context import Context, StoryChecker
+from handlers.context import StoryChecker
+from handlers.registry import SPECS
 from storage import Database, chats, filters, subscriptions
 from tests.fakes import discord_objects as objects
 from tests.fakes.clock import FakeClock
@@ -96,7 +97,8 @@ async def started(fake: FakeDiscord, tmp_path: Path, checker: StoryChecker | Non
                 HttpFetcher(config.fetch) as fetcher):
         watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
                           ExtractiveSummarizer(), WatchPolicy.from_config(config), now)
-        layer = CommandLayer(Context.from_config(config, db, checker or watcher, now))
+        layer = CommandLayer(command_context(config, db, checker or watcher, now,
+                                                 pages=Pages(fetcher, config)))
         client = build_client(discord, guild_ready_timeout=0.1)
         install(client, layer)
         async with running(client, discord, ready_timeout=5.0):
@@ -149,8 +151,8 @@ async def test_commands_are_synced_with_admin_defaults(bot: Bot) -> None:
     """Start-up syncs every command globally; admin ones default to Manage Channels."""
     [put] = bot.fake.calls_to("PUT", f"/applications/{objects.APP_ID}/commands")
     synced = {c["name"]: c for c in put.json}
-    assert set(synced) == {"subscribe", "unsubscribe", "list", "help", "filter", "catchup",
-                           *ADMIN_COMMANDS}
+    assert set(synced) == {spec.name for spec in SPECS}
+    assert {"subscribe", "unsubscribe", "list", "help", "filter", *ADMIN_COMMANDS} <= set(synced)
     for name, spec in synced.items():
         wanted = str(ADMIN) if name in ADMIN_COMMANDS else None
         found = spec.get("default_member_permissions")
@@ -357,3 +359,16 @@ async def test_catchup_defers_then_answers_the_channel(bot: Bot, web_server: Web
     # The time, with the day when that was before midnight.
     assert f"{recent:%H:%M} · Update 2: the storm reached town number 2" in answer.content
     assert "town number 1" not in answer.content
+
+
+async def test_preview_defers_then_shows_the_story_in_the_channel(
+        bot: Bot, web_server: WebServer) -> None:
+    """/preview defers at once (it fetches a page), then answers in public with the title,
+    the count and the newest updates; the channel follows nothing."""
+    url = web_server.set("/storm", live_page(4))
+    answer = await command(bot.fake, "preview", option("url", url), permissions=0)
+    assert answer.deferred and not answer.ephemeral
+    assert answer.content.startswith("“Storm live”: 4 updates; the newest:")
+    assert "2024-02-03 10:04 UTC: Update 4" in answer.content
+    assert "Update 1" not in answer.content
+    assert await chats.by_ref(bot.db, ChatRef("discord", CHANNEL)) is None

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import discord
 import pytest
 
+from bot.app.dispatcher import Dispatcher, DispatchPolicy
 from bot.core.errors import (
     ChatGone,
     ConfigError,
@@ -26,12 +28,15 @@ from bot.platforms.discord.messenger import (
     build_client,
     running,
 )
+from storage import Database, chats, outbox
+from storage.outbox import NewDelivery
 from tests.fakes import discord_objects as objects
 from tests.fakes.discord_api import Failure, FakeDiscord
 
 CHANNEL = objects.CHANNEL_ID
 THREAD = "1300000000000000099"
 CHAT = ChatRef("discord", CHANNEL)
+NOW = datetime(2024, 2, 3, 15, 0, tzinfo=UTC)
 MESSAGES = f"/channels/{CHANNEL}/messages"
 STORY = StoryRef("https://www.rt.com/news/591745-us-strikes/", "US unleashes strikes")
 
@@ -150,6 +155,56 @@ async def test_digest_goes_as_several_messages(
     assert [len(p.json["embeds"]) for p in posts] == [10, 10, 5]
     assert posts[0].json["content"] == "Digest: 25 updates"
     assert fake.messages[message_id]["content"] == "Digest: 25 updates"
+
+
+async def test_the_same_delivery_sent_twice_is_one_message(
+    fake: FakeDiscord, messenger: DiscordMessenger
+) -> None:
+    """Each message carries a nonce of its delivery that Discord enforces: the delivery sent
+    again (a retry, a restart after a crash mid-send) gets the message already made."""
+    first = await messenger.send(CHAT, alert(), key="41")
+    again = await messenger.send(CHAT, alert(), key="41")
+    other = await messenger.send(CHAT, alert(), key="42")
+    assert again == first and other != first
+    assert sorted(fake.messages) == sorted({first, other})
+    posts = fake.calls_to("POST", MESSAGES)
+    assert [(p.json["nonce"], p.json["enforce_nonce"]) for p in posts] == [
+        ("sw41.0", True), ("sw41.0", True), ("sw42.0", True)]
+
+
+async def test_a_delivery_sent_again_after_a_crash_mid_send_is_one_message(
+    fake: FakeDiscord, messenger: DiscordMessenger, tmp_path: Path
+) -> None:
+    """The dispatcher sends a delivery; the bot dies before recording it (its row is pending
+    again, as a kill -9 between the send and the commit leaves it); the restarted
+    dispatcher sends it again: the channel holds one message."""
+    async with Database.open(tmp_path / "d.db") as db:
+        async with db.write() as tx:
+            chat = await chats.ensure(tx, CHAT, now=NOW)
+            await outbox.enqueue(tx, [NewDelivery(chat.id, "alert", alert(), NOW)], now=NOW)
+        policy = DispatchPolicy()
+        assert await Dispatcher(db, {"discord": messenger}, policy, lambda: NOW).drain() == 1
+        async with db.write() as tx:
+            await tx.execute("UPDATE deliveries SET state = 'pending'")
+        assert await Dispatcher(db, {"discord": messenger}, policy, lambda: NOW).drain() == 1
+    assert len(fake.calls_to("POST", MESSAGES)) == 2 and len(fake.messages) == 1
+
+
+async def test_a_digest_sent_again_after_a_failed_part_posts_only_the_rest(
+    fake: FakeDiscord, messenger: DiscordMessenger
+) -> None:
+    """A digest whose second part failed is sent again whole: its first part is not
+    posted twice."""
+    digest = Digest(tuple(alert() for _ in range(25)))
+
+    async def second_part_fails() -> None:
+        if len(fake.messages) == 1:
+            fake.fail(CHANNEL, Failure.server_error(503))
+
+    with pytest.raises(Transient):
+        await messenger.send(CHAT, digest, pace=second_part_fails, key="7")
+    await messenger.send(CHAT, digest, key="7")
+    assert sorted(len(m["embeds"]) for m in fake.messages.values()) == [5, 10, 10]
 
 
 @pytest.mark.parametrize(

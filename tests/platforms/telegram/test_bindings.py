@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.app.root import extract
+from bot.app.root import Pages, command_context, extract
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.model import ChatRef
 from bot.core.summarize import ExtractiveSummarizer
@@ -26,7 +26,6 @@ from bot.edges.fetch import HttpFetcher
 from bot.platforms.telegram.bindings import install, reply_parts
 from bot.platforms.telegram.messenger import build_application, running
 from handlers.commands import CommandLayer
-from handlers.context import Context
 from storage import Database, chats, filters, subscriptions
 from storage.chats import Chat
 from storage.filters import FilterSet
@@ -111,7 +110,8 @@ async def world(tmp_path: Path, web_server: WebServer) -> AsyncIterator[World]:
                     HttpFetcher(config.fetch) as fetcher):
             watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
                               ExtractiveSummarizer(), WatchPolicy.from_config(config), now)
-            layer = CommandLayer(Context.from_config(config, db, watcher, now))
+            layer = CommandLayer(command_context(config, db, watcher, now,
+                                                     pages=Pages(fetcher, config)))
             application = build_application(config.telegram)
             install(application, layer, config.telegram, now)
             async with running(application, config.telegram):
@@ -358,3 +358,32 @@ def test_long_replies_are_split_within_the_limit() -> None:
 
 async def _equals(value: Awaitable[object], expected: object) -> bool:
     return await value == expected
+
+
+async def test_preview_shows_the_story_in_the_group_without_following_it(world: World) -> None:
+    """/preview by a member: the title and count, the newest three with their times, in plain
+    text; the group follows nothing."""
+    url = world.web.set("/live", live_page(5))
+    reply = await world.ask(updates.group_command(GROUP, MEMBER, f"/preview {url}"), GROUP)
+    first, *newest, last = reply["text"].splitlines()
+    assert TITLE in first and "5 updates" in first and "parse_mode" not in reply
+    assert [line[:21] for line in newest] == [
+        "2024-02-03 10:05 UTC:", "2024-02-03 10:04 UTC:", "2024-02-03 10:03 UTC:"]
+    assert "Headline 5" in newest[0] and last.endswith(f"/subscribe {url}")
+    assert await world.chat(ChatRef("telegram", str(GROUP))) is None
+
+
+async def test_a_group_become_supergroup_keeps_its_subscriptions(world: World) -> None:
+    """The migration message moves the group's subscriptions and settings to its new id."""
+    url = world.web.set("/live", live_page(2))
+    old, new = -4321, -1009999
+    await world.ask(updates.group_command(old, MEMBER, f"/subscribe {url}", kind="group"), old)
+    world.fake.inject(updates.migration(old, new))
+
+    async def moved() -> bool:
+        return (await world.chat(ChatRef("telegram", str(new))) is not None
+                and await world.chat(ChatRef("telegram", str(old))) is None)
+
+    await eventually(moved)
+    chat = await world.chat(ChatRef("telegram", str(new)))
+    assert chat is not None and len(await subscriptions.for_chat(world.db, chat.id)) == 1
