@@ -40,7 +40,7 @@ from bot.core.errors import (
 )
 from bot.core.filters import parse_words
 from bot.core.model import ChatRef, CheckResult, Fetched, Message, Page, Recipe
-from bot.core.ports import CatchupWriter, Fetcher, Messenger, Pace
+from bot.core.ports import Fetcher, Messenger, Pace
 from bot.edges.config import Config
 from bot.edges.extraction_pool import extract_with, extraction_pool
 from bot.edges.lazy_fetch import LazyFetcher
@@ -559,10 +559,12 @@ async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispat
 
 def command_context(config: Config, db: Database, checker: StoryChecker,
                     clock: Callable[[], datetime], *, pages: PageReader | None = None,
-                    catchup: CatchupWriter | None = None) -> Context:
-    """What the command layer works with, for a loaded configuration; `catchup` writes
-    /catchup's message (the configured summarizer; extractive when None)."""
+                    summaries: Summaries | None = None) -> Context:
+    """What the command layer works with, for a loaded configuration; `summaries` (the
+    configured summarizer; extractive when None) writes /preview's summaries and
+    /catchup's message."""
     from bot.core.catchup import ExtractiveCatchup
+    from bot.core.summarize import ExtractiveSummarizer
     from handlers.context import Context, Limits
 
     caps = config.limits
@@ -572,7 +574,8 @@ def command_context(config: Config, db: Database, checker: StoryChecker,
     within = config.summary.llm_timeout + 1 if config.summary.llm_url else None
     return Context(db, checker, clock, config.schedule.interval, config.bot.default_timezone,
                    config.summary.max_chars, limits, config.alerts.edits, pages=pages,
-                   catchup=catchup or ExtractiveCatchup(), catchup_within=within)
+                   summarizer=summaries or ExtractiveSummarizer(),
+                   catchup=summaries or ExtractiveCatchup(), catchup_within=within)
 
 
 def _command_layer(config: Config, db: Database, checks: Poller, pages: Pages,
@@ -581,7 +584,7 @@ def _command_layer(config: Config, db: Database, checks: Poller, pages: Pages,
     what its commands go on doing after their replies stops with `stack`."""
     from handlers.commands import CommandLayer
 
-    context = command_context(config, db, checks, _now, pages=pages, catchup=summaries)
+    context = command_context(config, db, checks, _now, pages=pages, summaries=summaries)
     stack.push_async_callback(context.later.aclose)
     return CommandLayer(context)
 

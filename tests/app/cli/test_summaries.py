@@ -93,3 +93,15 @@ async def test_console_catchup_is_the_endpoints_sourced_lines(
     assert when.endswith(f"{now - timedelta(minutes=5):%H:%M}")  # with the day past midnight
     assert line == f"Russia asked for an emergency UN meeting {story.url}#post-1"
     assert "emergency meeting of the UN Security Council" in str(endpoint.requests[-1])
+
+
+async def test_console_preview_uses_the_endpoint(
+        web_server: WebServer, endpoint: ChatEndpoint, tmp_path: Path) -> None:
+    """/preview shows the configured summarizer's summary of each update it lists."""
+    endpoint.summary = "An endpoint's gist of the update."
+    story = LiveStory(web_server, "/live", "Strikes: live")
+    story.post("Iran condemns the strikes on targets in Syria and Iraq.")
+    env = cli_env(tmp_path, **STEADY, STORYWATCH_SUMMARY__LLM_URL=endpoint.url)
+    async with console_bot(env) as bot:
+        reply = await bot.command(f"/preview {story.url}", "Not followed here")
+    assert "An endpoint's gist of the update." in reply
