@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from itertools import chain
 
 from selectolax.lexbor import LexborNode
 
@@ -111,22 +110,25 @@ def find_anchors(
     nodes = root.traverse()
     # The hot loop of extraction: kept flat, the cheap tests first.
     for node in nodes:
-        if len(anchors) == MAX_TIME_ELEMENTS:
-            if tally is not None:
-                tally.over("time elements", _looks_timed(chain([node], nodes), with_attributes))
-            break
         hint = None
-        if node.mem_id in with_attributes:
+        if with_attributes and node.mem_id in with_attributes:
             hint = _attribute_hint(node, node.tag or "", node.attributes)
         if hint is None:
             own = node.text(deep=False)
-            if not own or len(own) > 200 or not _maybe_time(own) or node.tag in SKIP_TAGS:
+            if not own or len(own) > 200 or own.isspace() or not _maybe_time(own):
+                continue
+            tag = node.tag
+            if tag in SKIP_TAGS:
                 continue
             own = own.strip()
-            loose = node.tag == "time" or len(own) <= 12 or _bold_lead(node)
+            loose = tag == "time" or len(own) <= 12 or _bold_lead(node)
             hint = text_hint(own, now, loose=loose, month_first=month_first)
         if hint is not None:
             anchors.append(Anchor(node, hint))
+            if len(anchors) == MAX_TIME_ELEMENTS:
+                if tally is not None:
+                    tally.over("time elements", _looks_timed(nodes, with_attributes))
+                break
     return anchors
 
 

@@ -108,12 +108,13 @@ def _stamped_children(anchors: list[Anchor]) -> tuple[
     nodes: dict[int, LexborNode] = {}
     children: dict[int, dict[int, LexborNode]] = defaultdict(dict)
     grouped: dict[int, dict[int, list[Anchor]]] = defaultdict(lambda: defaultdict(list))
+    known: dict[int, list[tuple[int, LexborNode]]] = {}
     for anchor in anchors:
-        chain = _ancestors(anchor.node)
-        for parent, child in zip(chain[1:], chain, strict=False):
-            nodes[parent.mem_id] = parent
-            children[parent.mem_id][child.mem_id] = child
-            grouped[parent.mem_id][child.mem_id].append(anchor)
+        chain = _ancestors(anchor.node, known)
+        for (parent_key, parent), (child_key, child) in zip(chain[1:], chain, strict=False):
+            nodes[parent_key] = parent
+            children[parent_key][child_key] = child
+            grouped[parent_key][child_key].append(anchor)
     return nodes, children, grouped
 
 
@@ -200,14 +201,29 @@ def _alike(
 _MAX_CLIMB = 32
 
 
-def _ancestors(node: LexborNode) -> list[LexborNode]:
-    chain = [node]
-    parent = node.parent
-    for _ in range(_MAX_CLIMB):
+def _ancestors(
+    node: LexborNode, known: dict[int, list[tuple[int, LexborNode]]]
+) -> list[tuple[int, LexborNode]]:
+    """`node` and up to _MAX_CLIMB of its ancestors below <html>, each with its mem_id.
+
+    Stamps share most of their ancestors: `known` holds the chain of every node met, so
+    each element is climbed through once."""
+    pending: list[tuple[int, LexborNode]] = []
+    chain: list[tuple[int, LexborNode]] = []
+    current = node
+    while True:
+        key = current.mem_id
+        if key in known:
+            chain = known[key]
+            break
+        pending.append((key, current))
+        parent = current.parent
         if parent is None or parent.tag in ("html", None):
             break
-        chain.append(parent)
-        parent = parent.parent
+        current = parent
+    for entry in reversed(pending):
+        chain = [entry, *chain[:_MAX_CLIMB]]
+        known[entry[0]] = chain
     return chain
 
 

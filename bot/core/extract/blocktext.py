@@ -32,6 +32,10 @@ def paragraphs(nodes: Iterable[LexborNode], skip: set[int]) -> list[str]:
 
 
 def _walk(node: LexborNode, skip: set[int], out: list[str], buffer: list[str]) -> None:
+    text = node.text_content  # None unless a text node: one call instead of two for most
+    if text is not None:
+        buffer.append(text)
+        return
     tag = node.tag
     if tag == "-text":
         buffer.append(node.text(deep=False))
@@ -75,11 +79,14 @@ def _furniture_marks(classes: str, ident: str) -> bool:
 
 def find_title(block: LexborNode, skip: set[int]) -> LexborNode | None:
     """The update's headline element: its first heading, else an element classed as a title."""
+    block_key = block.mem_id
     for node in block.traverse():
-        if node.mem_id in skip or node.mem_id == block.mem_id:
+        key = node.mem_id
+        if key in skip or key == block_key:
             continue
-        if node.tag in HEADINGS or (
-            node.tag in ("span", "div", "p", "strong")
+        tag = node.tag
+        if tag in HEADINGS or (
+            tag in ("span", "div", "p", "strong")
             and _TITLE_CLASS.search(node.attributes.get("class") or "")
         ):
             text = " ".join(node.text().split())
