@@ -85,7 +85,7 @@ def total(label: str, results: list[tuple[str, Score]]) -> dict[str, object]:
 
 
 def _shared(results: list[tuple[str, Score]]) -> dict[str, object]:
-    """The shared corpus alone, recipes off, with its goals (issue 21): every page at 95 % or
+    """The shared corpus alone, recipes off, with its goals: every page at 95 % or
     more on each figure, the totals at 98 %, 98 % and 99 %."""
     figures = total("shared corpus recipes off", results)
     below = {name: [round(r.recall, 4), round(r.precision, 4), round(r.timestamps, 4)]

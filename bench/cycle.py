@@ -56,7 +56,7 @@ SCENARIOS = ("unchanged_304", "unchanged_hash", "changed", "changed_inline")
 def bench_config(db_path: Path) -> Config:
     """The defaults, on this database, allowed to fetch from loopback."""
     return load_config(None, environ={"STORYWATCH_STORAGE__PATH": str(db_path),
-                                      "STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true"})
+                                      "STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]'})
 
 
 async def check_pass(db_path: Path, inline: bool = False) -> dict[str, float]:

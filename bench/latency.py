@@ -38,7 +38,7 @@ def run_env(db_path: Path, interval: float) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("STORYWATCH_")}
     env.update({
         "STORYWATCH_STORAGE__PATH": str(db_path),
-        "STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true",
+        "STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]',
         "STORYWATCH_SCHEDULE__INTERVAL": str(interval),
         "STORYWATCH_SCHEDULE__MIN_INTERVAL": str(interval),
         "STORYWATCH_SCHEDULE__MAX_INTERVAL": str(interval),

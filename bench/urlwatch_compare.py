@@ -59,7 +59,7 @@ def storywatch_env(db_path: Path, folder: Path) -> dict[str, str]:
     """The environment `storywatch run --once` runs in: this database, loopback allowed."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("STORYWATCH_")}
     env.update({"STORYWATCH_STORAGE__PATH": str(db_path), "HOME": str(folder),
-                "STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true"})
+                "STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]'})
     return env
 
 

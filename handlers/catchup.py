@@ -1,5 +1,6 @@
-"""`/catchup [N] [DURATION]` (DESIGN §3): what happened in the chat's stories, or in
-subscription N alone, during the last DURATION (2 h unless given, at most 24 h).
+"""`/catchup [N] [DURATION]`: what happened in the chat's stories, or in subscription N
+alone, during the last DURATION (2 h unless given, at most 24 h); docs/BEHAVIOUR.md,
+Chat commands.
 
 The window is read from storage, each update kept when it passes the chat's and
 its subscription's filters (as its alert would have), and written as one message

@@ -1,4 +1,4 @@
-"""The chat commands as typed values (DESIGN §3).
+"""The chat commands as typed values (docs/BEHAVIOUR.md, Chat commands).
 
 Pure data: `handlers.parse` builds these from text, `handlers.options` from named
 options (Discord's slash commands), and the command layer carries them out.
@@ -6,7 +6,7 @@ options (Discord's slash commands), and the command layer carries them out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Literal
 
@@ -52,20 +52,13 @@ FILTER_ACTIONS: dict[str, FilterAction] = {"add": "add", "exclude": "exclude", "
 class FilterEdit(CommandValue):
     """/filter [N] add|exclude|remove WORD...
 
-    `number` is the leading digits argument, if any: the subscription N when
-    the chat has one of that number. When it has none, the caller may reply
-    "no subscription N" or call `without_number()` to treat N as a word.
+    `number` is the leading digits argument, if any: always a subscription's number
+    (a chat without that subscription is told so, and nothing changes).
     """
 
     number: int | None
     action: FilterAction
     words: tuple[str, ...]
-
-    def without_number(self) -> FilterEdit:
-        """The same edit on the chat's filters, with the number put back as the first word."""
-        if self.number is None:
-            return self
-        return replace(self, number=None, words=(str(self.number), *self.words))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The platform-neutral command layer (DESIGN §3): a command and facts about its caller in,
+"""The platform-neutral command layer (docs/BEHAVIOUR.md): a command and facts about its caller in,
 a reply out. Telegram, Discord and the console bind to it thinly.
 
 Domain errors (BadArgument, NotAllowed, NotFound, FetchError) become the

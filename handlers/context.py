@@ -69,6 +69,7 @@ class Limits:
     argument_chars: int = 2000
     commands_per_minute: int = 30
     page_size: int = 10
+    digest_floor: float = 300.0  # seconds: the shortest /digest every
 
 
 @dataclass(frozen=True, slots=True)

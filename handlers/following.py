@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.core.errors import BadArgument, CommandError, NotFound
-from bot.core.model import ChatRef, CheckResult, Notice
+from bot.core.model import ChatRef, CheckResult, Entry, Notice
 from bot.core.render import format_time
 from bot.core.summarize import summarize
 from bot.edges.urls import normalize_url
@@ -23,7 +23,9 @@ class CannotFollow(CommandError):
     """A story's first check failed: `reason` says why."""
 
     def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"Can't follow {url}: {reason}")
+        # The reason may name the URL already ("refused to fetch URL: ..."): once is enough.
+        super().__init__(f"Can't follow: {reason}" if url in reason
+                         else f"Can't follow {url}: {reason}")
         self.reason = reason
 
 
@@ -227,9 +229,12 @@ async def _line(context: Context, chat: Chat, number: int, subscription: Subscri
     state = "paused: this chat was unreachable" if not subscription.active else story.state
     if story.state == "failing" and story.last_error:
         state += f" ({story.last_error})"
-    updated = story.last_update_at or story.last_checked_at
-    when = format_time(updated, context.zone(chat)) if updated else "not checked yet"
-    lines = [f"{number}. {_name(story)} — {state}, last update {when}", f"   {story.url}"]
+    zone = context.zone(chat)
+    newest = await entries.latest(context.db, story.id)
+    found = (f", last found new {format_time(story.last_update_at, zone)}"
+             if story.last_update_at else "")
+    lines = [f"{number}. {_name(story)} — {state}, last update {page_update(newest, zone)}"
+             f" (page time){found}", f"   {story.url}"]
     words = await filters.of_level(context.db, chat.id, subscription.id)
     if words.include or words.exclude:
         lines.append("   filters: " + describe_filters(words.include, words.exclude))
@@ -251,6 +256,15 @@ async def story_choices(context: Context, ref: ChatRef, typed: str) -> list[tupl
         if len(found) == MAX_CHOICES:
             break
     return found
+
+
+def page_update(newest: Entry | None, zone: str) -> str:
+    """The time of the story's newest update, as its page gives it."""
+    if newest is None:
+        return "none seen"
+    if newest.published_at is None:
+        return "undated on the page"
+    return format_time(newest.published_at, zone)
 
 
 def describe_filters(include: tuple[str, ...], exclude: tuple[str, ...]) -> str:

@@ -3,7 +3,7 @@ resume; a chat that moved (a Telegram group become a supergroup) keeps them at i
 
 A platform's membership event names the whole platform chat, so it reaches the
 chat and every forum topic of it (each a chat of its own by thread id) alike
-(DESIGN §5).
+(docs/BEHAVIOUR.md, Platform answers).
 """
 
 from __future__ import annotations

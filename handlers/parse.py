@@ -1,4 +1,4 @@
-"""Chat command text -> typed command values (DESIGN §3). Pure: no I/O, no clock.
+"""Chat command text -> typed command values (docs/BEHAVIOUR.md). Pure: no I/O, no clock.
 
 `split_command` finds a command's name and arguments in a message; each
 command's parser here (named by its spec in `handlers.registry`) turns the
@@ -20,6 +20,7 @@ from zoneinfo import available_timezones
 
 from bot.core.errors import BadArgument
 from bot.core.filters import parse_words
+from bot.edges.urls import is_local_path
 from handlers.command_values import (
     FILTER_ACTIONS,
     Catchup,
@@ -114,7 +115,10 @@ def subscribe(args: str) -> Command:
 def story_url(name: str, args: str) -> str:
     """The one argument of /`name`, a story's web address (not yet normalised or checked):
     "https://" implied when left out. Raises BadArgument with /`name`'s example."""
-    url = _single(name, args, "the story's URL").strip("<>")
+    url = typed = _single(name, args, "the story's URL").strip("<>")
+    if is_local_path(url):
+        raise BadArgument(f"{url[:80]!r} is a local path, not a web address: chats follow web"
+                          " pages; `storywatch check FILE` reads files")
     implied = "://" not in url
     if implied:
         # People paste "www.site.com/live"; the scheme is implied.
@@ -126,7 +130,7 @@ def story_url(name: str, args: str) -> str:
     # Without a scheme, "hello" is a typo, not the host "hello": ask for a dot.
     host = parts.hostname or ""
     if parts.scheme.lower() not in {"http", "https"} or not host or (implied and "." not in host):
-        raise BadArgument(f"{url[:80]!r} is not a web address; {example(name)}")
+        raise BadArgument(f"{typed[:80]!r} is not a web address; {example(name)}")
     return url
 
 

@@ -1,4 +1,4 @@
-"""Every chat command, once: one `CommandSpec` per command (DESIGN §3).
+"""Every chat command, once: one `CommandSpec` per command (docs/BEHAVIOUR.md, Chat commands).
 
 A spec holds the command's name, the values it makes, its text parser and its
 named options (Discord's slash commands), who may run it, its usage line, its
@@ -207,7 +207,9 @@ SPECS: tuple[CommandSpec, ...] = (
         "Include or exclude words: /filter [N] add|exclude|remove|clear|list",
         "/filter [N] add WORD... - only updates with any of these words (N: one story; none: "
         "all)\n/filter [N] exclude WORD... - drop updates with any of these words\n"
-        "/filter [N] remove WORD... | clear | list - edit or show the filters",
+        "/filter [N] remove WORD... | clear | list - edit or show the filters\n"
+        "  (a number first is always a subscription's: to filter on the word 2024, "
+        "/filter add 2024)",
         access="admins", readers=(FilterList,),
         subcommands=(
             Subcommand("add", "Only updates with any of these words", (_WORDS, _NUMBER),
@@ -263,7 +265,7 @@ SPECS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "status", (Status,), parse.no_arguments("status", Status()), _status, "/status",
         "Admins: each story's last check, next check and errors",
-        "/status - (admins) each story's last check, last update, next check and errors",
+        "/status - (admins) mute and digest, each story's last update, checks and errors",
         access="admins", private=True),
 )
 

@@ -26,7 +26,7 @@ from handlers.command_values import (
 )
 from handlers.context import Context
 from handlers.following import describe_filters
-from storage import Transaction, chats, filters, subscriptions
+from storage import Transaction, chats, filters, outbox, subscriptions
 from storage.chats import Chat
 
 FilterCommand = FilterEdit | FilterClear | FilterList
@@ -37,17 +37,16 @@ async def filters_command(context: Context, ref: ChatRef, kind: str, command: Fi
                           ) -> str:
     """Edit or show the filters of the chat, or of its subscription N.
 
-    Raises NotFound for a subscription number the chat does not have (an
-    edit's leading number is then a word, as DESIGN §3 says), BadArgument
-    past the filters cap.
+    Raises NotFound, changing nothing, for a subscription number the chat does not
+    have (a leading number is always one: a word that is a number goes after the
+    action, as /help filter says), BadArgument past the filters cap.
     """
     chat = await context.chat(ref)
     following = await subscriptions.for_chat(context.db, chat.id) if chat else []
     number = command.number
     if number is not None and not 1 <= number <= len(following):
-        if not isinstance(command, FilterEdit):
-            raise NotFound(f"There is no subscription {number} here; /list shows the numbers.")
-        command, number = command.without_number(), None
+        raise NotFound(f"There is no subscription {number} here; /list shows the numbers"
+                       f" (to filter on the word {number}: /filter add {number}).")
     level = following[number - 1].id if number is not None else None
     where = f"subscription {number}" if number is not None else "this chat"
     if isinstance(command, FilterEdit):
@@ -98,14 +97,18 @@ async def _apply(context: Context, tx: Transaction, chat: Chat, command: Command
                 return "This chat is not muted."
             # The digest tick releases what was held once the mute has ended.
             await chats.set_muted_until(tx, chat.id, now)
-            return "Unmuted. What arrived meanwhile comes in one digest."
+            return _unmuted(len(await outbox.held(tx, chat.id)))
         case DigestOff():
             await chats.set_digest(tx, chat.id, mode="off", next_at=now)
             return "Digest off: one alert per update again."
         case DigestEvery(interval):
+            floor = timedelta(seconds=context.limits.digest_floor)
+            if interval < floor:
+                raise BadArgument(f"A digest comes at most every {spoken(floor)}, not"
+                                  f" every {spoken(interval)}; example: /digest every 30m")
             await chats.set_digest(tx, chat.id, mode="every", every=interval.total_seconds(),
                                    next_at=now + interval)
-            return f"Digest every {_spoken(interval)}: alerts come together in one message."
+            return f"Digest every {spoken(interval)}: alerts come together in one message."
         case DigestDaily(at):
             due = next_daily(at, zone, now)
             await chats.set_digest(tx, chat.id, mode="daily", at=f"{at:%H:%M}", next_at=due)
@@ -135,10 +138,19 @@ async def _follow_zone(tx: Transaction, chat: Chat, zone: str, context: Context)
         await chats.set_digest(tx, chat.id, mode="daily", at=chat.digest_at, next_at=due)
 
 
-def _spoken(interval: timedelta) -> str:
+def _unmuted(held: int) -> str:
+    if not held:
+        return "Unmuted. Nothing arrived while this chat was muted."
+    if held == 1:
+        return "Unmuted. The 1 update held meanwhile comes now."
+    return f"Unmuted. The {held} updates held meanwhile come now, in one digest."
+
+
+def spoken(interval: timedelta) -> str:
+    """`interval` in words: "2 hours", "90 minutes", "45 seconds"."""
     seconds = int(interval.total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds % size == 0 and seconds >= size:
             count = seconds // size
             return f"{count} {unit}{'s' if count > 1 else ''}"
-    return f"{seconds} seconds"
+    return f"{seconds} second{'' if seconds == 1 else 's'}"

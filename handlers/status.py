@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.core.model import ChatRef
+from bot.core.model import ChatRef, Entry
 from bot.core.render import format_time
 from handlers.context import Context
-from storage import stories, subscriptions
+from handlers.following import page_update
+from handlers.settings import spoken
+from storage import entries, stories, subscriptions
+from storage.chats import Chat
 from storage.stories import Story
 from storage.subscriptions import Subscription
 
@@ -15,30 +18,47 @@ NONE_YET = "This chat follows no story yet. Example: /subscribe https://example.
 
 
 async def chat_status(context: Context, ref: ChatRef) -> str:
-    """Each of the chat's stories, numbered as /list numbers them: state, last check,
-    last update seen, next check and errors, in the chat's time zone."""
+    """The chat's mute and digest, then each of its stories, numbered as /list numbers
+    them: state, last check, the page's newest update, when the bot last found something
+    new, next check and errors, in the chat's time zone."""
     chat = await context.chat(ref)
     following = await subscriptions.for_chat(context.db, chat.id) if chat else []
     if chat is None or not following:
         return NONE_YET
-    zone = context.zone(chat)
+    zone, now = context.zone(chat), context.clock()
     stories_here = "story" if len(following) == 1 else f"{len(following)} stories"
-    lines = [f"Status of the {stories_here} followed here (times in {zone}):"]
+    lines = [f"Status of the {stories_here} followed here (times in {zone}):",
+             f"Alerts: {delivery_state(chat, zone, now)}."]
     for number, subscription in enumerate(following, 1):
         story = await stories.get(context.db, subscription.story_id)
-        lines += _story_lines(number, subscription, story, zone, context.clock())
+        newest = await entries.latest(context.db, story.id) if story else None
+        lines += _story_lines(number, subscription, story, newest, zone, now)
     return "\n".join(lines)
 
 
-def _story_lines(number: int, subscription: Subscription, story: Story | None, zone: str,
-                 now: datetime) -> list[str]:
+def delivery_state(chat: Chat, zone: str, now: datetime) -> str:
+    """How the chat gets its alerts: muted or not, one by one or in digests."""
+    until = chat.muted_until
+    mute = f"muted until {format_time(until, zone)}" if until and until > now else "not muted"
+    if chat.digest_mode == "every" and chat.digest_every:
+        digest = f"a digest every {spoken(timedelta(seconds=chat.digest_every))}"
+    elif chat.digest_mode == "daily":
+        digest = f"a digest daily at {chat.digest_at}"
+    else:
+        digest = "one message per update (no digest)"
+    return f"{mute}; {digest}"
+
+
+def _story_lines(number: int, subscription: Subscription, story: Story | None,
+                 newest: Entry | None, zone: str, now: datetime) -> list[str]:
     if story is None:
         return [f"{number}. (a story no longer tracked)"]
     name = f"“{story.title}”" if story.title else story.url
     state = story.state if subscription.active else "paused: this chat was unreachable"
     return [f"{number}. {name} — {state}",
+            f"   last update {page_update(newest, zone)} (page time), "
+            f"last found new {_when(story.last_update_at, zone, 'not yet')}",
             f"   last check {_when(story.last_checked_at, zone, 'never')}, "
-            f"last update {_when(story.last_update_at, zone, 'none seen')}, "
             f"next check {_next(story, zone, now)}",
             f"   errors: {_errors(story)}"]
 

@@ -90,7 +90,7 @@ async def service(tmp_path: Path, web: WebServer, now: datetime, *, retire_after
     story = LiveStory(web)
     story.post("The first update, before anyone subscribed.")
     story.post("The second update, before anyone subscribed.")
-    fetch = FetchConfig(allow_private_networks=True)
+    fetch = FetchConfig(allow_networks=["127.0.0.0/8"])
     async with (TelegramApiServer() as fake, Database.open(tmp_path / "s.db") as db,
                 HttpFetcher(fetch) as fetcher):
         telegram = TelegramConfig(token=SecretStr(fake.token), base_url=fake.base_url)

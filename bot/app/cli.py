@@ -36,9 +36,26 @@ config_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """Watch live news stories and alert chats of each new update."""
+class _WholeHelp(click.Group):
+    """A group whose command list shows each command's whole first paragraph, not a
+    description cut at 45 characters with "..."."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden and command.short_help is None:
+                command.short_help = (command.help or "").split("\n\n")[0]
+        super().format_commands(ctx, formatter)
+
+
+@click.group(cls=_WholeHelp, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="storywatch", prog_name="storywatch")
+@config_option
+def main(config_path: Path | None) -> None:
+    """Watch live news stories and alert chats of each new update.
+
+    --config PATH may come before the command or after it.
+    """
 
 
 @main.command()
@@ -67,13 +84,21 @@ def check(target: str, as_json: bool, explain: bool, config_path: Path | None) -
 @click.option("--exclude", multiple=True, metavar="WORD",
               help="Drop updates with this word or phrase (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per alert.")
+@click.option("--db", "db_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Keep what was seen in this SQLite file, for the next watch (default: the"
+                   " database the config names, else a temporary one).")
+@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+              metavar="N", help="Failed checks in a row retried before the watch gives up.")
 @config_option
 def watch(url: str, every: float | None, include: tuple[str, ...], exclude: tuple[str, ...],
-          as_json: bool, config_path: Path | None) -> None:
+          as_json: bool, db_path: Path | None, retries: int, config_path: Path | None) -> None:
     """Watch the story at URL and print each new update; the first check is a baseline."""
     config = _load(config_path)
+    if db_path is not None:
+        config = config.model_copy(update={"storage": config.storage.model_copy(
+            update={"path": db_path, "url": None})})
     run_command(lambda: app.watch(url, config, every=every, include=include, exclude=exclude,
-                                  as_json=as_json))
+                                  as_json=as_json, retries=retries))
 
 
 @main.command()
@@ -110,8 +135,9 @@ def status(as_json: bool, config_path: Path | None) -> None:
     click.echo(render_status(run_command(lambda: app.status(config)), as_json=as_json))
 
 
-@main.group()
-def db() -> None:
+@main.group(cls=_WholeHelp)
+@config_option
+def db(config_path: Path | None) -> None:
     """Storage upkeep."""
 
 
@@ -126,10 +152,13 @@ def migrate(config_path: Path | None) -> None:
 
 @db.command()
 @click.argument("destination", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace DESTINATION if it exists.")
 @config_option
-def backup(destination: Path, config_path: Path | None) -> None:
+def backup(destination: Path, force: bool, config_path: Path | None) -> None:
     """Copy the database, consistently, to DESTINATION while the bot may be running."""
     config = _load(config_path)
+    if destination.exists() and not force:
+        fail(f"{destination} exists: --force replaces it")
     run_command(lambda: app.backup(config, destination))
     click.echo(f"backed up {config.storage.shown} to {destination}")
 
@@ -147,6 +176,11 @@ def copy_database(source: str, destination: str) -> None:
 
 
 def _load(path: Path | None) -> Config:
+    """The config of the innermost `--config` (after the command, or before it), else the
+    defaults."""
+    context: click.Context | None = click.get_current_context()
+    while path is None and context is not None:
+        path, context = context.params.get("config_path"), context.parent
     try:
         config = load_config(path)
     except StorywatchError as error:

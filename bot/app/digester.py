@@ -1,4 +1,4 @@
-"""The digest tick (DESIGN §2, §3): chats whose digest is due, or whose mute ended, get one
+"""The digest tick (docs/BEHAVIOUR.md): chats whose digest is due, or whose mute ended, get one
 digest of what they held.
 
 What is due is stored per chat (`next_digest_at`, `muted_until`), so one tick

@@ -1,4 +1,4 @@
-"""Drain the outbox (DESIGN §2 Dispatch, §5): per chat, in order, by the messenger's answer,
+"""Drain the outbox (docs/BEHAVIOUR.md): per chat, in order, by the messenger's answer,
 as fast as each platform allows and no faster.
 
 A pool of at most `concurrency` workers serves the chats with due work,

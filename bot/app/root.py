@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import ipaddress
 import math
 import sqlite3
 import sys
@@ -46,6 +47,7 @@ from bot.edges.extraction_pool import extract_with, extraction_pool
 from bot.edges.lazy_fetch import LazyFetcher
 from bot.edges.urls import normalize_url
 from bot.platforms import CHAT_PLATFORMS, CONSOLE
+from bot.platforms.console import EndOfInput
 from bot.platforms.console.messenger import ConsoleMessenger
 from bot.platforms.plugin import Job, Launch, Platform
 from storage import Database, stories, subscriptions
@@ -135,6 +137,8 @@ def _is_local_file(target: str) -> bool:
 
 
 def _as_url(target: str) -> str:
+    if Path(target).is_dir():
+        raise BadUrl(f"{target} is a directory: check reads one file or one URL")
     if "://" not in target and not target.startswith("www."):
         raise BadUrl(f"no such file, and not an http(s) URL: {target}")
     return normalize_url(target if "://" in target else f"https://{target}")
@@ -145,18 +149,36 @@ def _as_url(target: str) -> str:
 
 async def watch(url: str, config: Config, *, every: float | None = None,
                 include: Sequence[str] = (), exclude: Sequence[str] = (),
-                as_json: bool = False, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
+                as_json: bool = False, retries: int = 3,
+                out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
     """Watch one story and print each new update to `out`, until cancelled.
 
+    What was seen is kept in the database the config names, else in a temporary one.
     The console chat's subscription gets `include`/`exclude` (each one word or
     phrase), replacing any it had. Raises BadUrl, BadArgument for a filter
-    word, and StorywatchError when a story never checked before fails its first check.
+    word, and StorywatchError when a story never checked before fails its first check
+    or, later, when `retries` + 1 checks in a row fail.
     """
     target = normalize_url(url)
     words = (_filter_words(include), _filter_words(exclude))
-    async with _database(config) as db:
+    async with _watch_database(config) as db:
         await _follow_on_console(db, config, ConsoleMessenger(out, as_json=as_json), target,
-                                 every, words, err=err)
+                                 every, words, err=err, retries=retries)
+
+
+@asynccontextmanager
+async def _watch_database(config: Config) -> AsyncIterator[Database]:
+    """The database the config names (a path or a URL); else a temporary one, removed after:
+    a watch leaves nothing in the instance's default database."""
+    storage = config.storage
+    if storage.url is not None or "path" in storage.model_fields_set:
+        async with _database(config) as db:
+            yield db
+        return
+    with tempfile.TemporaryDirectory(prefix="storywatch-watch-") as folder:
+        temporary = storage.model_copy(update={"path": Path(folder) / "watch.db"})
+        async with _database(config.model_copy(update={"storage": temporary})) as db:
+            yield db
 
 
 async def demo(config: Config, *, updates: int | None = None, reveal_every: float = 5.0,
@@ -172,7 +194,8 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
             "storage": config.storage.model_copy(update={"path": Path(folder) / "demo.db",
                                                          "url": None}),
             # The demo's own server is on loopback, which stories may otherwise not use.
-            "fetch": config.fetch.model_copy(update={"allow_private_networks": True}),
+            "fetch": config.fetch.model_copy(update={"allow_networks": (
+                *config.fetch.allow_networks, ipaddress.ip_network("127.0.0.1"))}),
         })
         async with (DemoServer(load_story(), reveal_every=reveal_every) as server,
                     _database(config) as db):
@@ -187,9 +210,12 @@ async def demo(config: Config, *, updates: int | None = None, reveal_every: floa
 async def _follow_on_console(db: Database, config: Config, messenger: ConsoleMessenger,
                              url: str, every: float | None,
                              words: tuple[Sequence[str], Sequence[str]], *, err: TextIO,
-                             updates: int | None = None) -> None:
+                             updates: int | None = None, retries: int | None = None) -> None:
     """Follow the story from a console chat of its own (/subscribe, /filter), then check it
-    and print its alerts as `run` does, until cancelled or `updates` alerts were printed."""
+    and print its alerts as `run` does, until cancelled or `updates` alerts were printed.
+
+    Raises StorywatchError once more than `retries` checks in a row failed (never when None).
+    """
     from bot.app.scheduler import Scheduler, Tick
     from bot.edges.fetch import HttpFetcher
 
@@ -202,25 +228,41 @@ async def _follow_on_console(db: Database, config: Config, messenger: ConsoleMes
                           await summaries_from_config(config, stack, _now),
                           WatchPolicy.from_config(config), _now)
         followed = asyncio.Event()  # a failed first check is an error, not "retrying"
+        failing = asyncio.Event()
+
+        def failed(result: CheckResult) -> None:
+            if not followed.is_set():
+                return
+            if retries is None:
+                _retrying(err, result)
+            else:
+                failing.set()
+
         poller = Poller(db, watcher, concurrency=1, per_host=1, clock=_now,
-                        checked=deliveries.wake,
-                        failed=lambda result: _retrying(err, result) if followed.is_set() else None)
+                        checked=deliveries.wake, failed=failed)
         stack.push_async_callback(poller.aclose)
-        await _console_subscription(db, config, poller, url, every, words)
+        story_id = await _console_subscription(db, config, poller, url, every, words)
         followed.set()
         tick = min(config.schedule.tick, every or config.schedule.tick)
         await stack.enter_async_context(Scheduler([Tick("poll", tick, poller.tick)]))
-        async with asyncio.TaskGroup() as jobs:
-            delivering = jobs.create_task(deliveries.run())
-            await counted.enough.wait()
-            delivering.cancel()
+        try:
+            async with asyncio.TaskGroup() as jobs:
+                side = [jobs.create_task(deliveries.run())]
+                if retries is not None:
+                    side.append(jobs.create_task(_give_up(db, story_id, retries, failing, err)))
+                await counted.enough.wait()
+                for job in side:
+                    job.cancel()
+        except* StorywatchError as gave_up:
+            raise gave_up.exceptions[0] from None
 
 
 async def _console_subscription(db: Database, config: Config, checks: Poller, url: str,
                                 every: float | None,
-                                words: tuple[Sequence[str], Sequence[str]]) -> None:
+                                words: tuple[Sequence[str], Sequence[str]]) -> int:
     """Subscribe a console chat of this story's own (the filters of one `watch` don't leak
-    into another's) through the command layer, with these filters and interval."""
+    into another's) through the command layer, with these filters and interval; returns
+    the story's id."""
     from handlers import following, settings
     from handlers.command_values import FilterClear, FilterEdit
 
@@ -230,7 +272,7 @@ async def _console_subscription(db: Database, config: Config, checks: Poller, ur
     try:
         await following.subscribe(context, ref, "console", url)
     except following.CannotFollow as error:
-        raise StorywatchError(f"cannot watch {url}: {error.reason}") from None
+        raise StorywatchError(_cannot_watch(url, error.reason, 1)) from None
     await settings.filters_command(context, ref, "console", FilterClear(1))
     include, exclude = words
     for edit in (FilterEdit(1, "add", tuple(include)), FilterEdit(1, "exclude", tuple(exclude))):
@@ -244,11 +286,36 @@ async def _console_subscription(db: Database, config: Config, checks: Poller, ur
     async with db.write() as tx:
         await stories.set_schedule(tx, story.id, interval=every or story.interval,
                                    fixed=every is not None, next_check_at=_now())
+    return story.id
 
 
 def _retrying(err: TextIO, result: CheckResult) -> None:
     err.write(f"storywatch: check failed, retrying: {result.error}\n")
     err.flush()
+
+
+async def _give_up(db: Database, story_id: int, retries: int, failing: asyncio.Event,
+                   err: TextIO) -> None:
+    """After each failed check: say it is retried, or raise StorywatchError once more than
+    `retries` checks in a row failed (the story's failures count those)."""
+    while True:
+        await failing.wait()
+        failing.clear()
+        story = await stories.get(db, story_id)
+        if story is None or not story.failures:
+            continue
+        error = story.last_error or "the check failed"
+        if story.failures > retries:
+            raise StorywatchError(_cannot_watch(story.url, error, story.failures))
+        err.write(f"storywatch: check failed, retrying: {error}\n")
+        err.flush()
+
+
+def _cannot_watch(url: str, error: str, failures: int) -> str:
+    """One line: why the watch ends, naming the URL once."""
+    tries = f" ({failures} checks in a row failed)" if failures > 1 else ""
+    subject = "cannot watch" if url in error else f"cannot watch {url}"
+    return f"{subject}: {error}{tries}"
 
 
 class _Counted:
@@ -302,12 +369,18 @@ async def migrate(config: Config) -> int:
 
 
 async def backup(config: Config, destination: Path) -> None:
-    """Copy the database to `destination` consistently. Raises StorageError."""
+    """Copy the database to `destination` consistently, replacing it only once the copy is
+    whole. Raises StorageError."""
+    partial = destination.with_name(f".{destination.name}.partial")
     async with _database(config) as db:
         try:
-            await db.backup(destination)
-        except sqlite3.Error as error:
+            partial.unlink(missing_ok=True)
+            await db.backup(partial)
+            partial.replace(destination)
+        except (sqlite3.Error, OSError) as error:
             raise StorageError(f"cannot back up to {destination}: {error}") from None
+        finally:
+            partial.unlink(missing_ok=True)
 
 
 async def status(config: Config) -> InstanceStatus:
@@ -409,6 +482,10 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
                     jobs.create_task(_send(part, checked, stdin, out, claim, started))
         except* StorywatchError as failed:
             raise failed.exceptions[0] from None
+        except* EndOfInput:
+            # The console's operator is done: what is still pending stays in the outbox
+            # for the next run, and a check cut short was never committed.
+            pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -569,7 +646,8 @@ def command_context(config: Config, db: Database, checker: StoryChecker,
 
     caps = config.limits
     limits = Limits(caps.subscriptions_per_chat, caps.filters_per_subscription,
-                    caps.argument_chars, caps.commands_per_minute)
+                    caps.argument_chars, caps.commands_per_minute,
+                    digest_floor=caps.digest_floor)
     # An LLM's catch-up is waited for a second beyond its own timeout (a slot may be busy).
     within = config.summary.llm_timeout + 1 if config.summary.llm_url else None
     return Context(db, checker, clock, config.schedule.interval, config.bot.default_timezone,

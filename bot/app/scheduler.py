@@ -1,4 +1,4 @@
-"""The service's clock (DESIGN §2 Scheduler): APScheduler runs a few periodic ticks.
+"""The service's clock (docs/BEHAVIOUR.md, Scheduler): APScheduler runs a few periodic ticks.
 
 What is due lives in storage (a story's next check, a chat's next digest),
 never in one scheduler job per story or chat: a tick asks storage what is due
@@ -7,6 +7,7 @@ now, so a restart resumes where it was and 100,000 chats cost rows, not jobs.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ def _guarded(tick: Tick) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:
             await tick.run()
+        except asyncio.CancelledError:
+            # The scheduler's shutdown cancels a run in flight (its transaction rolls back):
+            # a stop, which APScheduler would log as the job raising an exception.
+            return
         except Exception:
             # A job boundary: a failing tick is logged and runs again next time.
             log.exception("the %s tick failed", tick.name)

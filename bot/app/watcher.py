@@ -1,4 +1,5 @@
-"""Check one story (DESIGN §2): fetch, extract, diff, then store, route and reschedule at once.
+"""Check one story (docs/BEHAVIOUR.md): fetch, extract, diff, then store, route and
+reschedule at once.
 
 Whatever drives it (the `watch` loop, the scheduler's poll tick) calls
 `Watcher.check(story_id)`. New and edited entries, their deliveries and the

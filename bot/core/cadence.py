@@ -1,4 +1,5 @@
-"""The polling interval's arithmetic (DESIGN §2 Polling interval). Pure: seconds in, seconds out.
+"""The polling interval's arithmetic (docs/BEHAVIOUR.md, Polling interval).
+Pure: seconds in, seconds out.
 
 A story is checked every `base` seconds while it is active. A check that finds
 nothing new doubles the interval up to `maximum`; a new update brings it back to

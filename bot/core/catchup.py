@@ -1,4 +1,5 @@
-"""`/catchup` (DESIGN §3), pure: one message saying what happened in a window of updates.
+"""`/catchup`, pure: one message saying what happened in a window of updates
+(docs/BEHAVIOUR.md, Chat commands).
 
 A header names the window, then a few lines, newest first, each with its time
 in the chat's zone and a link to the update it draws on; what does not fit is

@@ -1,4 +1,4 @@
-"""Which fetched entries are new, edited or already known (DESIGN §2 Diff). Pure.
+"""Which fetched entries are new, edited or already known (docs/BEHAVIOUR.md, Diff). Pure.
 
 Against everything storage holds for the story, not only the last fetch:
 

@@ -1,4 +1,4 @@
-"""Include/exclude word matching (DESIGN §3 Words). Pure; compile once, match many.
+"""Include/exclude word matching (docs/BEHAVIOUR.md, Chat commands). Pure; compile once, match many.
 
 A word matches whole words only, ignoring case and accents ("Iran" matches
 "IRÁN", not "Iranian"); a trailing `*` makes it a prefix ("sanction*" matches

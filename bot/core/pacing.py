@@ -1,4 +1,5 @@
-"""How fast the dispatcher may send, per platform (DESIGN §5). Pure: time comes in as `now`.
+"""How fast the dispatcher may send, per platform (docs/BEHAVIOUR.md, Platform answers).
+Pure: time comes in as `now`.
 
 Each limit is a token bucket, kept as its theoretical arrival time (GCRA, the
 arithmetic a token bucket reduces to): `Rate(30)` spaces sends 1/30 s apart

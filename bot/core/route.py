@@ -1,4 +1,4 @@
-"""Which messages one subscription gets for a check's new entries (DESIGN §2 Route). Pure.
+"""Which messages one subscription gets for a check's new entries (docs/BEHAVIOUR.md, Route). Pure.
 
 An entry must pass the chat's filters and the subscription's; of those that
 pass, the newest `burst_limit` are alerted one by one and the older rest are

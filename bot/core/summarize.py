@@ -1,4 +1,4 @@
-"""The extractive summary of one update (DESIGN §2 Summarize). Pure and offline.
+"""The extractive summary of one update (docs/BEHAVIOUR.md, Summarize). Pure and offline.
 
 The headline when there is one, then the leading sentences of the text, within
 a character budget, never cut mid-word, with boilerplate ("Read more", share

@@ -8,6 +8,8 @@ folder (`bot/platforms/<name>/config.py`) and composed here.
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
 import json
 import os
 import tomllib
@@ -28,6 +30,11 @@ __all__ = ["Config", "DiscordConfig", "TelegramConfig", "listen_address", "load_
 
 ENV_PREFIX = "STORYWATCH_"
 SECRET_KEYS = frozenset({"token", "api_key", "url"})
+# Keys that were removed, and what replaces each.
+REPLACED = {
+    "fetch.allow_private_networks": 'fetch.allow_networks, a list of the address ranges to '
+                                    'allow, such as ["127.0.0.0/8"] for loopback',
+}
 
 
 def _header_text(value: str) -> str:
@@ -35,6 +42,19 @@ def _header_text(value: str) -> str:
     if any(ord(char) < 32 or ord(char) == 127 for char in value):
         raise ValueError("printable text without control characters")
     return value
+
+
+def _address_range(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """The CIDR range `text` names (an address alone is its own range); else ValueError."""
+    try:
+        return ipaddress.ip_network(text.strip())
+    except ValueError:
+        pass
+    try:
+        suggested = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise ValueError(f'{text!r} is not an address range such as "127.0.0.0/8"') from None
+    raise ValueError(f"{text!r} has bits set beyond its prefix; did you mean {suggested}?")
 
 
 def _default_database() -> Path:
@@ -77,7 +97,8 @@ class StorageConfig(_Section):
 
 
 class FetchConfig(_Section):
-    allow_private_networks: bool = False
+    # Address ranges opened to fetching, such as ["127.0.0.0/8"] to test on loopback.
+    allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     connect_timeout: float = Field(default=10.0, gt=0)
     total_timeout: float = Field(default=30.0, gt=0)
     max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
@@ -87,6 +108,13 @@ class FetchConfig(_Section):
     user_agent: str = "storywatch/0.1 (+https://github.com/storywatch/storywatch)"
 
     _agent = field_validator("user_agent")(_header_text)
+
+    @field_validator("allow_networks", mode="before")
+    @classmethod
+    def _ranges(cls, value: Any) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError('expected a list of address ranges, such as ["127.0.0.0/8"]')
+        return tuple(_address_range(text) for text in value)
 
 
 class ScheduleConfig(_Section):
@@ -100,7 +128,7 @@ class ScheduleConfig(_Section):
 
 class AlertsConfig(_Section):
     burst_limit: int = Field(default=5, ge=1)
-    edits: bool = True
+    edits: bool = Field(default=True, strict=True)  # "yes" or 1 is a mistake, not a yes
 
 
 class SummaryConfig(_Section):
@@ -143,6 +171,7 @@ class LimitsConfig(_Section):
     filters_per_subscription: int = Field(default=50, ge=1)
     argument_chars: int = Field(default=2000, ge=16)
     commands_per_minute: int = Field(default=30, ge=1)
+    digest_floor: float = Field(default=300.0, gt=0)
 
 
 class MetricsConfig(_Section):
@@ -244,14 +273,27 @@ def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None
             continue
         fields = _section_fields(section)
         if not sep or fields is None or key not in fields:
-            raise ConfigError(
-                f"unknown environment variable {name}: expected STORYWATCH_<SECTION>__<KEY> "
-                f"with a key of config.example.toml"
-            )
+            raise ConfigError(_unknown_variable(name, section, key, fields))
         value: Any = raw
         if raw.lstrip().startswith(("{", "[")):
             value = _json_value(name, raw)
+        elif fields[key].annotation is bool and raw.strip().lower() in ("true", "false"):
+            value = raw.strip().lower() == "true"
         data.setdefault(section, {})[key] = value
+
+
+def _unknown_variable(name: str, section: str, key: str, fields: dict[str, Any] | None) -> str:
+    replaced = REPLACED.get(f"{section}.{key}")
+    if replaced is not None:
+        return f"{name} is gone: use {replaced}"
+    known = [f"{ENV_PREFIX}{section.upper()}__{field.upper()}" for field in fields or ()]
+    return (f"unknown environment variable {name}: expected STORYWATCH_<SECTION>__<KEY> "
+            f"with a key of config.example.toml{_did_you_mean(name, known)}")
+
+
+def _did_you_mean(typed: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(typed, known, n=1)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _section_fields(section: str) -> dict[str, Any] | None:
@@ -276,11 +318,30 @@ def _describe(error: ValidationError, data: Mapping[str, Any]) -> str:
     value = _lookup(data, first["loc"])
     shown = "***" if location[-1] in SECRET_KEYS else repr(value)
     if first["type"] == "extra_forbidden":
-        return f"config: unknown key {key}"
+        if key in REPLACED:
+            return f"config: {key} is gone: use {REPLACED[key]}"
+        beside = [".".join([*location[:-1], known]) for known in _known_keys(location)]
+        return f"config: unknown key {key}{_did_you_mean(key, beside)}"
+    if first["type"] == "bool_type":
+        return f"config: {key} = {shown}: expected true or false (unquoted)"
     if first["type"] == "missing":
         return f"config: {key} is required"
     expected = first["msg"].removeprefix("Value error, ")
     return f"config: {key} = {shown}: {expected}"
+
+
+def _known_keys(location: list[str]) -> list[str]:
+    """The keys allowed beside the unknown key at `location`."""
+    model: type[BaseModel] = Config
+    for part in location[:-1]:
+        if part.isdigit():
+            continue
+        field = model.model_fields.get(part)
+        inner = RecipeConfig if part == "recipes" else field and field.annotation
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            return []
+        model = inner
+    return list(model.model_fields)
 
 
 def _lookup(data: Any, location: tuple[Any, ...]) -> Any:

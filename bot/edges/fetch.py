@@ -1,4 +1,4 @@
-"""`HttpFetcher`: story pages over one shared aiohttp session (DESIGN §2 Fetch).
+"""`HttpFetcher`: story pages over one shared aiohttp session (docs/BEHAVIOUR.md, Fetch).
 
 Conditional GET (ETag, Last-Modified, body hash), connect and total deadlines,
 a body limit counted after decompression, redirects followed here so that
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,8 +28,8 @@ from multidict import CIMultiDictProxy
 from bot.core.errors import BadUrl, BlockedAddress, HttpStatus, NotAPage, TooLarge, Unreachable
 from bot.core.model import Fetched, Validators
 from bot.edges.config import FetchConfig
-from bot.edges.fetch_guard import BlockPolicy, GuardedResolver
-from bot.edges.netguard import is_blocked_address, literal_host_address
+from bot.edges.fetch_guard import GuardedResolver
+from bot.edges.netguard import ALLOW_KEY, BlockPolicy, allowing, literal_host_address, why_refused
 from bot.edges.urls import normalize_url
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -41,6 +42,7 @@ PAGE_TYPES = frozenset(
         "application/ld+json",
     }
 )
+_LOOPBACK = (ipaddress.IPv4Address("127.0.0.1"), ipaddress.IPv6Address("::1"))
 ACCEPT = (
     "text/html,application/xhtml+xml,application/xml;q=0.9,application/rss+xml;q=0.9,"
     "application/atom+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
@@ -53,7 +55,7 @@ class HttpFetcher:
 
     `resolver` is the DNS resolver under the guard (aiohttp's default when None;
     tests pass one that maps names to chosen addresses); `is_blocked` is the
-    address policy, `bot.edges.netguard.is_blocked_address` unless a deployment narrows it.
+    address policy, by default `bot.edges.netguard.allowing(config.allow_networks)`.
     """
 
     def __init__(
@@ -61,11 +63,11 @@ class HttpFetcher:
         config: FetchConfig,
         *,
         resolver: AbstractResolver | None = None,
-        is_blocked: BlockPolicy = is_blocked_address,
+        is_blocked: BlockPolicy | None = None,
     ) -> None:
         self._config = config
         self._inner_resolver = resolver
-        self._is_blocked = is_blocked
+        self._is_blocked = is_blocked or allowing(config.allow_networks)
         self._session: aiohttp.ClientSession | None = None
         self._owned_resolver: AbstractResolver | None = None
 
@@ -73,9 +75,7 @@ class HttpFetcher:
         config = self._config
         inner = self._inner_resolver or aiohttp.DefaultResolver()
         self._owned_resolver = None if self._inner_resolver else inner
-        resolver = inner
-        if not config.allow_private_networks:
-            resolver = GuardedResolver(inner, self._is_blocked)
+        resolver = GuardedResolver(inner, self._is_blocked)
         connector = aiohttp.TCPConnector(
             limit=config.concurrency, limit_per_host=config.per_host, resolver=resolver
         )
@@ -137,14 +137,15 @@ class HttpFetcher:
 
     def _check_literal_host(self, url: str) -> None:
         """Refuse an IP-literal or localhost host before connecting (no DNS is involved)."""
-        if self._config.allow_private_networks:
-            return
         host = urlsplit(url).hostname or ""
         address = literal_host_address(host)
         if address is not None and self._is_blocked(address):
-            raise BlockedAddress(f"refused to fetch {url}: {address} is a private or local address")
-        if host == "localhost" or host.endswith(".localhost"):
-            raise BlockedAddress(f"refused to fetch {url}: localhost is this machine")
+            raise BlockedAddress(f"refused to fetch {url}: {why_refused(address)}")
+        if (host == "localhost" or host.endswith(".localhost")) and not any(
+                loopback in network for loopback in _LOOPBACK
+                for network in self._config.allow_networks):
+            raise BlockedAddress(f"refused to fetch {url}: localhost is this machine "
+                                 f'(to allow it: {ALLOW_KEY} = ["127.0.0.1/32"])')
 
     async def _hop(
         self, url: str, asked: str, validators: Validators, fetched_at: datetime

@@ -8,15 +8,11 @@ rebinding DNS to exploit.
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from bot.core.errors import BlockedAddress
-from bot.edges.netguard import IPAddress, is_blocked_address, literal_host_address
-
-BlockPolicy = Callable[[IPAddress], bool]
-"""Whether an address is refused (tests exempt one loopback address to stand for the web)."""
+from bot.edges.netguard import BlockPolicy, is_blocked_address, literal_host_address, why_refused
 
 
 class GuardedResolver(AbstractResolver):
@@ -40,12 +36,17 @@ class GuardedResolver(AbstractResolver):
         answers = await self._inner.resolve(host, port, family)
         allowed = [answer for answer in answers if not self._refused(answer["host"])]
         if not allowed:
-            shown = ", ".join(sorted({answer["host"] for answer in answers}))
-            raise BlockedAddress(
-                f"refused to connect to {host.rstrip('.')}: it resolves to {shown}, "
-                "a private, local or reserved address"
-            )
+            raise BlockedAddress(f"refused to connect to {host.rstrip('.')}: it resolves to "
+                                 f"{self._reason([answer['host'] for answer in answers])}")
         return allowed
+
+    @staticmethod
+    def _reason(refused: list[str]) -> str:
+        shown = sorted(set(refused))
+        first = literal_host_address(shown[0])
+        if len(shown) > 1 or first is None:
+            return f"{', '.join(shown)}, private, local or reserved addresses"
+        return why_refused(first)
 
     def _refused(self, address: str) -> bool:
         parsed = literal_host_address(address)

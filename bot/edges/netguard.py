@@ -11,15 +11,25 @@ addresses (mapped, compatible, 6to4, NAT64, Teredo).
 a trailing dot, bracketed IPv6 with a zone), so such hosts are checked before
 any connection is made.
 
+`allowing` opens address ranges the operator names (`fetch.allow_networks`), except
+that link-local and cloud metadata addresses stay refused unless a range within them
+names them: a broad range such as "0.0.0.0/0" never opens the metadata service.
+
 Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable, Sequence
 from urllib.parse import unquote
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+BlockPolicy = Callable[[IPAddress], bool]
+"""Whether an address is refused."""
+
+ALLOW_KEY = "fetch.allow_networks"
 
 _V4 = ipaddress.IPv4Network
 _V6 = ipaddress.IPv6Network
@@ -64,6 +74,11 @@ _IPV4_COMPATIBLE = _V6("::/96")  # deprecated; includes :: and ::1
 _NAT64 = _V6("64:ff9b::/96")  # well-known prefix: the last 32 bits are IPv4
 _SIIT = _V6("::ffff:0:0:0/96")  # IPv4-translated
 
+# Link-local (169.254.169.254 is the metadata service of most clouds) and AWS's IPv6
+# metadata address: opened only by a range that lies inside one of these.
+_LINK_LOCAL_OR_METADATA: tuple[IPNetwork, ...] = (
+    _V4("169.254.0.0/16"), _V6("fe80::/10"), _V6("fd00:ec2::254/128"))
+
 _DEC = frozenset("0123456789")
 _OCT = frozenset("01234567")
 _HEX = frozenset("0123456789abcdef")
@@ -85,6 +100,52 @@ def is_blocked_address(ip: str | IPAddress) -> bool:
     if isinstance(ip, ipaddress.IPv4Address):
         return _is_blocked_v4(ip)
     return _is_blocked_v6(ip)
+
+
+def allowing(networks: Sequence[IPNetwork]) -> BlockPolicy:
+    """The address policy with `networks` opened (`fetch.allow_networks`).
+
+    An address in one of `networks` is allowed, unless it is link-local or a metadata
+    address (itself or the IPv4 address it embeds) and that range does not lie inside
+    the link-local or metadata range; every other address is as `is_blocked_address` says.
+    """
+    opened = tuple(networks)
+
+    def is_blocked(ip: IPAddress) -> bool:
+        if any(_opens(network, ip) for network in opened):
+            return False
+        return is_blocked_address(ip)
+
+    return is_blocked
+
+
+def _opens(network: IPNetwork, ip: IPAddress) -> bool:
+    if ip.version != network.version or ip not in network:
+        return False
+    return all(_within(network, guarded) for guarded in _guarded_ranges(ip))
+
+
+def _within(network: IPNetwork, outer: IPNetwork) -> bool:
+    return network.network_address in outer and network.broadcast_address in outer
+
+
+def _guarded_ranges(ip: IPAddress) -> list[IPNetwork]:
+    """The link-local or metadata ranges holding `ip` or an IPv4 address it embeds."""
+    carried: list[IPAddress] = [ip]
+    if isinstance(ip, ipaddress.IPv6Address):
+        carried += _embedded_v4(ip) or ()
+    return [guarded for guarded in _LINK_LOCAL_OR_METADATA for address in carried
+            if address.version == guarded.version and address in guarded]
+
+
+def why_refused(ip: IPAddress) -> str:
+    """Why `ip` is refused and which key opens it, for a one-line message."""
+    if _guarded_ranges(ip):
+        return (f"{ip} is a link-local or cloud metadata address, refused unless "
+                f"{ALLOW_KEY} names its range")
+    single = ipaddress.ip_network(ip)
+    return (f"{ip} is a private, local or reserved address "
+            f'(to allow it: {ALLOW_KEY} = ["{single}"])')
 
 
 def _is_blocked_v4(ip: ipaddress.IPv4Address) -> bool:

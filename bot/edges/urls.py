@@ -1,4 +1,4 @@
-"""Story URL normalisation (DESIGN §1), so one story is never tracked twice.
+"""Story URL normalisation (docs/BEHAVIOUR.md, Words), so one story is never tracked twice.
 
 `normalize_url` lower-cases the scheme and host, encodes the host with IDNA,
 writes IP hosts in their canonical form, drops the default port, the fragment
@@ -51,6 +51,9 @@ def normalize_url(url: str) -> str:
     shown = _shown(text)
     if not text:
         raise BadUrl("no URL given: expected one starting with http:// or https://")
+    if is_local_path(text):
+        raise BadUrl(f"{shown} is a local path, not a web address: chats follow web pages;"
+                     " `storywatch check FILE` reads files")
     if len(text) > MAX_URL_LENGTH:
         raise BadUrl(f"URL is longer than {MAX_URL_LENGTH} characters: {shown}")
     if any(ord(char) < 0x21 or ord(char) == 0x7F for char in text) or "\\" in text:
@@ -69,6 +72,15 @@ def normalize_url(url: str) -> str:
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = _normalize_path(parts.path)
     return urlunsplit((scheme, netloc, path, _strip_tracking(parts.query), ""))
+
+
+def is_local_path(text: str) -> bool:
+    """Whether `text` is written as a file path (/..., ./..., ~/..., C:\\...), not a URL."""
+    windows = len(text) > 2 and text[0].isalpha() and text[1:3] in (":\\", ":/")
+    return windows or (text.startswith(_PATH_STARTS) and not text.startswith("//"))
+
+
+_PATH_STARTS = ("/", "./", "../", "~/")
 
 
 def normalize_host(host: str, shown: str | None = None) -> str:

@@ -1,4 +1,4 @@
-"""The polling interval's arithmetic (DESIGN §2 Polling interval)."""
+"""The polling interval's arithmetic (docs/BEHAVIOUR.md, Polling interval)."""
 
 from __future__ import annotations
 

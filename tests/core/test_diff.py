@@ -1,4 +1,4 @@
-"""bot.core.diff: which fetched entries are new, edited or known (DESIGN §2 Diff), rule by rule."""
+"""bot.core.diff: which fetched entries are new, edited or known (docs/BEHAVIOUR.md, Diff), rule by rule."""
 
 from __future__ import annotations
 

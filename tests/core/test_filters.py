@@ -1,4 +1,4 @@
-"""Include/exclude word matching and the word-list syntax (DESIGN §3 Words)."""
+"""Include/exclude word matching and the word-list syntax (docs/BEHAVIOUR.md, Chat commands)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Whether a chat holds its alerts: a core rule (DESIGN §3 mute and digest)."""
+"""Whether a chat holds its alerts: a core rule (docs/BEHAVIOUR.md, Chat commands mute and digest)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The extractive summary (DESIGN §2 Summarize)."""
+"""The extractive summary (docs/BEHAVIOUR.md, Summarize)."""
 
 from __future__ import annotations
 

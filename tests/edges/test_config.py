@@ -1,4 +1,4 @@
-"""Configuration: defaults, the file, environment overrides and clear errors (DESIGN §6)."""
+"""Configuration: defaults, the file, environment overrides and clear errors."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def test_defaults_apply_without_a_file() -> None:
     assert config.alerts.burst_limit == 5
     assert config.summary.max_chars == 300
     assert config.bot.default_timezone == "UTC"
-    assert config.fetch.allow_private_networks is False
+    assert config.fetch.allow_networks == ()
     assert config.telegram.base_url == "https://api.telegram.org/bot"
     assert config.telegram.rate_per_second == 30
     assert config.telegram.group_rate_per_minute == 20
@@ -123,3 +123,62 @@ def test_example_file_documents_every_key() -> None:
             continue
         for key in model.model_fields:  # type: ignore[union-attr]
             assert re.search(rf"^#? ?{key} =", text, re.M), f"{section}.{key}"
+
+
+def _refused(tmp_path: Path, text: str) -> str:
+    file = tmp_path / "storywatch.toml"
+    file.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(file, environ={})
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("value", ['"yes"', '"true"', "1", '"on"'])
+def test_booleans_are_strict(tmp_path: Path, value: str) -> None:
+    """A boolean key takes true or false, unquoted: "yes", "true" or 1 is an error."""
+    message = _refused(tmp_path, f"[alerts]\nedits = {value}\n")
+    assert message.startswith("config: alerts.edits = ") and "true or false" in message
+
+
+def test_boolean_variables_take_true_or_false() -> None:
+    """From the environment, true and false (any case) are booleans; anything else is refused."""
+    assert load_config(environ={"STORYWATCH_ALERTS__EDITS": "False"}).alerts.edits is False
+    with pytest.raises(ConfigError, match="true or false"):
+        load_config(environ={"STORYWATCH_ALERTS__EDITS": "yes"})
+
+
+@pytest.mark.parametrize(("text", "suggestion"), [
+    ("[fetch]\nconect_timeout = 3\n", "did you mean fetch.connect_timeout?"),
+    ("[shedule]\ninterval = 60\n", "did you mean schedule?"),
+    ("[[recipes]]\nhost = 'x.example'\nentry = 'p'\ntitel = 'h2'\n",
+     "did you mean recipes.0.title?"),
+])
+def test_a_mistyped_key_gets_a_did_you_mean(tmp_path: Path, text: str, suggestion: str) -> None:
+    """An unknown key close to a known one names it."""
+    assert _refused(tmp_path, text).endswith(suggestion)
+
+
+def test_a_mistyped_variable_gets_a_did_you_mean() -> None:
+    with pytest.raises(ConfigError, match="did you mean STORYWATCH_SCHEDULE__INTERVAL"):
+        load_config(environ={"STORYWATCH_SCHEDULE__INTERVALL": "60"})
+
+
+def test_allow_private_networks_says_what_replaces_it(tmp_path: Path) -> None:
+    """The removed switch is one line naming fetch.allow_networks, in the file or the
+    environment."""
+    message = _refused(tmp_path, "[fetch]\nallow_private_networks = true\n")
+    assert "allow_private_networks is gone" in message
+    assert 'fetch.allow_networks' in message and '["127.0.0.0/8"]' in message
+    with pytest.raises(ConfigError, match=r"gone: use fetch\.allow_networks"):
+        load_config(environ={"STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true"})
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ('["127.0.0.1/8"]', "did you mean 127.0.0.0/8?"),
+    ('["localhost"]', "is not an address range"),
+    ('"127.0.0.0/8"', "a list of address ranges"),
+])
+def test_allowed_ranges_are_checked(tmp_path: Path, value: str, expected: str) -> None:
+    assert expected in _refused(tmp_path, f"[fetch]\nallow_networks = {value}\n")

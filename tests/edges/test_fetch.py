@@ -1,4 +1,4 @@
-"""HttpFetcher against real aiohttp servers on loopback (bot/edges/fetch.py, DESIGN §2 Fetch)."""
+"""HttpFetcher against real aiohttp servers on loopback (bot/edges/fetch.py, docs/BEHAVIOUR.md, Fetch)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ PAGE = "<html><body><p>14:52 GMT First update</p></body></html>"
 def config(**overrides: object) -> FetchConfig:
     """Small limits so that failing cases fail fast."""
     values: dict[str, object] = {
-        "allow_private_networks": True, "connect_timeout": 2.0, "total_timeout": 5.0,
+        "allow_networks": ["127.0.0.0/8"], "connect_timeout": 2.0, "total_timeout": 5.0,
         "max_bytes": 64 * 1024,
     }
     values.update(overrides)
@@ -397,7 +397,7 @@ async def test_an_unknown_host_is_unreachable() -> None:
 async def test_loopback_is_refused_in_every_spelling(web_server: WebServer, host: str) -> None:
     """With private networks off, every spelling of this machine raises BlockedAddress."""
     web_server.set("/secret", "admin page")
-    async with fetcher(allow_private_networks=False) as http:
+    async with fetcher(allow_networks=[]) as http:
         with pytest.raises(BlockedAddress, match="refused"):
             await http.fetch(f"http://{host}:{web_server.port}/secret")
     assert web_server.hits["/secret"] == 0
@@ -405,7 +405,7 @@ async def test_loopback_is_refused_in_every_spelling(web_server: WebServer, host
 
 async def test_user_info_cannot_smuggle_a_loopback_host(web_server: WebServer) -> None:
     """http://example.com@127.0.0.1/ is refused as a bad URL before any connection."""
-    async with fetcher(allow_private_networks=False) as http:
+    async with fetcher(allow_networks=[]) as http:
         with pytest.raises(BadUrl, match="user name or password"):
             await http.fetch(f"http://example.com@127.0.0.1:{web_server.port}/")
     assert not web_server.requests
@@ -416,15 +416,16 @@ async def test_user_info_cannot_smuggle_a_loopback_host(web_server: WebServer) -
 )
 async def test_private_and_link_local_addresses_are_refused(host: str) -> None:
     """Metadata, RFC 1918, CGNAT and link-local literals raise BlockedAddress up front."""
-    async with fetcher(allow_private_networks=False) as http:
-        with pytest.raises(BlockedAddress, match="private or local address"):
+    async with fetcher(allow_networks=[]) as http:
+        with pytest.raises(BlockedAddress, match=r"(private, local or reserved|link-local or "
+                                                 r"cloud metadata) address.*allow_networks"):
             await http.fetch(f"http://{host}/latest/meta-data/")
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/", "file:///etc/passwd", "javascript:x", "data:,x"])
 async def test_non_web_schemes_are_bad_urls(url: str) -> None:
     """Only http and https are fetched."""
-    async with fetcher(allow_private_networks=False) as http:
+    async with fetcher(allow_networks=[]) as http:
         with pytest.raises(BadUrl, match="http:// or https://"):
             await http.fetch(url)
 
@@ -433,7 +434,7 @@ async def test_a_name_resolving_to_loopback_is_refused_at_connection(web_server:
     """A host name whose DNS answer is loopback is refused by the connector's resolver."""
     web_server.set("/secret", "admin page")
     dns = FakeDns({"rebind.example": ["127.0.0.1"]})
-    async with HttpFetcher(config(allow_private_networks=False), resolver=dns) as http:
+    async with HttpFetcher(config(allow_networks=[]), resolver=dns) as http:
         with pytest.raises(BlockedAddress, match=r"rebind\.example: it resolves to 127\.0\.0\.1"):
             await http.fetch(f"http://rebind.example:{web_server.port}/secret")
     assert web_server.hits["/secret"] == 0
@@ -477,7 +478,7 @@ async def test_a_redirect_to_a_blocked_address_is_refused(target_host: str) -> N
             outer_port = outer_base.rsplit(":", 1)[1]
             dns = FakeDns({"news.example": ["127.0.0.1"], "inside.example": ["127.0.0.2"]})
             async with HttpFetcher(
-                config(allow_private_networks=False),
+                config(allow_networks=[]),
                 resolver=dns,
                 is_blocked=_only_first_loopback_allowed,
             ) as http:

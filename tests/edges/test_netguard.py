@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from bot.edges.netguard import is_blocked_address, literal_host_address
+from bot.edges.netguard import BlockPolicy, allowing, is_blocked_address, literal_host_address
 
 BLOCKED = [
     "127.0.0.1",
@@ -165,3 +165,35 @@ def test_a_name_given_as_an_address_is_a_value_error() -> None:
     """is_blocked_address refuses to guess about a host name."""
     with pytest.raises(ValueError, match="not an IP address"):
         is_blocked_address("example.com")
+
+
+def _policy(*ranges: str) -> BlockPolicy:
+    return allowing([ipaddress.ip_network(text) for text in ranges])
+
+
+@pytest.mark.parametrize(("ranges", "address", "blocked"), [
+    ((), "127.0.0.1", True),
+    (("127.0.0.0/8",), "127.0.0.1", False),
+    (("127.0.0.0/8",), "10.0.0.1", True),
+    (("127.0.0.1/32",), "127.0.0.2", True),
+    (("10.1.0.0/16",), "10.1.2.3", False),
+    (("10.1.0.0/16",), "10.2.0.1", True),
+    (("::1/128",), "::1", False),
+    (("127.0.0.0/8",), "::1", True),
+    (("0.0.0.0/0",), "169.254.169.254", True),
+    (("169.0.0.0/8",), "169.254.0.1", True),
+    (("169.254.169.254/32",), "169.254.169.254", False),
+    (("169.254.0.0/16",), "169.254.1.1", False),
+    (("::/0",), "fe80::1", True),
+    (("fe80::/10",), "fe80::1", False),
+    (("fc00::/7",), "fd00:ec2::254", True),
+    (("fc00::/7",), "fd00::7", False),
+    (("fd00:ec2::254/128",), "fd00:ec2::254", False),
+    (("::/0",), "::ffff:169.254.169.254", True),
+    (("::/0",), "64:ff9b::a9fe:a9fe", True),
+    (("0.0.0.0/0",), "93.184.216.34", False),
+])
+def test_allowed_ranges_open_exactly_those_but_not_metadata(
+        ranges: tuple[str, ...], address: str, blocked: bool) -> None:
+    """A range opens its addresses; link-local and metadata only when the range lies inside."""
+    assert _policy(*ranges)(ipaddress.ip_address(address)) is blocked

@@ -1,4 +1,4 @@
-"""Story URL normalisation (bot/edges/urls.py, DESIGN §1)."""
+"""Story URL normalisation (bot/edges/urls.py, docs/BEHAVIOUR.md, Words)."""
 
 from __future__ import annotations
 

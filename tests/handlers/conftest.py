@@ -69,7 +69,7 @@ class Commands:
 @pytest.fixture
 async def commands(tmp_path: Path, web_server: WebServer) -> AsyncIterator[Commands]:
     config = Config(storage=StorageConfig(path=tmp_path / "storywatch.db"),
-                    fetch=FetchConfig(allow_private_networks=True))
+                    fetch=FetchConfig(allow_networks=["127.0.0.0/8"]))
     clock = FakeClock(NOW)
     async with (Database.open(config.storage.path) as db,
                 HttpFetcher(config.fetch) as fetcher):

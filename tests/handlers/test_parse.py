@@ -1,4 +1,4 @@
-"""Chat command text to command values (DESIGN §3)."""
+"""Chat command text to command values (docs/BEHAVIOUR.md, Chat commands)."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def bad(text: str) -> str:
     ],
 )
 def test_each_command(text: str, expected: object) -> None:
-    """Every command of DESIGN §3 parses to its value."""
+    """Every command of docs/BEHAVIOUR.md, Chat commands parses to its value."""
     assert parse_command(text) == expected
 
 
@@ -107,14 +107,6 @@ def test_filter_number_is_first_argument_only() -> None:
     """After the action, a number is a word: "/filter add 2024" has no N."""
     assert parse_command("/filter add 2024") == FilterEdit(None, "add", ("2024",))
     assert parse_command("/filter 3 add 2024") == FilterEdit(3, "add", ("2024",))
-
-
-def test_filter_without_number_moves_digits_back() -> None:
-    """without_number() makes the leading digits the first word, for a chat with no N."""
-    edit = parse_command("/filter 7 add iran")
-    assert isinstance(edit, FilterEdit)
-    assert edit.without_number() == FilterEdit(None, "add", ("7", "iran"))
-    assert edit.without_number().without_number() == edit.without_number()
 
 
 def test_filter_words_across_lines() -> None:

@@ -42,9 +42,10 @@ async def test_a_page_without_updates_is_one_private_line(commands: Commands) ->
 
 
 async def test_preview_takes_a_web_address_as_subscribe_does(commands: Commands) -> None:
-    """A bad address is refused with /preview's own example, before anything is fetched."""
+    """A bad address is refused, as typed, with /preview's own example, before anything is
+    fetched."""
     reply = await commands.run("/preview hello")
-    assert reply.text == ("'https://hello' is not a web address; "
+    assert reply.text == ("'hello' is not a web address; "
                           "example: /preview https://www.rt.com/news/591750-us-strikes-iraq-syria/")
 
 

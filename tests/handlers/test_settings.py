@@ -20,10 +20,14 @@ async def test_members_may_see_the_filters_but_only_admins_change_them(
     assert shown.text == added.text and shown.private
 
 
-async def test_a_number_without_that_subscription_is_a_word_to_add(commands: Commands) -> None:
-    """/filter 9 add x in a chat without subscription 9 filters the chat on "9" and "x"."""
+async def test_a_number_without_that_subscription_changes_nothing(commands: Commands) -> None:
+    """/filter 9 add x in a chat without subscription 9 is an error that says how to filter
+    on the word 9, and the chat's filters stay as they were; after the action, 9 is a word."""
     reply = await commands.run("/filter 9 add x")
-    assert reply.text == "Filters of this chat: include 9, x."
+    assert reply.text == ("There is no subscription 9 here; /list shows the numbers"
+                          " (to filter on the word 9: /filter add 9).")
+    assert (await commands.run("/filter list")).text == "Filters of this chat: none."
+    assert (await commands.run("/filter add 9")).text == "Filters of this chat: include 9."
 
 
 async def test_mute_holds_until_its_end_as_the_chat_tells_time(commands: Commands) -> None:

@@ -1,4 +1,4 @@
-"""Replies that report state show what the write committed (issue 27), however many chats
+"""Replies that report state show what the write committed, however many chats
 send commands at once."""
 
 from __future__ import annotations
@@ -7,14 +7,13 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app.root import extract
+from bot.app.root import command_context, extract
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.model import ChatRef, CheckResult
 from bot.core.summarize import ExtractiveSummarizer
 from bot.edges.config import Config, FetchConfig
 from bot.edges.fetch import HttpFetcher
 from handlers.commands import Caller, CommandLayer
-from handlers.context import Context
 from storage import Database, outbox
 from tests.fakes.stories import LiveStory
 from tests.fakes.web import WebServer
@@ -42,7 +41,7 @@ async def test_each_filter_reply_lists_the_words_just_added_under_load(tmp_path:
     """30 chats each add five filter words, one command at a time, all chats at once: every
     reply lists every word the chat has added so far."""
     async with Database.open(tmp_path / "storywatch.db") as db:
-        layer = CommandLayer(Context.from_config(Config(), db, NoChecks(), _now))
+        layer = CommandLayer(command_context(Config(), db, NoChecks(), _now))
 
         async def chat(number: int) -> list[str]:
             caller = Caller(ChatRef("discord", str(1000 + number)), "guild", str(number), _admin,
@@ -71,12 +70,12 @@ async def test_chats_subscribing_at_once_all_succeed_and_are_told_the_truth(
     pages = [LiveStory(web_server, f"/live/{n}", f"Storm live {n}") for n in range(PAGES)]
     for page in pages:
         page.post("The storm reached the coast overnight.")
-    config = Config(fetch=FetchConfig(allow_private_networks=True))
+    config = Config(fetch=FetchConfig(allow_networks=["127.0.0.0/8"]))
     async with (Database.open(tmp_path / "storywatch.db") as db,
                 HttpFetcher(config.fetch) as fetcher):
         watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
                           ExtractiveSummarizer(), WatchPolicy.from_config(config), _now)
-        layer = CommandLayer(Context.from_config(config, db, watcher, _now))
+        layer = CommandLayer(command_context(config, db, watcher, _now))
 
         async def chat(number: int) -> tuple[list[str], str]:
             caller = Caller(ChatRef("discord", str(2000 + number)), "guild", str(number), _admin,

@@ -1,1 +1,1 @@
-"""Hostile input (issue 9): one module per kind of attack."""
+"""Hostile input: one module per kind of attack."""

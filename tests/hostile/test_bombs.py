@@ -1,4 +1,4 @@
-"""Page bombs and slow servers (issue 9): a body over the limit is cut off while streaming,
+"""Page bombs and slow servers: a body over the limit is cut off while streaming,
 also when compressed; a trickling server hits the total deadline; a redirect loop stops; a
 non-page or undecodable body is refused; memory stays bounded; other stories keep their time."""
 
@@ -55,7 +55,7 @@ async def _fetch_error(url: str, **limits: object) -> tuple[FetchError, float, i
     tracemalloc.start()
     started = time.monotonic()
     try:
-        async with HttpFetcher(fetch_config(allow_private_networks=True, **limits)) as http:
+        async with HttpFetcher(fetch_config(allow_networks=["127.0.0.0/8"], **limits)) as http:
             with pytest.raises(FetchError) as caught:
                 await http.fetch(url)
         _, peak = tracemalloc.get_traced_memory()
@@ -99,7 +99,7 @@ async def test_a_double_gzip_bomb_is_cut_off() -> None:
 
     async with serve(handler) as base:
         try:
-            async with HttpFetcher(fetch_config(allow_private_networks=True,
+            async with HttpFetcher(fetch_config(allow_networks=["127.0.0.0/8"],
                                                 max_bytes=LIMIT)) as http:
                 fetched = await http.fetch(f"{base}/live")
         except FetchError as error:
@@ -255,7 +255,7 @@ async def test_an_undecodable_body_labelled_html_is_not_a_page(web_server: WebSe
                                                               body: bytes) -> None:
     """Binary served as text/html is fetched, then refused by extraction as NotAPage."""
     url = web_server.set("/junk", body, content_type="text/html")
-    async with HttpFetcher(fetch_config(allow_private_networks=True)) as http:
+    async with HttpFetcher(fetch_config(allow_networks=["127.0.0.0/8"])) as http:
         fetched = await http.fetch(url)
     assert fetched.body is not None
     with pytest.raises(NotAPage):
@@ -277,7 +277,7 @@ async def test_a_truncated_gzip_body_yields_at_most_a_prefix_of_the_page() -> No
 
     async with serve(handler) as base:
         try:
-            async with HttpFetcher(fetch_config(allow_private_networks=True)) as http:
+            async with HttpFetcher(fetch_config(allow_networks=["127.0.0.0/8"])) as http:
                 fetched = await http.fetch(f"{base}/live")
         except FetchError as error:
             assert isinstance(error, NotAPage | Unreachable)
@@ -333,7 +333,7 @@ async def test_a_trickling_story_does_not_delay_another_storys_alert(
     fast.post("The first update of the fast story.")
     slow_source = LiveStory(web_server, "/slow-source", "Slow story")
     slow_source.post("The first update of the slow story.")
-    env = cli_env(tmp_path, STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS="true",
+    env = cli_env(tmp_path, STORYWATCH_FETCH__ALLOW_NETWORKS='["127.0.0.0/8"]',
                   STORYWATCH_FETCH__TOTAL_TIMEOUT="20", STORYWATCH_SCHEDULE__INTERVAL="0.2",
                   STORYWATCH_SCHEDULE__MIN_INTERVAL="0.2", STORYWATCH_SCHEDULE__MAX_INTERVAL="0.4",
                   STORYWATCH_SCHEDULE__TICK="0.1")

@@ -1,4 +1,4 @@
-"""Commands (issue 9): every admin-only command is refused for a non-admin on Telegram and on
+"""Commands: every admin-only command is refused for a non-admin on Telegram and on
 Discord with nothing changed in storage; overlong arguments, too many subscriptions or filter
 words, bad time zones, durations and times get one line with the reason and an example; a
 flood of commands from one user is throttled."""
@@ -47,7 +47,7 @@ from tests.platforms.telegram.test_bindings import live_page
 
 GROUP, ADMIN, MEMBER, OTHER = -1001234, 6002, 6001, 6003
 WAIT = 5.0
-# Every admin-only command in its text form (DESIGN §3), each a change if it were carried out.
+# Every admin-only command in its text form (docs/BEHAVIOUR.md, Chat commands), each a change if it were carried out.
 ADMIN_TEXTS = [
     "/filter add iran", "/filter exclude sport", "/filter remove keep", "/filter clear",
     "/filter 1 add iran", "/filter 1 exclude sport", "/filter 1 remove kept", "/filter 1 clear",
@@ -81,7 +81,7 @@ def now() -> datetime:
 
 def config(tmp_path: Path, **limits: int) -> Config:
     return Config(storage=StorageConfig(path=tmp_path / "storywatch.db"),
-                  fetch=FetchConfig(allow_private_networks=True),
+                  fetch=FetchConfig(allow_networks=["127.0.0.0/8"]),
                   limits=LimitsConfig.model_validate(limits))
 
 

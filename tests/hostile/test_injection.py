@@ -1,4 +1,4 @@
-"""Injection (issue 9): text from a publisher's page renders as text. Telegram gets it
+"""Injection: text from a publisher's page renders as text. Telegram gets it
 HTML-escaped (the fake Bot API refuses HTML that Telegram would not parse), Discord gets it
 with markdown escaped and mentions that ping nobody (the fake refuses over-limit embeds), and
 links in alerts are only ever http(s)."""

@@ -1,4 +1,4 @@
-"""Malformed pages (issue 9): whatever bytes a publisher serves, `extract_page` returns a page
+"""Malformed pages: whatever bytes a publisher serves, `extract_page` returns a page
 (entries or none) or raises a named StorywatchError, never crashes and never hangs.
 
 Each broken page is extracted in a forked child, killed at HANG_SECONDS: a hang costs the

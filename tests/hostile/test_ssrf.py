@@ -1,6 +1,9 @@
-"""SSRF (issue 9): a story URL that is, resolves to or redirects to a non-public address is
+"""SSRF: a story URL that is, resolves to or redirects to a non-public address is
 refused in every spelling, the address checked is the one connected to, only http(s) is
-fetched, and `fetch.allow_private_networks` (off by default) is the only way round it."""
+fetched, and `fetch.allow_networks` (empty by default) opens exactly the ranges it names,
+never link-local or metadata addresses unless a range within them names them. The autouse
+`loopback_only` fixture (tests/conftest.py) fails any connection off loopback before a packet
+is sent, so a broken guard fails these tests without reaching a real network."""
 
 from __future__ import annotations
 
@@ -166,7 +169,7 @@ async def test_dns_rebinding_between_look_ups_never_reaches_the_inside() -> None
                         outcomes.append((await http.fetch(f"http://rebind.example:{port}/")).body)
                     except BlockedAddress:
                         outcomes.append(None)
-            async with HttpFetcher(fetch_config(allow_private_networks=True)) as open_http:
+            async with HttpFetcher(fetch_config(allow_networks=["127.0.0.0/8"])) as open_http:
                 assert (await open_http.fetch(f"{inside_base}/control")).body == b"internal"
     assert inside_hits == ["/control"]
     assert len(dns.asked) == len(script)
@@ -206,18 +209,70 @@ async def test_a_redirect_to_a_blocked_address_is_refused(target: str) -> None:
 
 
 def test_private_networks_are_refused_by_default() -> None:
-    """allow_private_networks is off unless the operator turns it on."""
-    assert FetchConfig().allow_private_networks is False
-    assert load_config(environ={}).fetch.allow_private_networks is False
-    on = load_config(environ={"STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true"})
-    assert on.fetch.allow_private_networks is True
+    """No range is open unless the operator names one."""
+    assert FetchConfig().allow_networks == ()
+    assert load_config(environ={}).fetch.allow_networks == ()
+    on = load_config(environ={"STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]'})
+    assert [str(network) for network in on.fetch.allow_networks] == ["127.0.0.0/8"]
 
 
-async def test_allow_private_networks_lets_tests_reach_loopback(web_server: WebServer) -> None:
-    """With the switch on, a loopback page is fetched (tests and private deployments)."""
+async def test_an_allowed_range_lets_tests_reach_loopback(web_server: WebServer) -> None:
+    """With loopback's range named, a loopback page is fetched (tests, private deployments)."""
     url = web_server.set("/live", "<p>14:52 GMT first</p>")
-    async with HttpFetcher(fetch_config(allow_private_networks=True)) as http:
+    async with HttpFetcher(fetch_config(allow_networks=["127.0.0.0/8"])) as http:
         assert (await http.fetch(url)).body == b"<p>14:52 GMT first</p>"
+
+
+async def test_an_allowed_range_opens_exactly_that_range(web_server: WebServer) -> None:
+    """127.0.0.1/32 opens 127.0.0.1, and 127.0.0.2 (outside it) is still refused with the key
+    that would open it."""
+    web_server.set("/live", "<p>14:52 GMT first</p>")
+    async with HttpFetcher(fetch_config(allow_networks=["127.0.0.1/32"])) as http:
+        await http.fetch(f"http://127.0.0.1:{web_server.port}/live")
+        with pytest.raises(BlockedAddress, match=r'allow_networks = \["127\.0\.0\.2/32"\]'):
+            await http.fetch(f"http://127.0.0.2:{web_server.port}/live")
+    assert web_server.hits["/live"] == 1
+
+
+EVERYTHING = ["0.0.0.0/0", "::/0"]
+METADATA_HOSTS = ["169.254.169.254", "169.254.0.1", "0xa9fea9fe", "[fe80::1]",
+                  "[fd00:ec2::254]", "[::ffff:169.254.169.254]", "[64:ff9b::a9fe:a9fe]"]
+
+
+@pytest.mark.parametrize("host", METADATA_HOSTS)
+@pytest.mark.parametrize("ranges", [EVERYTHING, ["169.0.0.0/8", "::/1", "fc00::/7", "fe00::/7"]],
+                         ids=["everything", "wider"])
+async def test_link_local_and_metadata_stay_refused_under_a_wider_range(
+        host: str, ranges: list[str]) -> None:
+    """Even "0.0.0.0/0", or a range wider than link-local, does not open the metadata
+    address: refused before any connection, saying which key opens it."""
+    async with HttpFetcher(fetch_config(allow_networks=ranges, connect_timeout=0.5)) as http:
+        with pytest.raises(BlockedAddress, match=r"link-local or cloud metadata.*allow_networks"):
+            await http.fetch(f"http://{host}/latest/meta-data/")
+
+
+@pytest.mark.parametrize("address", ["169.254.169.254", "fe80::1", "fd00:ec2::254",
+                                     "::ffff:169.254.169.254"])
+async def test_a_name_resolving_to_metadata_stays_refused_under_a_wider_range(
+        web_server: WebServer, address: str) -> None:
+    """A name whose DNS answer is link-local or metadata is refused though every range is open."""
+    dns = ScriptedDns({"meta.example": [[address]]})
+    async with HttpFetcher(fetch_config(allow_networks=EVERYTHING), resolver=dns) as http:
+        with pytest.raises(BlockedAddress, match=r"meta\.example: it resolves to .*metadata"):
+            await http.fetch(f"http://meta.example:{web_server.port}/")
+    assert not web_server.requests
+
+
+async def test_a_range_inside_link_local_names_it_explicitly(loopback_only: list[str]) -> None:
+    """169.254.169.254/32 named on its own is the operator's explicit choice: the guard lets
+    the request through, to the network boundary, where the loopback-only fixture stops it."""
+    async with HttpFetcher(fetch_config(allow_networks=["169.254.169.254/32"],
+                                        connect_timeout=0.5)) as http:
+        with pytest.raises(FetchError) as caught:
+            await http.fetch("http://169.254.169.254/latest/meta-data/")
+    assert not isinstance(caught.value, BlockedAddress), caught.value
+    assert loopback_only == ["169.254.169.254"]
+    loopback_only.clear()
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "2130706433", "[::ffff:127.0.0.1]", "localhost"])
@@ -239,6 +294,25 @@ async def test_subscribe_to_an_internal_url_follows_nothing(web_server: WebServe
         assert "\n" not in reply.text
         assert await stories.due(db, datetime(2100, 1, 1, tzinfo=UTC)) == []
     assert web_server.hits[story.path] == 0
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/", "http://[fd00:ec2::254]/",
+                                 "http://0xa9fea9fe/latest/meta-data/"])
+async def test_subscribe_to_metadata_is_refused_though_every_range_is_open(
+        tmp_path: Path, url: str) -> None:
+    """/subscribe of the metadata address is answered with the reason in one line, though
+    fetch.allow_networks opens every range; nothing is stored."""
+    config = Config(storage=StorageConfig(path=tmp_path / "db.sqlite"),
+                    fetch=fetch_config(allow_networks=EVERYTHING))
+    async with (Database.open(config.storage.path) as db,
+                HttpFetcher(config.fetch) as fetcher):
+        watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
+                          ExtractiveSummarizer(), WatchPolicy.from_config(config), _now)
+        layer = CommandLayer(command_context(config, db, watcher, _now))
+        reply = await layer.run_text(CONSOLE_CALLER, f"/subscribe {url}")
+        assert reply is not None and reply.text.startswith("Can't follow"), reply
+        assert "metadata" in reply.text and "\n" not in reply.text
+        assert await stories.due(db, datetime(2100, 1, 1, tzinfo=UTC)) == []
 
 
 def _now() -> datetime:

@@ -46,7 +46,7 @@ async def test_one_story_alerts_a_telegram_chat_and_a_discord_channel(
                       STORYWATCH_DISCORD__TOKEN=discord.token,
                       STORYWATCH_DISCORD__API_BASE=discord.api_base,
                       STORYWATCH_DISCORD__GATEWAY_URL=discord.gateway_url,
-                      STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS="true",
+                      STORYWATCH_FETCH__ALLOW_NETWORKS='["127.0.0.0/8"]',
                       STORYWATCH_SCHEDULE__INTERVAL="0.3",
                       STORYWATCH_SCHEDULE__MIN_INTERVAL="0.3",
                       STORYWATCH_SCHEDULE__MAX_INTERVAL="1",

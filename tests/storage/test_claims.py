@@ -1,4 +1,4 @@
-"""storage.outbox claims (issue 27): a delivery is claimed in a write transaction before it
+"""storage.outbox claims: a delivery is claimed in a write transaction before it
 goes on the wire, and only while it is still pending and due; a stale read, a second worker
 or a second sender cannot claim it again."""
 

@@ -1,4 +1,4 @@
-"""Reads see every commit made before they started, whatever else is reading (issue 27):
+"""Reads see every commit made before they started, whatever else is reading:
 on SQLite all reads share a reader connection, and a statement another task left open
 must not hold a read inside an older snapshot."""
 

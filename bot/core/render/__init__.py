@@ -1,6 +1,6 @@
 """Rendering: domain messages to each output's form. One module per output.
 
-    console.py         plain text and JSON lines for the terminal (DESIGN §4, §7)
+    console.py         plain text and JSON lines for the terminal
     telegram_html.py   Telegram HTML parse mode
     discord_embed.py   Discord embeds
 

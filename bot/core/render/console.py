@@ -1,4 +1,5 @@
-"""The console's output: plain text for people (DESIGN §4), JSON lines for programs (§7).
+"""The console's output: plain text for people, JSON lines for programs (docs/BEHAVIOUR.md,
+Alerts and Command line).
 
 Source text is cleaned of control characters before it reaches a terminal.
 JSON is one line per message, with characters that terminals or JSON line
@@ -118,7 +119,8 @@ def _iso_utc(moment: datetime | None) -> str | None:
 
 
 def entry_json(entry: Entry) -> dict[str, object]:
-    """`entry` as DESIGN §7's JSON object: key, published_at, updated_at, title, text, url.
+    """`entry` as the JSON object of docs/BEHAVIOUR.md, Command line: key, published_at,
+    updated_at, title, text, url.
 
     Times are ISO 8601 in UTC ending in "+00:00", or None (null).
     """
@@ -133,7 +135,7 @@ def entry_json(entry: Entry) -> dict[str, object]:
 
 
 def render_json(message: Alert | Folded) -> str:
-    """One JSON line (no newline at the end) for `watch --json` (DESIGN §7).
+    """One JSON line (no newline at the end) for `watch --json` (docs/BEHAVIOUR.md, Command line).
 
     An alert: {"story": {"url", "title"}, "entry": {...}, "summary", "matched"};
     a folded burst: {"story": {...}, "folded": [entry, ...]}.

@@ -1,4 +1,5 @@
-"""Telegram's form of a message: HTML parse mode text and an optional URL button (DESIGN §4).
+"""Telegram's form of a message: HTML parse mode text and an optional URL button
+(docs/BEHAVIOUR.md, Alerts).
 
 Every piece of source text is escaped (`html.escape(quote=True)`) after it was
 trimmed, so a cut never falls inside an entity or a tag. Only http(s) links

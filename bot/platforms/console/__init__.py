@@ -5,14 +5,17 @@ when no other platform is enabled.
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.core.ports import Messenger
 from bot.platforms.plugin import Launch, Platform
 
 
+class EndOfInput(Exception):
+    """The console's input ended: `run` stops, its pending work left in the database."""
+
+
 async def start(launch: Launch) -> Messenger:
-    """Print alerts on the output and serve the commands typed on the input."""
+    """Print alerts on the output and serve the commands typed on the input; the end of
+    the input (EndOfInput) ends `run`."""
     from bot.platforms.console.messenger import ConsoleMessenger
 
     async def commands() -> None:
@@ -21,7 +24,6 @@ async def start(launch: Launch) -> Messenger:
         from bot.platforms.console.bindings import serve_console
 
         await serve_console(launch.layer(), launch.stdin, launch.out)
-        await asyncio.Event().wait()  # at the end of input keep running: alerts still come
 
     launch.serve(commands)
     return ConsoleMessenger(launch.out)

@@ -1,4 +1,5 @@
-"""The console as a chat (DESIGN §7): commands from standard input, replies on standard output.
+"""The console as a chat: commands from standard input, replies on standard output
+(docs/BEHAVIOUR.md, Command line).
 
 Whoever types at the console owns the bot: the console chat is private and
 its user is its admin.
@@ -12,10 +13,13 @@ from collections.abc import AsyncIterator
 from typing import TextIO
 
 from bot.core.model import ChatRef
+from bot.platforms.console import EndOfInput
 from handlers.commands import Caller, CommandLayer
 
 CONSOLE_CHAT = ChatRef("console", "console")
 NOT_A_COMMAND = "Commands start with a slash; /help lists them."
+BANNER = ("storywatch console chat: type /help for the commands, /subscribe URL to follow a"
+          " story; Ctrl-D (end of input) or Ctrl-C quits.")
 
 
 async def _always() -> bool:
@@ -26,7 +30,10 @@ CONSOLE_CALLER = Caller(CONSOLE_CHAT, "console", "console", _always, limited=Fal
 
 
 async def serve_console(layer: CommandLayer, stdin: TextIO, out: TextIO) -> None:
-    """Carry out each line of `stdin` as a command and print the reply, until end of input."""
+    """Print what to type and how to quit, then carry out each line of `stdin` as a command
+    and print the reply; raise EndOfInput at the end of input."""
+    out.write(f"{BANNER}\n\n")
+    out.flush()
     async for line in _lines(stdin):
         text = line.strip()
         if not text:
@@ -34,6 +41,7 @@ async def serve_console(layer: CommandLayer, stdin: TextIO, out: TextIO) -> None
         reply = await layer.run_text(CONSOLE_CALLER, text)
         out.write(f"{reply.text if reply else NOT_A_COMMAND}\n\n")
         out.flush()
+    raise EndOfInput
 
 
 async def _lines(stdin: TextIO) -> AsyncIterator[str]:

@@ -13,9 +13,9 @@ from bot.core.render.console import render_json, render_text
 class ConsoleMessenger:
     """Satisfies `bot.core.ports.Messenger` for platform "console".
 
-    With `as_json`, alerts and folded bursts are one JSON line each (DESIGN §7)
-    and a digest is one line per alert; otherwise readable text, a blank line
-    between messages. `sent` counts the messages printed.
+    With `as_json`, alerts and folded bursts are one JSON line each (docs/BEHAVIOUR.md,
+    Command line) and a digest is one line per alert; otherwise readable text, a blank
+    line between messages. `sent` counts the messages printed.
     """
 
     platform = "console"

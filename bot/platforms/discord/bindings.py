@@ -1,4 +1,4 @@
-"""Discord slash commands, bound thinly to the command layer (DESIGN §3).
+"""Discord slash commands, bound thinly to the command layer (docs/BEHAVIOUR.md, Chat commands).
 
 The command tree is made from the command registry (`handlers.registry`): one
 slash command per spec, its options (or its subcommands, as a group) from the
@@ -12,7 +12,7 @@ caller's facts, to `CommandLayer.run`; the reply is the interaction's answer
         ...
 
 A chat is the channel the command was used in. A Discord thread is a channel
-with its own id, so it is a chat of its own (DESIGN §1): ChatRef(chat_id=the
+with its own id, so it is a chat of its own (docs/BEHAVIOUR.md, Words): ChatRef(chat_id=the
 thread's id). In a DM the user is the admin; in a guild, a member with Manage
 Channels in that channel. Admin commands also declare Manage Channels as their
 default member permission, so Discord hides them from other members; the

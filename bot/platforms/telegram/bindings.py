@@ -1,4 +1,4 @@
-"""Telegram updates bound to the command layer (DESIGN §3), and the bot's own membership.
+"""Telegram updates bound to the command layer (docs/BEHAVIOUR.md), and the bot's own membership.
 
 Thin on purpose: parsing and every decision belong to `handlers.commands`. This
 module only says where a command came from (a private chat, a group, a forum
@@ -8,8 +8,9 @@ cannot inject markup. Telegram has no reply only the caller sees, so a
 `Reply.private` is answered in the chat like any other.
 
 `my_chat_member` updates switch a chat's subscriptions off when the bot is
-removed and on again when it is added back (DESIGN §5); a group's migration to a
-supergroup moves them to its new id. Both go through the command layer. They name the whole
+removed and on again when it is added back (docs/BEHAVIOUR.md, Platform answers); a
+group's migration to a supergroup moves them to its new id. Both go through the command
+layer. They name the whole
 Telegram chat, so they reach the chat and every forum topic of it (each a chat
 of its own by thread id) alike.
 """
@@ -66,7 +67,7 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 def install(application: Application, layer: CommandLayer, config: TelegramConfig,
             clock: Callable[[], datetime]) -> None:
-    """Register the chat commands of DESIGN §3 (messages and channel posts) and the
+    """Register the chat commands (messages and channel posts) and the
     bot's own membership changes on `application`."""
     bindings = TelegramBindings(layer, AdminCache(config.admin_cache_seconds, clock))
     names = [name for name, _ in MENU]
@@ -159,8 +160,8 @@ class TelegramBindings:
                       lambda: self._is_admin(bot, message))
 
     async def _is_admin(self, bot: Bot, message: Message) -> bool:
-        """DESIGN §3: the user in a private chat, whoever posts in a channel, an anonymous
-        admin (speaking as the group itself), else what getChatMember says."""
+        """The user in a private chat, whoever posts in a channel, an anonymous admin
+        (speaking as the group itself), else what getChatMember says."""
         chat = message.chat
         if chat.type in (Chat.PRIVATE, Chat.CHANNEL):
             return True

@@ -1,7 +1,7 @@
 """Telegram: the messenger and the python-telegram-bot `Application` wiring.
 
 Delivery errors from python-telegram-bot become `bot.core.errors.DeliveryError`s
-here (DESIGN §5); only command replies (bot/platforms/telegram/bindings.py) answer
+here (docs/BEHAVIOUR.md); only command replies (bot/platforms/telegram/bindings.py) answer
 the library's errors themselves, as they go out at once, not through the outbox.
 
 The application is built for running beside other asyncio services: no job
@@ -185,7 +185,7 @@ def _keyboard(rendered: TelegramText) -> InlineKeyboardMarkup | None:
 
 
 def _translate(error: tg.TelegramError) -> DeliveryError:
-    """The DeliveryError for a python-telegram-bot error (DESIGN §5)."""
+    """The DeliveryError for a python-telegram-bot error (docs/BEHAVIOUR.md, Platform answers)."""
     if isinstance(error, tg.ChatMigrated):
         return ChatMoved(str(error.new_chat_id))
     if isinstance(error, tg.RetryAfter):
@@ -263,7 +263,7 @@ def build_application(config: TelegramConfig, polling: PollWatch | None = None) 
 
 
 async def set_commands(bot: Bot) -> None:
-    """Publish the chat commands of DESIGN §3 with one-line descriptions (setMyCommands)."""
+    """Publish the chat commands with one-line descriptions (setMyCommands)."""
     await bot.set_my_commands([BotCommand(name, about) for name, about in MENU])
 
 

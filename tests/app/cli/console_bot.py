@@ -78,9 +78,11 @@ class ConsoleBot:
 
 @asynccontextmanager
 async def console_bot(env: Mapping[str, str]) -> AsyncIterator[ConsoleBot]:
-    """`storywatch run` with no token; stopped (and its exit status checked) at the end."""
+    """`storywatch run` with no token, past its opening line; stopped (and its exit status
+    checked) at the end."""
     bot = ConsoleBot(await start("run", env=env))
     try:
+        await bot.expect("quits.\n\n")
         yield bot
     finally:
         status = await bot.stop()

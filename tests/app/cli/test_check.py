@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.app.cli.runner import cli_env, storywatch
+from tests.conftest import REPO
 from tests.fakes.web import WebServer
 
-LOOPBACK = {"STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true"}
+LOOPBACK = {"STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]'}
 
 JSON_LD_PAGE = """<!doctype html><html><head><title>Storm live</title>
 <script type="application/ld+json">{"@context": "https://schema.org", "@type": "LiveBlogPosting",
@@ -159,11 +163,42 @@ async def test_non_http_url(tmp_path: Path) -> None:
 
 
 async def test_loopback_refused_by_default(web_server: WebServer, tmp_path: Path) -> None:
-    """A loopback address is refused unless fetch.allow_private_networks is set."""
+    """A loopback address is refused unless fetch.allow_networks names it; the one line
+    says which key opens it, and names the URL once."""
     url = web_server.set("/live", ARTICLE_BLOCKS_PAGE)
     line = await check_fails(url, tmp_path)
-    assert "127.0.0.1 is a private or local address" in line
+    assert "127.0.0.1 is a private, local or reserved address" in line
+    assert 'fetch.allow_networks = ["127.0.0.1/32"]' in line
+    assert line.count(url) == 1, line
     assert web_server.hits["/live"] == 0
+
+
+def _isolated() -> list[str]:
+    """`unshare -n --`: the command runs in a network namespace holding only loopback."""
+    try:
+        probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False)
+    except FileNotFoundError:
+        probe = None
+    if probe is None or probe.returncode != 0:
+        pytest.skip("unshare -n is not available: this test must not reach a real network")
+    return ["unshare", "-n", "--"]
+
+
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/",
+                                 "http://[fd00:ec2::254]/latest/meta-data/",
+                                 "http://[fe80::1]/"])
+async def test_metadata_refused_though_every_range_is_open(tmp_path: Path, url: str) -> None:
+    """fetch.allow_networks = ["0.0.0.0/0", "::/0"] still refuses link-local and metadata
+    addresses, in one line naming the key (run with no network but loopback)."""
+    process = await asyncio.create_subprocess_exec(
+        *_isolated(), sys.executable, "-m", "bot.app.cli", "check", url, cwd=REPO,
+        env=cli_env(tmp_path, STORYWATCH_FETCH__ALLOW_NETWORKS='["0.0.0.0/0", "::/0"]'),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1 and stdout == b""
+    line = stderr.decode().strip()
+    assert "\n" not in line and line.count(url.split("/latest")[0]) == 1, line
+    assert "link-local or cloud metadata address" in line and "fetch.allow_networks" in line
 
 
 async def test_body_over_size_limit(web_server: WebServer, tmp_path: Path) -> None:

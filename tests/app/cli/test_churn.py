@@ -18,7 +18,7 @@ from tests.app.cli.runner import cli_env, start
 from tests.fakes.web import WebServer
 
 FAST = {
-    "STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true",
+    "STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]',
     "STORYWATCH_SCHEDULE__INTERVAL": "0.15",
     "STORYWATCH_SCHEDULE__MIN_INTERVAL": "0.1",
     "STORYWATCH_SCHEDULE__MAX_INTERVAL": "0.3",

@@ -1,4 +1,4 @@
-"""`storywatch run` with no platform token: the console is a chat (DESIGN §7)."""
+"""`storywatch run` with no platform token: the console is a chat (docs/BEHAVIOUR.md, Command line)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tests.fakes.stories import LiveStory
 from tests.fakes.web import WebServer
 
 FAST = {
-    "STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true",
+    "STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]',
     "STORYWATCH_SCHEDULE__INTERVAL": "0.2",
     "STORYWATCH_SCHEDULE__MIN_INTERVAL": "0.2",
     "STORYWATCH_SCHEDULE__MAX_INTERVAL": "0.4",
@@ -84,9 +84,10 @@ async def test_mute_holds_alerts_and_unmute_sends_one_digest(web_server: WebServ
 
 
 async def test_interval_digest_collects_alerts(web_server: WebServer, tmp_path: Path) -> None:
-    """/digest every 2s sends the updates of each period together in one message."""
+    """/digest every 2s (the floor lowered for the test) sends the updates of each period
+    together in one message."""
     story = story_with_two(web_server)
-    async with console_bot(cli_env(tmp_path, **FAST)) as bot:
+    async with console_bot(cli_env(tmp_path, **FAST, STORYWATCH_LIMITS__DIGEST_FLOOR="1")) as bot:
         await bot.command(f"/subscribe {story.url}", "New updates")
         await bot.command("/digest every 2s", "Digest every 2 seconds")
         story.post("Update one for the digest.")

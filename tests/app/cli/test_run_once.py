@@ -11,7 +11,7 @@ from tests.app.cli.runner import cli_env, storywatch
 from tests.fakes.stories import LiveStory
 from tests.fakes.web import WebServer
 
-LOOPBACK = {"STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true"}
+LOOPBACK = {"STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]'}
 
 
 async def follow(db_path: Path, *urls: str) -> None:

@@ -21,7 +21,7 @@ from tests.fakes.web import WebServer
 # Checked every second while the scheduler ticks ten times a second: a check that crashed
 # unrecorded used to be retried at every tick.
 STEADY = {
-    "STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true",
+    "STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]',
     "STORYWATCH_SCHEDULE__INTERVAL": "1",
     "STORYWATCH_SCHEDULE__MIN_INTERVAL": "1",
     "STORYWATCH_SCHEDULE__MAX_INTERVAL": "1",

@@ -16,7 +16,7 @@ from tests.app.cli.runner import cli_env, start, storywatch
 from tests.fakes.web import WebServer
 
 FAST = {
-    "STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS": "true",
+    "STORYWATCH_FETCH__ALLOW_NETWORKS": '["127.0.0.0/8"]',
     "STORYWATCH_SCHEDULE__INTERVAL": "0.2",
     "STORYWATCH_SCHEDULE__MIN_INTERVAL": "0.1",
     "STORYWATCH_SCHEDULE__MAX_INTERVAL": "0.4",
@@ -136,7 +136,8 @@ def keys(lines: Sequence[dict[str, Any]]) -> list[str]:
 
 async def test_each_added_update_is_one_line_oldest_first(web_server: WebServer,
                                                           tmp_path: Path) -> None:
-    """Baseline silent; two added updates give two JSON lines, oldest first, DESIGN §7 shape."""
+    """Baseline silent; two added updates give two JSON lines, oldest first, in the
+    JSON shape of docs/BEHAVIOUR.md, Command line."""
     base = [update(2), update(1)]
     async with watching(web_server, tmp_path, base) as watch:
         watch.show([update(4, headline="Ferries stop"), update(3), *base])
@@ -251,9 +252,82 @@ async def test_a_bad_url_is_one_line_on_stderr(tmp_path: Path) -> None:
 
 async def test_a_story_that_never_worked_is_an_error(web_server: WebServer,
                                                      tmp_path: Path) -> None:
-    """A first check that fails (no updates on the page) exits non-zero with the reason."""
+    """A first check that fails (no updates on the page) exits non-zero with the reason;
+    with --retries 0 it is the only check and the only line."""
     url = web_server.set("/empty", "<html><body><p>No live updates here.</p></body></html>")
-    result = await storywatch("watch", url, env=cli_env(tmp_path, **FAST))
+    result = await storywatch("watch", url, "--retries", "0", env=cli_env(tmp_path, **FAST))
     assert result.status != 0
     assert result.stderr.strip().splitlines() == [
         f"storywatch: cannot watch {url}: the page yielded no updates"]
+    assert web_server.hits["/empty"] == 1
+
+
+def _no_database_named(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The CLI's environment with no database named, and a data directory of its own."""
+    environment = cli_env(tmp_path, XDG_DATA_HOME=str(tmp_path / "data"), **env)
+    del environment["STORYWATCH_STORAGE__PATH"]
+    return environment
+
+
+async def test_a_refused_url_fails_at_once_in_one_line(web_server: WebServer,
+                                                      tmp_path: Path) -> None:
+    """A URL the guard refuses (loopback, not allowed) never worked: one line naming the URL
+    once and the key that opens it, status 1; the server is never asked and nothing is
+    written to the default database."""
+    url = web_server.set("/live", json_ld_page([update(1)]))
+    env = _no_database_named(tmp_path, STORYWATCH_SCHEDULE__INTERVAL="0.1")
+    result = await storywatch("watch", url, env=env)
+    assert (result.status, result.stdout) == (1, "")
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("storywatch: cannot watch: refused to fetch ")
+    assert line.count(url) == 1 and "fetch.allow_networks" in line
+    assert web_server.hits["/live"] == 0
+    assert not (tmp_path / "data").exists()
+
+
+async def test_a_story_that_stops_working_fails_after_its_retries(web_server: WebServer,
+                                                                  tmp_path: Path) -> None:
+    """Once the page answers 500, each failed check says it is retried, then one line names
+    the URL and the reason, and the watch exits 1 after --retries 2 (three failures)."""
+    async with watching(web_server, tmp_path, [update(1)], "--retries", "2") as watch:
+        web_server.set("/live", "down for maintenance", status=500)
+        async with asyncio.timeout(WAIT):
+            await watch.process.wait()
+        stderr = (await watch.process.stderr.read()).decode()  # type: ignore[union-attr]
+    assert watch.process.returncode == 1
+    *retrying, last = stderr.strip().splitlines()
+    assert len(retrying) == 2 and all("retrying" in line for line in retrying), stderr
+    assert last.startswith("storywatch: cannot watch: the server answered HTTP 500 for ")
+    assert last.endswith("(3 checks in a row failed)")
+
+
+async def test_watch_keeps_its_state_in_a_temporary_database(web_server: WebServer,
+                                                             tmp_path: Path) -> None:
+    """With no database named, watch leaves no database behind, and a second watch starts
+    from a fresh baseline (nothing printed for what the first saw)."""
+    base = [update(2), update(1)]
+    url = web_server.set("/live", json_ld_page(base))
+    env = _no_database_named(tmp_path, **FAST)
+    for _ in range(2):
+        process = await start("watch", url, "--json", env=env)
+        watch = Watch(process, web_server, "/live", json_ld_page, "text/html")
+        await watch.checked()
+        status, err = await watch.stop()
+        assert (status, err) == (0, "")
+        assert await process.stdout.read() == b""  # type: ignore[union-attr]
+    assert not (tmp_path / "data").exists()
+    status_result = await storywatch("status", "--json", env=env)
+    assert json.loads(status_result.stdout)["stories"]["followed"] == 0
+
+
+async def test_db_keeps_the_watch_for_the_next_one(web_server: WebServer,
+                                                   tmp_path: Path) -> None:
+    """--db PATH keeps what was seen: the next watch on it prints only what is new."""
+    base = [update(2), update(1)]
+    database = tmp_path / "mine.db"
+    async with watching(web_server, tmp_path, base, "--db", str(database)):
+        pass
+    assert database.exists() and not (tmp_path / "storywatch.db").exists()
+    async with watching(web_server, tmp_path, [update(3), *base], "--db", str(database)) as w:
+        [line] = await w.lines(1)
+        assert line["entry"]["text"] == update(3).text

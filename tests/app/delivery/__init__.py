@@ -1,1 +1,1 @@
-"""Delivery you can trust (issue 8): pacing, crash safety, order, outages, features."""
+"""Delivery you can trust: pacing, crash safety, order, outages, features."""

@@ -1,4 +1,4 @@
-"""Nothing lost (issue 8): SIGKILL `storywatch run` at several moments while a story's updates
+"""Nothing lost: SIGKILL `storywatch run` at several moments while a story's updates
 fan out to 20 chats, start it again each time: every alert arrives, and only the sends in
 flight at a kill arrive twice."""
 

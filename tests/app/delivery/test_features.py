@@ -1,4 +1,4 @@
-"""Features end to end (issue 8): the real `storywatch run` against the fake Bot API, a live
+"""Features end to end: the real `storywatch run` against the fake Bot API, a live
 story on loopback and chats typing commands: edits, digests, mute, bursts."""
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ async def command(bot: Rig, chat: int, text: str) -> str:
 
 
 async def started(bot: Rig, chats: list[int]) -> None:
-    """The story given a second update (a page of one block is read another way, see
-    issue 8's report) and followed by `chats`."""
+    """The story given a second update (a page of one block is read another way than a
+    page of many) and followed by `chats`."""
     bot.story.post("Also before anyone subscribed.")
     await bot.subscribe(chats)
 

@@ -1,4 +1,4 @@
-"""Order (issue 8): within a chat, one story's alerts go out in the order the updates were
+"""Order: within a chat, one story's alerts go out in the order the updates were
 published, however the page showed them and whatever Telegram answered in between."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Outages (issue 8): while Telegram answers 5xx or cannot be reached at all, alerts wait in
+"""Outages: while Telegram answers 5xx or cannot be reached at all, alerts wait in
 the outbox, across a restart too, and go out in publication order once it is back."""
 
 from __future__ import annotations

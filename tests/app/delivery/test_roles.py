@@ -1,4 +1,4 @@
-"""Many processes on one PostgreSQL database (issue 15): `run --role checker` and `--role
+"""Many processes on one PostgreSQL database: `run --role checker` and `--role
 sender`. A checker SIGKILLed mid-check loses and doubles nothing and its story is checked
 again once its lease runs out; a standby sender takes the platform over when the active one
 dies; an alert wakes the sender at once."""

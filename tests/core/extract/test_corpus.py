@@ -127,7 +127,7 @@ ALL_PAGES = {page.name: page for page in corpus_pages()}
 def test_the_shared_pages_meet_the_goals_with_their_dates() -> None:
     """The shared corpus (17 pages, recipes off) read years after it was saved: recall and
     precision of 98 % or more, 99 % exact timestamps (UTC date and minute), and no page below
-    95 % on any of the three (issue 21)."""
+    95 % on any of the three."""
     shared = [page for page in ALL_PAGES.values() if page.corpus == "shared"]
     if not shared:
         pytest.skip("the shared corpus is absent")

@@ -1,5 +1,5 @@
-"""A live page's first update keeps its identity as the page grows (DESIGN §2 Diff: "the same
-update fetched again, after new updates pushed it down... keeps its key").
+"""A live page's first update keeps its identity as the page grows (docs/BEHAVIOUR.md,
+Diff: the same update fetched again, after new updates pushed it down, keeps its key).
 
 Every live page starts with one update. Its key, time and link must be the same whether
 the page holds 1, 2 or 5 updates, or its subscribers are alerted for it again when the

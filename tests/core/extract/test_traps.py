@@ -1,4 +1,4 @@
-"""Time-evidence and cleanliness traps real pages set (issue 21): each on the real page of the
+"""Time-evidence and cleanliness traps real pages set: each on the real page of the
 shared corpus (skipped when it is absent) and on a small hand-written page showing the rule,
 so a publisher nobody has seen benefits too. Pages are read years after they were saved: every
 date must come from the page."""

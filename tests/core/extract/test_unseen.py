@@ -1,7 +1,7 @@
 """Pages from publishers the extractor was not built on (tests/core/extract/unseen/), scored with
 the corpus README's rules, built-in recipes off: the generic sources must read them.
 
-Goals (issue 5): recall and precision at least 98 %, timestamps exact to the minute on at
+Goals: recall and precision at least 98 %, timestamps exact to the minute on at
 least 99 %, over all unseen pages; and each page's own ids where it gives them.
 """
 

@@ -1,4 +1,4 @@
-"""The console's plain text and JSON lines (DESIGN §4, §7)."""
+"""The console's plain text and JSON lines (docs/BEHAVIOUR.md, Alerts and Command line)."""
 
 from __future__ import annotations
 

@@ -92,7 +92,7 @@ async def started(fake: FakeDiscord, tmp_path: Path, checker: StoryChecker | Non
     """The bindings installed on a real client, built as the composition root builds them."""
     discord = DiscordConfig(token=fake.token, api_base=fake.api_base,
                             gateway_url=fake.gateway_url)
-    config = Config(fetch=FetchConfig(allow_private_networks=True), discord=discord)
+    config = Config(fetch=FetchConfig(allow_networks=["127.0.0.0/8"]), discord=discord)
     async with (Database.open(tmp_path / "storywatch.db") as db,
                 HttpFetcher(config.fetch) as fetcher):
         watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),

@@ -80,7 +80,7 @@ async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Ser
         env = cli_env(tmp_path_factory.mktemp("run"), STORYWATCH_DISCORD__TOKEN=fake.token,
                       STORYWATCH_DISCORD__API_BASE=fake.api_base,
                       STORYWATCH_DISCORD__GATEWAY_URL=fake.gateway_url,
-                      STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS="true",
+                      STORYWATCH_FETCH__ALLOW_NETWORKS='["127.0.0.0/8"]',
                       STORYWATCH_SCHEDULE__INTERVAL="0.3",
                       STORYWATCH_SCHEDULE__MIN_INTERVAL="0.3",
                       STORYWATCH_SCHEDULE__MAX_INTERVAL="1",

@@ -94,7 +94,7 @@ def config_for(tmp_path: Path, fake: TelegramApiServer) -> Config:
                               rate_per_second=1000, group_rate_per_minute=60000,
                               admin_cache_seconds=60)
     return Config(storage=StorageConfig(path=tmp_path / "storywatch.db"),
-                  fetch=FetchConfig(allow_private_networks=True), telegram=telegram)
+                  fetch=FetchConfig(allow_networks=["127.0.0.0/8"]), telegram=telegram)
 
 
 def now() -> datetime:
@@ -207,8 +207,8 @@ async def test_status_is_for_admins_in_a_group(world: World) -> None:
     shown = (await world.ask(updates.group_command(GROUP, ADMIN, "/status"), GROUP))["text"]
     assert "times in Asia/Tokyo" in shown
     assert f"1. “{TITLE}” — active" in shown
-    assert re.search(r"last check 20\S+ \S+ JST, last update 20\S+ \S+ JST, "
-                     r"next check 20\S+ \S+ JST", shown), shown
+    assert re.search(r"last update 20\S+ \S+ JST \(page time\), last found new 20\S+ \S+ JST"
+                     r"\n   last check 20\S+ \S+ JST, next check 20\S+ \S+ JST", shown), shown
     assert "errors: none" in shown
     assert "status" in [command["command"] for command in world.fake.commands]
 

@@ -1,6 +1,7 @@
 """The real `storywatch run` process against the fake Bot API and stories on loopback: from a
 command typed in a chat, through a story gaining an update, to the sendMessage Telegram got,
-and what the bot does with each kind of Telegram error (DESIGN §4, §5)."""
+and what the bot does with each kind of Telegram error (docs/BEHAVIOUR.md, Alerts and
+Platform answers)."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ async def storywatch_run(tmp_path: Path) -> AsyncIterator[Bot]:
             STORYWATCH_TELEGRAM__POLL_TIMEOUT="1",
             STORYWATCH_TELEGRAM__GROUP_RATE_PER_MINUTE="6000",
             STORYWATCH_TELEGRAM__CHAT_RATE_PER_SECOND="100",
-            STORYWATCH_FETCH__ALLOW_PRIVATE_NETWORKS="true",
+            STORYWATCH_FETCH__ALLOW_NETWORKS='["127.0.0.0/8"]',
             STORYWATCH_SCHEDULE__INTERVAL="0.3",
             STORYWATCH_SCHEDULE__MIN_INTERVAL="0.3",
             STORYWATCH_SCHEDULE__MAX_INTERVAL="1",
