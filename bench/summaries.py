@@ -81,7 +81,8 @@ async def one_run(scenario: str, endpoint: ChatEndpoint, interval: float,
         asked_before = len(endpoint.requests)
         bot = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.app.cli", "run", cwd=repo, env=env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE)
+            # Standard input held open: its end would end the console bot.
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
         assert bot.stdout is not None
         seen: dict[int, float] = {}
         done = asyncio.Event()
