@@ -135,5 +135,14 @@ class Status(CommandValue):
     """/status: how the chat's stories are being checked (for its admins)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Catchup(CommandValue):
+    """/catchup [N] [DURATION]: subscription `number` alone (None: all the chat's), over the
+    last `span`."""
+
+    number: int | None = None
+    span: timedelta = timedelta(hours=2)
+
+
 Command = CommandValue
 """Any command value (the layer, the parsers and the registry work with this)."""

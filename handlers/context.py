@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from bot.core.catchup import ExtractiveCatchup
 from bot.core.model import ChatRef, CheckResult, Page
+from bot.core.ports import CatchupWriter, Summarizer
+from bot.core.summarize import ExtractiveSummarizer
 from storage import Database, Transaction, chats
 from storage.chats import Chat
 
@@ -85,6 +88,11 @@ class Context:
     first_check_wait: float = 20.0
     later: Later = field(default_factory=Later)
     pages: PageReader | None = None  # None where no command reads pages (watch, tests)
+    # The configured summarizer (/preview), /catchup's writer (the same, when an LLM is
+    # configured), and how long /catchup may wait for the LLM.
+    summarizer: Summarizer = field(default_factory=ExtractiveSummarizer)
+    catchup: CatchupWriter = field(default_factory=ExtractiveCatchup)
+    catchup_within: float | None = None
 
     async def ensure_chat(self, tx: Transaction, ref: ChatRef, kind: str) -> Chat:
         """The chat at `ref`, created with this deployment's defaults when new."""

@@ -23,6 +23,7 @@ from bot.core.filters import parse_words
 from bot.edges.urls import is_local_path
 from handlers.command_values import (
     FILTER_ACTIONS,
+    Catchup,
     Command,
     DigestDaily,
     DigestEvery,
@@ -205,6 +206,29 @@ def digest(args: str) -> Command:
         except BadArgument as error:
             raise BadArgument(f"{error}; {example('digest')}") from None
     raise BadArgument(f"/digest takes off, every DURATION or daily HH:MM; {example('digest')}")
+
+
+CATCHUP_MAX = timedelta(hours=24)
+
+
+def catchup(args: str) -> Command:
+    """/catchup [N] [DURATION]: a subscription's number first, then how far back (2 h
+    unless given, 24 h at most)."""
+    number: int | None = None
+    head, rest = _first_and_rest(args)
+    if _DIGITS.match(head):
+        number, (head, rest) = int(head), _first_and_rest(rest)
+        if number < 1:
+            raise BadArgument(f"subscriptions are numbered from 1, as /list shows; "
+                              f"{example('catchup')}")
+    if rest:
+        raise BadArgument(f"/catchup takes a number and a duration at most; {example('catchup')}")
+    if not head:
+        return Catchup(number)
+    span = _duration_for("catchup", head)
+    if span > CATCHUP_MAX:
+        raise BadArgument(f"/catchup looks back 24 h at most; {example('catchup')}")
+    return Catchup(number, span)
 
 
 def _duration_for(name: str, text: str) -> timedelta:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.core.errors import CommandError, NoUpdates
 from bot.core.model import Entry
 from bot.core.render import format_time
-from bot.core.summarize import summarize
 from bot.edges.urls import normalize_url
 from handlers.caller import Caller
 from handlers.command_values import CommandValue
@@ -48,11 +48,15 @@ async def preview(context: Context, caller: Caller, command: Preview) -> str:
     count = len(page.entries)
     name = f"“{page.title}”" if page.title else url
     lines = [f"{name}: {count} update{'' if count == 1 else 's'}; the newest:"]
-    lines += [_line(entry, zone, context.summary_chars) for entry in page.entries[:SHOWN]]
+    shown = page.entries[:SHOWN]
+    # The configured summarizer's (it never raises: a failing LLM gives the extractive one).
+    gists = await asyncio.gather(*(context.summarizer.summarize(
+        entry.title, entry.text, min(context.summary_chars, 200)) for entry in shown))
+    lines += [_line(entry, zone, gist) for entry, gist in zip(shown, gists, strict=True)]
     lines.append(f"Not followed here; to follow it: /subscribe {url}")
     return "\n".join(lines)
 
 
-def _line(entry: Entry, zone: str, summary_chars: int) -> str:
+def _line(entry: Entry, zone: str, gist: str) -> str:
     when = format_time(entry.published_at, zone) if entry.published_at else "untimed"
-    return f"{when}: {summarize(entry.title, entry.text, min(summary_chars, 200))}"
+    return f"{when}: {gist}"

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core.errors import BadArgument
-from handlers import following, options, parse, preview, settings, status
+from handlers import catchup, following, options, parse, preview, settings, status
 from handlers.caller import Caller
 from handlers.command_values import (
+    Catchup,
     Command,
     DigestDaily,
     DigestEvery,
@@ -147,6 +148,10 @@ async def _status(context: Context, caller: Caller, _command: Status) -> str:
     return await status.chat_status(context, caller.chat)
 
 
+async def _catchup(context: Context, caller: Caller, command: Catchup) -> str:
+    return await catchup.catchup(context, caller.chat, command)
+
+
 _NUMBER = Option("number", "A story's number in /list; leave out for the whole channel",
                  "number", required=False)
 _WORDS = Option("words", 'Words or "quoted phrases"; a trailing * matches a prefix (sanction*)')
@@ -184,6 +189,18 @@ SPECS: tuple[CommandSpec, ...] = (
         "/list - the stories this chat follows, with their filters", private=True,
         options=(Option("page", "Which page, when there are many", "number", required=False),),
         build=options.list_page),
+    CommandSpec(
+        "catchup", (Catchup,), parse.catchup, _catchup,
+        "/catchup 90m  (or /catchup 2 6h for subscription 2 alone)",
+        "What happened while you were away: /catchup [N] [DURATION]",
+        "/catchup [N] [DURATION] - what happened in the last 2 h (or DURATION, at most 24h) in "
+        "this chat's stories (N: one story), in one message with links",
+        # An LLM may take its timeout: a platform with a reply deadline defers at once.
+        slow=True,
+        options=(Option("number", "A story's number in /list; leave out for all of them",
+                        "number", required=False),
+                 Option("duration", "How far back: 90m, 6h (2h when left out, 24h at most)",
+                        required=False))),
     CommandSpec(
         "filter", (FilterEdit, FilterClear, FilterList), parse.filter_, _filters,
         '/filter add iran "red sea" sanction*  (or /filter 1 exclude sport)',

@@ -74,6 +74,14 @@ class Events:
         """See `DeliveryEvents`."""
         self._metrics.outage_ended(platform, seconds)
 
+    def summary_asked(self, outcome: str, seconds: float) -> None:
+        """See `SummaryEvents`."""
+        self._metrics.summary_asked(outcome, seconds)
+
+    def summary_fell_back(self, reason: str) -> None:
+        """See `SummaryEvents`."""
+        self._metrics.summary_fell_back(reason)
+
 
 class Operations:
     """What the composition root wires in: the observer, the platforms, the ticks."""

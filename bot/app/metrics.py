@@ -25,6 +25,8 @@ from storage.census import Census
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Fetches of live pages take tens of milliseconds to tens of seconds (the total timeout).
 FETCH_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# A summary from a chat endpoint: a fraction of a second to the timeout (10 s by default).
+SUMMARY_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # Extraction of one page: a millisecond for a feed, about a second for a 2 MB live blog.
 EXTRACT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -38,7 +40,7 @@ STORY_GAUGES = {
 
 
 class Metrics:
-    """The instance's metrics; implements `WatchEvents` and `DeliveryEvents`."""
+    """The instance's metrics; implements `WatchEvents`, `DeliveryEvents`, `SummaryEvents`."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         self._registry = registry
@@ -81,6 +83,16 @@ class Metrics:
         self._outage_seconds = Counter("storywatch_outage_seconds_total",
                                        "Seconds platforms were down, counted when each outage "
                                        "ends.", ["platform"], registry=registry)
+
+        self._summaries = Counter("storywatch_summary_requests_total",
+                                  'Requests to the summary endpoint by outcome: "ok" or why not.',
+                                  ["outcome"], registry=registry)
+        self._summary_seconds = Histogram("storywatch_summary_seconds",
+                                          "Time the summary endpoint took to answer (or fail).",
+                                          buckets=SUMMARY_BUCKETS, registry=registry)
+        self._fallbacks = Counter("storywatch_summary_fallbacks_total",
+                                  "Extractive summaries used instead of the endpoint's, by reason.",
+                                  ["reason"], registry=registry)
         # Separate gauges, not one with a state label: the sets overlap (a due story is
         # polled and usually followed), so a sum over such a label would mean nothing.
         self._stories = {name: Gauge(f"storywatch_stories_{name}", about, registry=registry)
@@ -144,6 +156,17 @@ class Metrics:
     def outage_ended(self, platform: str, seconds: float) -> None:
         """Add its length."""
         self._outage_seconds.labels(platform).inc(seconds)
+
+    # ----- SummaryEvents --------------------------------------------------------------
+
+    def summary_asked(self, outcome: str, seconds: float) -> None:
+        """Count the request and time it."""
+        self._summaries.labels(outcome).inc()
+        self._summary_seconds.observe(seconds)
+
+    def summary_fell_back(self, reason: str) -> None:
+        """Count an extractive summary used instead of the endpoint's."""
+        self._fallbacks.labels(reason).inc()
 
     # ----- scrape ---------------------------------------------------------------------
 

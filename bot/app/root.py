@@ -28,6 +28,7 @@ from bot.app.housekeeping import Housekeeping
 from bot.app.leases import Lease, process_owner
 from bot.app.service import DeliveryLoop, Poller
 from bot.app.status import InstanceStatus, instance_status
+from bot.app.summaries import Summaries, summaries_from_config, summary_budget
 from bot.app.telemetry import SILENT, Events
 from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.errors import (
@@ -40,8 +41,7 @@ from bot.core.errors import (
 )
 from bot.core.filters import parse_words
 from bot.core.model import ChatRef, CheckResult, Fetched, Message, Page, Recipe
-from bot.core.ports import Fetcher, Messenger, Pace, Summarizer
-from bot.core.summarize import ExtractiveSummarizer
+from bot.core.ports import Fetcher, Messenger, Pace
 from bot.edges.config import Config
 from bot.edges.extraction_pool import extract_with, extraction_pool
 from bot.edges.lazy_fetch import LazyFetcher
@@ -225,7 +225,8 @@ async def _follow_on_console(db: Database, config: Config, messenger: ConsoleMes
     deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
     async with HttpFetcher(config.fetch) as fetcher, AsyncExitStack() as stack:
         watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
-                          ExtractiveSummarizer(), WatchPolicy.from_config(config), _now)
+                          await summaries_from_config(config, stack, _now),
+                          WatchPolicy.from_config(config), _now)
         followed = asyncio.Event()  # a failed first check is an error, not "retrying"
         failing = asyncio.Event()
 
@@ -443,8 +444,9 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         pool = stack.enter_context(extraction_pool())
         operations = None if once else await _operations(config, db, stack)
         events = SILENT if operations is None else operations.events
+        summaries = await summaries_from_config(config, stack, _now, events, db)
         watcher = Watcher(db, fetcher, functools.partial(extract_with, recipes(config)),
-                          await _summarizer(config, stack), WatchPolicy.from_config(config), _now,
+                          summaries, WatchPolicy.from_config(config), _now,
                           pool=pool, events=events)
         shared = db.dialect == "postgresql"
         owner = process_owner()
@@ -455,7 +457,8 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         # Every role closes it: a sender's /subscribe asks it for a new story's first check.
         stack.push_async_callback(poller.aclose)
         if once:
-            sender = await _sender(config, db, (poller, Pages(fetcher, config, pool)), stack,
+            sender = await _sender(config, db, (poller, Pages(fetcher, config, pool), summaries),
+                                   stack,
                                    (stdin, out), None, events,
                                    serve=lambda _job: None)  # --once serves no commands
             await _check_due_once(poller, sender.digester, sender.dispatcher)
@@ -469,7 +472,8 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         started = asyncio.Event()
         if role == "checker":
             started.set()
-        part = _Part(config, db, poller, Pages(fetcher, config, pool), operations, events)
+        part = _Part(config, db, poller, Pages(fetcher, config, pool), summaries, operations,
+                     events)
         try:
             async with asyncio.TaskGroup() as jobs:
                 if role != "sender":
@@ -492,6 +496,7 @@ class _Part:
     db: Database
     checks: Poller
     pages: Pages
+    summaries: Summaries
     operations: Operations | None
     events: Events
 
@@ -536,7 +541,7 @@ class _Sender:
     housekeeping: Housekeeping
 
 
-async def _sender(config: Config, db: Database, checks: tuple[Poller, Pages],
+async def _sender(config: Config, db: Database, checks: tuple[Poller, Pages, Summaries],
                   stack: AsyncExitStack,
                   streams: tuple[TextIO, TextIO], claim: Lease | None, events: Events,
                   serve: Callable[[Job], None]) -> _Sender:
@@ -555,7 +560,8 @@ async def _sender(config: Config, db: Database, checks: tuple[Poller, Pages],
                             events=events)
     deliveries = DeliveryLoop(dispatcher, idle=config.schedule.tick)
     digester = Digester(db, _now, default_timezone=config.bot.default_timezone,
-                        max_chars=config.summary.max_chars, released=deliveries.wake)
+                        max_chars=config.summary.max_chars, released=deliveries.wake,
+                        summarizer=checks[2], summary_budget=summary_budget(config))
     housekeeping = Housekeeping(db, _now, retire_after=config.schedule.retire_after,
                                 max_failures=config.schedule.max_failures,
                                 notified=deliveries.wake)
@@ -575,7 +581,8 @@ async def _send(part: _Part, checked: _Relay, stdin: TextIO, out: TextIO, claim:
                      db.hold_lock(name, keepalive=config.storage.failover))
                  for name in _platform_locks(config)]
         jobs_of_platforms: list[Job] = []
-        sender = await _sender(config, db, (part.checks, part.pages), stack, (stdin, out), claim,
+        sender = await _sender(config, db, (part.checks, part.pages, part.summaries), stack,
+                               (stdin, out), claim,
                                part.events, jobs_of_platforms.append)
         if part.operations is not None:
             part.operations.watch_platforms(sender.messengers)
@@ -628,26 +635,34 @@ async def _check_due_once(poller: Poller, digester: Digester, dispatcher: Dispat
 
 
 def command_context(config: Config, db: Database, checker: StoryChecker,
-                    clock: Callable[[], datetime], *, pages: PageReader | None = None
-                    ) -> Context:
-    """What the command layer works with, for a loaded configuration."""
+                    clock: Callable[[], datetime], *, pages: PageReader | None = None,
+                    summaries: Summaries | None = None) -> Context:
+    """What the command layer works with, for a loaded configuration; `summaries` (the
+    configured summarizer; extractive when None) writes /preview's summaries and
+    /catchup's message."""
+    from bot.core.catchup import ExtractiveCatchup
+    from bot.core.summarize import ExtractiveSummarizer
     from handlers.context import Context, Limits
 
     caps = config.limits
     limits = Limits(caps.subscriptions_per_chat, caps.filters_per_subscription,
                     caps.argument_chars, caps.commands_per_minute,
                     digest_floor=caps.digest_floor)
+    # An LLM's catch-up is waited for a second beyond its own timeout (a slot may be busy).
+    within = config.summary.llm_timeout + 1 if config.summary.llm_url else None
     return Context(db, checker, clock, config.schedule.interval, config.bot.default_timezone,
-                   config.summary.max_chars, limits, config.alerts.edits, pages=pages)
+                   config.summary.max_chars, limits, config.alerts.edits, pages=pages,
+                   summarizer=summaries or ExtractiveSummarizer(),
+                   catchup=summaries or ExtractiveCatchup(), catchup_within=within)
 
 
 def _command_layer(config: Config, db: Database, checks: Poller, pages: Pages,
-                   stack: AsyncExitStack) -> CommandLayer:
+                   summaries: Summaries, stack: AsyncExitStack) -> CommandLayer:
     """The chat commands' layer, for the platforms and the console that serve commands;
     what its commands go on doing after their replies stops with `stack`."""
     from handlers.commands import CommandLayer
 
-    context = command_context(config, db, checks, _now, pages=pages)
+    context = command_context(config, db, checks, _now, pages=pages, summaries=summaries)
     stack.push_async_callback(context.later.aclose)
     return CommandLayer(context)
 
@@ -682,14 +697,3 @@ async def _start_platforms(config: Config, launch: Launch) -> dict[str, Messenge
     enabled = _enabled(config) or [(CONSOLE, None)]
     return {platform.name: await platform.start(replace(launch, section=section))
             for platform, section in enabled}
-
-
-async def _summarizer(config: Config, stack: AsyncExitStack) -> Summarizer:
-    if config.summary.llm_url is None:
-        return ExtractiveSummarizer()
-    import aiohttp
-
-    from bot.edges.llm_summary import LlmSummarizer
-
-    session = await stack.enter_async_context(aiohttp.ClientSession())
-    return LlmSummarizer(config.summary, session)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage import Database
+from storage import Database, components
 from storage import status as queries
+from storage.components import ComponentState
 from storage.status import ChatCounts, OutboxCounts, StoryCounts, StoryError
 
 ERRORS_SHOWN = 5
@@ -23,13 +24,16 @@ class InstanceStatus:
     chats: ChatCounts
     outbox: OutboxCounts
     last_errors: tuple[StoryError, ...]
+    summarizer: ComponentState | None = None
 
 
 async def instance_status(db: Database, now: datetime) -> InstanceStatus:
-    """The instance's stories, chats, outbox and most recent errors as of `now`."""
+    """The instance's stories, chats, outbox, most recent errors and summarizer as of `now`."""
+    parts = {state.name: state for state in await components.all_states(db)}
     return InstanceStatus(now, await queries.story_counts(db, now),
                           await queries.chat_counts(db), await queries.outbox_counts(db, now),
-                          tuple(await queries.recent_errors(db, ERRORS_SHOWN)))
+                          tuple(await queries.recent_errors(db, ERRORS_SHOWN)),
+                          parts.get("summarizer"))
 
 
 def render_status(status: InstanceStatus, *, as_json: bool = False) -> str:
@@ -46,14 +50,23 @@ def _as_text(status: InstanceStatus) -> str:
              f"{stories.failing} failing, {stories.retired} retired",
              f"chats:   {chats.total} ({chats.active} active)",
              f"outbox:  {box.pending} pending{oldest}, {box.held} held, {box.failed} failed"]
-    if not status.last_errors:
-        return "\n".join([*lines, "last errors: none"])
-    lines.append("last errors:")
+    lines.append("last errors:" if status.last_errors else "last errors: none")
     for failing in status.last_errors:
         when = f"{failing.checked_at:%Y-%m-%d %H:%M} UTC" if failing.checked_at else "never"
         lines.append(f"  {failing.url} — {failing.failures} failed, last at {when}: "
                      f"{failing.error or 'no reason given'}")
+    lines.append(f"summaries: {_summarizer_text(status.summarizer)}")
     return "\n".join(lines)
+
+
+def _summarizer_text(part: ComponentState | None) -> str:
+    if part is None:
+        return "not recorded yet"
+    if part.state == "extractive":
+        return "extractive (no LLM endpoint configured)"
+    since = f" since {part.since:%Y-%m-%d %H:%M:%S} UTC" if part.since else ""
+    reason = f" ({part.reason})" if part.reason else ""
+    return f"LLM endpoint {part.state}{since}{reason}"
 
 
 def _seconds(seconds: float) -> str:
@@ -78,4 +91,12 @@ def _as_dict(status: InstanceStatus) -> dict[str, Any]:
                          "error": e.error,
                          "checked_at": e.checked_at.isoformat() if e.checked_at else None}
                         for e in status.last_errors],
+        "summarizer": _summarizer_dict(status.summarizer),
     }
+
+
+def _summarizer_dict(part: ComponentState | None) -> dict[str, Any] | None:
+    if part is None:
+        return None
+    return {"state": part.state, "since": part.since.isoformat() if part.since else None,
+            "reason": part.reason, "recorded_at": part.updated_at.isoformat()}

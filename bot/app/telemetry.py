@@ -34,6 +34,16 @@ class WatchEvents(Protocol):
         """`count` deliveries of `kind` were committed to the outbox for chats on `platform`."""
 
 
+class SummaryEvents(Protocol):
+    """What the summarizer reports about each request to its endpoint."""
+
+    def summary_asked(self, outcome: str, seconds: float) -> None:
+        """A request ended: "ok" or the reason it gave nothing usable."""
+
+    def summary_fell_back(self, reason: str) -> None:
+        """The extractive summary was used instead, for `reason` (bounded labels)."""
+
+
 class DeliveryEvents(Protocol):
     """What the dispatcher reports about each send."""
 
@@ -50,8 +60,8 @@ class DeliveryEvents(Protocol):
         """`platform` answered again after `seconds` down."""
 
 
-class Events(WatchEvents, DeliveryEvents, Protocol):
-    """Both: what a whole run reports to."""
+class Events(WatchEvents, DeliveryEvents, SummaryEvents, Protocol):
+    """All three: what a whole run reports to."""
 
 
 class Silent:
@@ -79,6 +89,12 @@ class Silent:
         """Dropped."""
 
     def outage_ended(self, platform: str, seconds: float) -> None:
+        """Dropped."""
+
+    def summary_asked(self, outcome: str, seconds: float) -> None:
+        """Dropped."""
+
+    def summary_fell_back(self, reason: str) -> None:
         """Dropped."""
 
 

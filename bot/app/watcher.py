@@ -19,16 +19,18 @@ from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.app.summaries import summarize_all
 from bot.app.telemetry import SILENT, WatchEvents, error_label
 from bot.core.cadence import failure_delay, next_interval
 from bot.core.diff import FUZZY_WINDOW, Diff, diff_entries
 from bot.core.errors import FetchError
 from bot.core.filters import judge_levels
 from bot.core.identity import is_own_text, marks_of
-from bot.core.model import Alert, CheckResult, Entry, Fetched, Page, StoryRef
+from bot.core.model import Alert, CheckResult, Fetched, Page, StoryRef
 from bot.core.ports import Fetcher, Summarizer
 from bot.core.render.console import ignored_text
 from bot.core.route import Routed, holds_alerts, route_entries, sort_time
+from bot.core.summarize import summarize
 from bot.edges.config import Config
 from storage import Database, Transaction, entries, outbox, stories, subscriptions
 from storage.filters import Levels
@@ -41,6 +43,9 @@ log = logging.getLogger(__name__)
 RETAINED_ENTRIES = 1000
 """Entries kept per story: more than any live page shows. Older ones are pruned;
 their marks stay, so they are never new again."""
+
+REASON_CHARS = 200
+"""An unexpected error's message is cut here: /list and status show it."""
 
 Extract = Callable[[Fetched], Page]
 Clock = Callable[[], datetime]
@@ -56,13 +61,18 @@ class WatchPolicy:
     burst_limit: int
     max_chars: int
     default_timezone: str = "UTC"
+    summary_budget: float | None = None
+    """Seconds a check waits for its summaries; those not ready are extractive (None: all)."""
 
     @classmethod
     def from_config(cls, config: Config) -> WatchPolicy:
         """The policy of a loaded configuration."""
+        from bot.app.summaries import summary_budget
+
         return cls(config.schedule.interval, config.schedule.min_interval,
                    config.schedule.max_interval, config.alerts.burst_limit,
-                   config.summary.max_chars, config.bot.default_timezone)
+                   config.summary.max_chars, config.bot.default_timezone,
+                   summary_budget(config))
 
 
 class CheckBatch:
@@ -109,15 +119,30 @@ class Watcher:
         self._unchanged_states = CheckBatch(db)
         self._events = events
 
+    @property
+    def summarizer(self) -> Summarizer:
+        """The summarizer of this watcher's alerts (digests and commands share it)."""
+        return self._summarizer
+
     async def check(self, story_id: int, known: Story | None = None) -> CheckResult:
         """Check the story once and record the outcome.
 
         `known` is the story's row when the caller has just read it (the poll
         tick has), saving a read. Raises LookupError when no story has this id.
         Fetch and extraction errors are not raised: they are the check's
-        recorded failure.
+        recorded failure, and so is any unexpected error (logged with its trace):
+        the story backs off as after any failure, never retried at every tick.
         """
-        result = await self._check(story_id, known)
+        story = known or await stories.get(self._db, story_id)
+        if story is None:
+            raise LookupError(f"no story with id {story_id}")
+        try:
+            result = await self._check(story_id, story)
+        except Exception as error:  # a job boundary: record, back off
+            log.exception("checking story %s (%s) failed unexpectedly", story.id, story.url,
+                          extra={"event": "check_crashed", "story_id": story.id})
+            reason = f"internal error: {type(error).__name__}: {error}"
+            result = await self._fail(story, reason[:REASON_CHARS], self._clock())
         self._events.checked(result.outcome, result.new, result.edited)
         return result
 
@@ -195,7 +220,7 @@ class Watcher:
     async def _record(
         self, story: Story, fetched: Fetched, page: Page, diff: Diff, now: datetime
     ) -> CheckResult:
-        summaries = await self._summaries([*diff.alerts, *(edit.entry for edit in diff.edited)])
+        summaries = await self._summaries(story.id, diff, now)
         # The baseline counts as finding updates: a new story starts at the base interval.
         found_new = bool(diff.new)
         interval, next_check_at = self._next_check(story, fetched, found_new, now)
@@ -253,11 +278,33 @@ class Watcher:
                  extra={"event": "check_failed", "story_id": story.id})
         return CheckResult(story.id, "failed", next_check_at, error=reason)
 
-    async def _summaries(self, found: list[Entry]) -> dict[str, str]:
-        # Summaries are made before the write transaction: an LLM may be slow.
+    async def _summaries(self, story_id: int, diff: Diff, now: datetime) -> dict[str, str]:
+        """A summary for each entry the check may send: the summarizer's for those some
+        chat gets as an alert or an edit (not folded, not filtered out), within the
+        policy's budget; extractive for the rest (a chat that subscribed meanwhile)."""
+        found = [*diff.alerts, *(edit.entry for edit in diff.edited)]
         max_chars = self._policy.max_chars
-        return {entry.key: await self._summarizer.summarize(entry.title, entry.text, max_chars)
+        if not found or self._summarizer.offline:
+            return {entry.key: summarize(entry.title, entry.text, max_chars) for entry in found}
+        # Made before the write transaction: an LLM may be slow.
+        audience = await subscriptions.audience(self._db, story_id)
+        shown = self._shown(diff, audience, now)
+        made = await summarize_all(self._summarizer, [e for e in found if e.key in shown],
+                                   max_chars, self._policy.summary_budget)
+        return {entry.key: made.get(entry.key) or summarize(entry.title, entry.text, max_chars)
                 for entry in found}
+
+    def _shown(self, diff: Diff, audience: list[Audience], now: datetime) -> set[str]:
+        """The keys of the entries that go out with a summary to some chat of `audience`."""
+        if not audience:
+            return set()
+        shown = {edit.entry.key for edit in diff.edited}
+        ref = StoryRef("", None)
+        for levels in {member.levels for member in audience}:
+            routed = route_entries(ref, diff.alerts, {}, levels, timezone="UTC",
+                                   burst_limit=self._policy.burst_limit, now=now)
+            shown.update(item.entry_key for item in routed if item.entry_key is not None)
+        return shown
 
     @staticmethod
     async def _store(tx: Transaction, story_id: int, diff: Diff, now: datetime) -> dict[str, int]:

@@ -9,10 +9,10 @@ shifted forward by the gap (01:30 on the night London skips 01:00-02:00 is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 
-from bot.core.model import Alert, Digest, Folded, Message, Notice
+from bot.core.model import Alert, Digest, Entry, Folded, Message, Notice
 from bot.core.render import zone_of
 from bot.core.summarize import summarize
 
@@ -43,25 +43,33 @@ def next_every(every: float, previous_due: datetime | None, now: datetime) -> da
     return due
 
 
-def compose_digest(held: Sequence[Message], *, timezone: str, reason: str, max_chars: int
-                   ) -> Digest | None:
+def compose_digest(held: Sequence[Message], *, timezone: str, reason: str, max_chars: int,
+                   summaries: Mapping[str, str] | None = None) -> Digest | None:
     """One digest of the alerts a chat held, in the order they were held; None when empty.
 
-    A folded burst is unfolded into its alerts: a digest has room for each.
+    A folded burst is unfolded into its alerts: a digest has room for each. Their
+    summaries come from `summaries` (by entry key), else are extractive.
     """
+    made = summaries or {}
     alerts: list[Alert] = []
     for message in held:
         match message:
             case Alert():
                 alerts.append(message)
             case Folded(story, entries):
-                alerts += [Alert(story, entry, summarize(entry.title, entry.text, max_chars),
-                                 (), timezone) for entry in entries]
+                alerts += [Alert(story, entry, made.get(entry.key)
+                                 or summarize(entry.title, entry.text, max_chars), (), timezone)
+                           for entry in entries]
             case Digest():
                 alerts += message.alerts
             case Notice():
                 continue
     return Digest(tuple(alerts), timezone, reason) if alerts else None
+
+
+def folded_entries(held: Sequence[Message]) -> list[Entry]:
+    """The entries of the folded bursts among `held`: those a digest shows unfolded."""
+    return [entry for message in held if isinstance(message, Folded) for entry in message.entries]
 
 
 def next_digest(mode: str, *, every: float | None, at: str | None, zone: str,

@@ -12,6 +12,7 @@
     │   ├── TooLarge         the body passed the size limit (after decompression)
     │   └── NotAPage         not HTML, XML, a feed or text; or undecodable
     ├── NoUpdates            the document holds no timestamped updates
+    ├── SummaryUnavailable   the summary endpoint gave nothing usable (`reason` says why)
     ├── CommandError         a chat command that cannot be carried out (reply text)
     │   ├── BadArgument      with an example of the right form
     │   ├── NotAllowed       the caller is not an admin here
@@ -78,6 +79,17 @@ class NotAPage(FetchError):
 
 class NoUpdates(StorywatchError):
     """The document holds no timestamped updates."""
+
+
+class SummaryUnavailable(StorywatchError):
+    """The summary endpoint gave no usable answer; `reason` is a short, bounded label
+    (timeout, network, status, too_large, not_json, too_deep, bad_shape, no_text, empty,
+    too_long) for logs and metrics."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
 
 
 class CommandError(StorywatchError):

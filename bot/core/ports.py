@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Protocol
 
+from bot.core.catchup import Happened
 from bot.core.model import ChatRef, Fetched, Message, Validators
 
 Pace = Callable[[], Awaitable[None]]
@@ -36,6 +38,20 @@ class Messenger(Protocol):
 
 
 class Summarizer(Protocol):
-    """Summarizes one update's text within a character budget."""
+    """Summarizes one update's text within a character budget.
+
+    `offline` is true when a summary is made in-process at once (no endpoint to wait
+    for): a check then needs no budget, nor to work out which entries are sent first.
+    """
+
+    @property
+    def offline(self) -> bool: ...
 
     async def summarize(self, title: str | None, text: str, max_chars: int) -> str: ...
+
+
+class CatchupWriter(Protocol):
+    """Writes `/catchup`'s message of a window of updates; never raises (it falls back)."""
+
+    async def catchup(self, window: Sequence[Happened], *, since: datetime, until: datetime,
+                      zone: str, limit: int, within: float | None = None) -> str: ...

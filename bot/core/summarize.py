@@ -68,6 +68,16 @@ def summarize(title: str | None, text: str, max_chars: int) -> str:
     return _append_sentences(headline, sentences, max_chars)
 
 
+def first_sentence(title: str | None, text: str, max_chars: int) -> str:
+    """The headline when there is one, else the first sentence of `text` (boilerplate
+    skipped), within `max_chars`, cut at a word with "…" when longer. "" when empty."""
+    headline = _collapse(_clean_control(title or ""))
+    if not headline:
+        sentences = _sentences(_leading(text, max(_READ_MINIMUM, max_chars * _READ_FACTOR)))
+        headline = sentences[0] if sentences else ""
+    return _truncate(headline, max_chars) if max_chars > 0 else ""
+
+
 def _leading(text: str, limit: int) -> str:
     """The first `limit` characters of `text` or fewer, ending at whitespace (no cut word)."""
     if len(text) <= limit:
@@ -173,6 +183,8 @@ def _same(sentence: str, headline: str) -> bool:
 
 class ExtractiveSummarizer:
     """The offline summarizer (satisfies `bot.core.ports.Summarizer`)."""
+
+    offline = True
 
     async def summarize(self, title: str | None, text: str, max_chars: int) -> str:
         """The extractive summary; see `summarize`."""

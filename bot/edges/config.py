@@ -145,6 +145,8 @@ class SummaryConfig(_Section):
     llm_model: str = "llama3.2"
     llm_timeout: float = Field(default=10.0, gt=0)
     api_key: SecretStr | None = None
+    concurrency: int = Field(default=4, ge=1, le=64)
+    budget: float | None = Field(default=None, gt=0)
 
     _llm_url = field_validator("llm_url")(_web_url)
     _model = field_validator("llm_model")(_header_text)

@@ -1,117 +1,73 @@
-"""The optional LLM summarizer: used when it answers well, replaced when it doesn't."""
+"""The LLM endpoint's adapter: a usable summary, or SummaryUnavailable with the reason."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from aiohttp import web
 
+from bot.core.errors import SummaryUnavailable
 from bot.edges.config import SummaryConfig
 from bot.edges.llm_summary import LlmSummarizer
+from tests.fakes.chat_endpoint import ChatEndpoint, chat_endpoint
 
 TEXT = (
     "Rescue teams reached the northern villages at dawn. Roads remain blocked by "
     "landslides. The army has sent helicopters with food and medicine."
 )
-Answer = Callable[[web.Request], web.StreamResponse]
 
 
 @pytest.fixture
-async def endpoint() -> AsyncIterator[tuple[str, list[Answer], list[dict[str, object]]]]:
-    """A chat-completions endpoint on loopback answering with whatever the test queues."""
-    answers: list[Answer] = []
-    seen: list[dict[str, object]] = []
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        seen.append(await request.json())
-        return await answers.pop(0)(request)  # type: ignore[misc]
-
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}/v1/chat/completions", answers, seen
-    await runner.cleanup()
+async def endpoint() -> AsyncIterator[ChatEndpoint]:
+    """A chat-completions endpoint on loopback."""
+    async with chat_endpoint() as served:
+        yield served
 
 
-def respond(body: object) -> Answer:
-    async def answer(_: web.Request) -> web.StreamResponse:
-        return web.json_response(body)
-
-    return answer  # type: ignore[return-value]
-
-
-def reply(content: str) -> Answer:
-    return respond({"choices": [{"message": {"content": content}}]})
-
-
-async def summarize_with(url: str, **config: object) -> str:
+async def summarize_with(endpoint: ChatEndpoint, **config: object) -> str:
     async with aiohttp.ClientSession() as session:
-        summarizer = LlmSummarizer(SummaryConfig(llm_url=url, **config), session)  # type: ignore[arg-type]
-        return await summarizer.summarize("Quake rescue", TEXT, 120)
+        settings = SummaryConfig(llm_url=endpoint.url, **config)  # type: ignore[arg-type]
+        return await LlmSummarizer(settings, session).summarize("Quake rescue", TEXT, 120)
 
 
-async def test_endpoint_summary_is_used(
-    endpoint: tuple[str, list[Answer], list[dict[str, object]]],
-) -> None:
-    """A good answer from the endpoint becomes the summary, whitespace tidied."""
-    url, answers, seen = endpoint
-    answers.append(reply("  Rescuers reached cut-off villages;\nhelicopters bring aid. "))
-    assert await summarize_with(url) == "Rescuers reached cut-off villages; helicopters bring aid."
-    assert "Rescue teams reached" in str(seen[0]["messages"])
+async def test_endpoint_summary_is_used(endpoint: ChatEndpoint) -> None:
+    """A good answer becomes the summary, whitespace tidied; the request carries the text,
+    the model and the key."""
+    endpoint.summary = "  Rescuers reached cut-off villages;\nhelicopters bring aid. "
+    summary = await summarize_with(endpoint, llm_model="tiny", api_key="sk-test")
+    assert summary == "Rescuers reached cut-off villages; helicopters bring aid."
+    assert "Rescue teams reached" in str(endpoint.requests[0]["messages"])
+    assert endpoint.requests[0]["model"] == "tiny"
+    assert endpoint.headers[0]["Authorization"] == "Bearer sk-test"
 
 
-async def test_server_error_falls_back(
-    endpoint: tuple[str, list[Answer], list[dict[str, object]]],
-) -> None:
-    """A 500 from the endpoint gives the extractive summary."""
-    url, answers, _ = endpoint
-
-    async def broken(_: web.Request) -> web.StreamResponse:
-        return web.Response(status=500)
-
-    answers.append(broken)  # type: ignore[arg-type]
-    summary = await summarize_with(url)
-    assert summary.startswith("Quake rescue") and "Rescue teams reached" in summary
-
-
-async def test_slow_endpoint_falls_back(
-    endpoint: tuple[str, list[Answer], list[dict[str, object]]],
-) -> None:
-    """An endpoint slower than summary.llm_timeout gives the extractive summary."""
-    url, answers, _ = endpoint
-    release = asyncio.Event()
-
-    async def slow(_: web.Request) -> web.StreamResponse:
-        await release.wait()
-        return web.json_response({})
-
-    answers.append(slow)  # type: ignore[arg-type]
-    summary = await summarize_with(url, llm_timeout=0.2)
-    release.set()
-    assert "Rescue teams reached" in summary
+@pytest.mark.parametrize(("shape", "reason"), [
+    ("no_choices", "bad_shape"),
+    ("no_choices_key", "bad_shape"),
+    ("deep", "too_deep"),
+    ("500", "status"),
+    ("hang", "timeout"),
+    ("not_json", "not_json"),
+    ("empty", "empty"),
+    ("null", "no_text"),
+    ("too_long", "too_long"),
+    ("huge", "too_large"),
+    ("bomb", "too_large"),
+])
+async def test_unusable_answers_are_named(endpoint: ChatEndpoint, shape: str,
+                                          reason: str) -> None:
+    """Every unusable answer raises SummaryUnavailable with its reason, nothing else."""
+    endpoint.shape = shape
+    with pytest.raises(SummaryUnavailable) as raised:
+        await summarize_with(endpoint, llm_timeout=0.5)
+    assert raised.value.reason == reason
 
 
-async def test_overlong_answer_falls_back(
-    endpoint: tuple[str, list[Answer], list[dict[str, object]]],
-) -> None:
-    """An answer over the budget is not cut: the extractive summary is used."""
-    url, answers, _ = endpoint
-    answers.append(reply("word " * 100))
-    summary = await summarize_with(url)
-    assert len(summary) <= 120 and "Rescue teams" in summary
-
-
-async def test_malformed_answer_falls_back(
-    endpoint: tuple[str, list[Answer], list[dict[str, object]]],
-) -> None:
-    """A JSON answer without choices gives the extractive summary."""
-    url, answers, _ = endpoint
-    answers.append(respond({"error": "no model"}))
-    assert "Rescue teams" in await summarize_with(url)
+async def test_unreachable_endpoint_is_a_network_reason() -> None:
+    """An endpoint nobody listens on is a network failure, not a crash."""
+    async with aiohttp.ClientSession() as session:
+        settings = SummaryConfig(llm_url="http://127.0.0.1:9/v1/chat/completions")
+        with pytest.raises(SummaryUnavailable) as raised:
+            await LlmSummarizer(settings, session).summarize(None, TEXT, 120)
+    assert raised.value.reason == "network"

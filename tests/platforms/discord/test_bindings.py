@@ -12,7 +12,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -344,6 +344,21 @@ class GatedPage:
         self._gate.set()
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+async def test_catchup_defers_then_answers_the_channel(bot: Bot, web_server: WebServer) -> None:
+    """/catchup with its options: deferred (an LLM may be slow), then one public message
+    with the story's update of the last hour and its time."""
+    recent = (datetime.now(UTC) - timedelta(minutes=20)).replace(second=0, microsecond=0)
+    page = live_page(2).replace("2024-02-03T10:02:00+00:00", recent.isoformat())
+    await subscribe(bot, web_server.set("/storm", page), permissions=0)
+    answer = await command(bot.fake, "catchup", option("number", 1, kind=4),
+                           option("duration", "1h"), permissions=0)
+    assert answer.deferred and not answer.ephemeral
+    assert answer.content.startswith("Catch-up of the last 1 h: 1 update in “Storm live”")
+    # The time, with the day when that was before midnight.
+    assert f"{recent:%H:%M} · Update 2: the storm reached town number 2" in answer.content
+    assert "town number 1" not in answer.content
 
 
 async def test_preview_defers_then_shows_the_story_in_the_channel(

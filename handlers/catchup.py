@@ -1,0 +1,68 @@
+"""`/catchup [N] [DURATION]`: what happened in the chat's stories, or in subscription N
+alone, during the last DURATION (2 h unless given, at most 24 h); docs/BEHAVIOUR.md,
+Chat commands.
+
+The window is read from storage, each update kept when it passes the chat's and
+its subscription's filters (as its alert would have), and written as one message
+by the configured writer: the LLM's lines, or extractive ones.
+"""
+
+from __future__ import annotations
+
+from bot.core.catchup import Happened
+from bot.core.errors import NotFound
+from bot.core.filters import Levels, judge_levels
+from bot.core.model import ChatRef
+from handlers.command_values import Catchup
+from handlers.context import Context
+from storage import filters, recent, stories, subscriptions
+from storage.subscriptions import Subscription
+
+MESSAGE_CHARS = 1900
+"""One message on every platform: under Discord's 2,000 characters (Telegram's is 4,096)."""
+
+
+async def catchup(context: Context, ref: ChatRef, command: Catchup) -> str:
+    """The catch-up message for the chat at `ref`, written by `context.catchup` (waiting
+    `context.catchup_within` seconds at most for an LLM). Raises NotFound for a number
+    the chat lacks."""
+    chat = await context.chat(ref)
+    following = await subscriptions.for_chat(context.db, chat.id) if chat is not None else []
+    if chat is None or not following:
+        return "This chat follows no story yet. Example: /subscribe https://example.com/live"
+    if command.number is not None:
+        if command.number > len(following):
+            raise NotFound(f"There is no subscription {command.number} here;"
+                           " /list shows the numbers.")
+        following = [following[command.number - 1]]
+    levels = await _levels_by_story(context, chat.id, following)
+    until = context.clock()
+    since = until - command.span
+    window = await recent.in_window(context.db, [s.story_id for s in following],
+                                    since=since, until=until)
+    passed = [happened for happened in window if _passes(happened, levels)]
+    return await context.catchup.catchup(passed, since=since, until=until,
+                                         zone=context.zone(chat), limit=MESSAGE_CHARS,
+                                         within=context.catchup_within)
+
+
+async def _levels_by_story(context: Context, chat_id: int,
+                           following: list[Subscription]) -> dict[str, Levels]:
+    """The filter levels an update of each followed story must pass, by the story's URL."""
+    chat_level = await filters.of_level(context.db, chat_id, None)
+    levels: dict[str, Levels] = {}
+    for subscription in following:
+        story = await stories.get(context.db, subscription.story_id)
+        own = await filters.of_level(context.db, chat_id, subscription.id)
+        if story is not None:
+            levels[story.url] = ((chat_level.include, chat_level.exclude),
+                                 (own.include, own.exclude))
+    return levels
+
+
+def _passes(happened: Happened, levels: dict[str, Levels]) -> bool:
+    """Whether the update passes its story's filters in this chat, as its alert did."""
+    story_levels = levels.get(happened.story.url)
+    entry = happened.entry
+    return story_levels is not None and judge_levels(entry.title, entry.text,
+                                                     story_levels).passed
