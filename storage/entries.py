@@ -120,10 +120,10 @@ async def add(tx: Transaction, story_id: int, entry: Entry, *, now: datetime,
     seen = require_epoch(now)
     await tx.execute(
         "INSERT INTO entries (story_id, key, published_at, updated_at, title, text, url,"
-        " first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " first_seen_at, last_seen_at, dated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (story_id, key) DO NOTHING",
         (story_id, entry.key, to_epoch(entry.published_at), to_epoch(entry.updated_at),
-         entry.title, entry.text, entry.url, seen, seen),
+         entry.title, entry.text, entry.url, seen, seen, entry.dated),
     )
     row = await tx.fetch_one(
         "SELECT id FROM entries WHERE story_id = ? AND key = ?", (story_id, entry.key)
@@ -135,14 +135,15 @@ async def add(tx: Transaction, story_id: int, entry: Entry, *, now: datetime,
 
 
 async def update(tx: Transaction, edit: Edit, *, now: datetime) -> None:
-    """Store a correction over the stored entry (its key and time kept)."""
+    """Store a correction over the stored entry (its key kept; its time, and how strongly
+    that is dated, as the diff decided)."""
     entry = edit.entry
     await tx.execute(
         "UPDATE entries SET title = ?, text = ?, url = COALESCE(?, url),"
-        " updated_at = COALESCE(?, updated_at), published_at = ?, last_seen_at = ?"
+        " updated_at = COALESCE(?, updated_at), published_at = ?, dated = ?, last_seen_at = ?"
         " WHERE id = ?",
         (entry.title, entry.text, entry.url, to_epoch(entry.updated_at),
-         to_epoch(entry.published_at), require_epoch(now), edit.stored.ref),
+         to_epoch(entry.published_at), entry.dated, require_epoch(now), edit.stored.ref),
     )
 
 
@@ -174,4 +175,5 @@ def _entry(row: Row) -> Known:
         title=row["title"],
         updated_at=from_epoch(row["updated_at"]),
         url=row["url"],
+        dated=int(row["dated"]),
     ))

@@ -9,7 +9,9 @@ Against everything storage holds for the story, not only the last fetch:
 - an entry with no stored mark is taken for a stored entry not recognised on this page
   when it has the same own text (at any time), or when its text is nearly the same and
   its time within a few minutes: a correction, so an edit;
-- an entry keeps the time first resolved for it;
+- an entry keeps the time first resolved for it, unless a later fetch dates it by strictly
+  stronger evidence (`Entry.dated`: its own date over the page's, the page's over the fetch
+  day): then it moves, as an edit, never a new update;
 - the first check is a baseline: its entries are stored, nobody is alerted;
 - a page that suddenly yields no entries, or far fewer than before, is a failed
   check, not a removal.
@@ -205,13 +207,25 @@ def _failure(count: int, previous_count: int) -> str | None:
 
 
 def _edit(stored: Known, entry: Entry) -> Edit | None:
-    """The edit `entry` makes to `stored`, or None when what a reader sees is the same."""
+    """The edit `entry` makes to `stored`, or None when what a reader sees is the same. The
+    stored time stands unless `entry`'s is dated by strictly stronger evidence."""
     was = stored.entry
+    if _retimed(was, entry):
+        return Edit(stored, replace(entry, key=was.key), entry.key)
     if normalize_text(was.text) == normalize_text(entry.text) and (
             (was.title or "") == (entry.title or "")):
         return None
-    published = was.published_at or entry.published_at
-    return Edit(stored, replace(entry, key=was.key, published_at=published), entry.key)
+    if was.published_at is None:
+        return Edit(stored, replace(entry, key=was.key), entry.key)
+    return Edit(stored, replace(entry, key=was.key, published_at=was.published_at,
+                                dated=was.dated), entry.key)
+
+
+def _retimed(was: Entry, entry: Entry) -> bool:
+    """Whether a stored timed entry moves to the time fetched now: a different time, on
+    stronger evidence (its own date over the page's, the page's over the fetch day)."""
+    return (was.published_at is not None and entry.published_at is not None
+            and entry.published_at != was.published_at and entry.dated > was.dated)
 
 
 def _near(one: datetime | None, other: datetime | None) -> bool:

@@ -9,10 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+DATED_NOT = 0
+"""An entry's time strength (`Entry.dated`): no time."""
+DATED_BY_FETCH = 1
+"""Its day assumed from the fetch (the page gives no date), or a relative age."""
+DATED_BY_PAGE = 2
+"""Its day taken from the page's own date."""
+DATED_OWN = 3
+"""Its own full date or instant (an attribute, structured data, a date or day header beside it)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One update inside a story, as extracted from one fetch."""
+    """One update inside a story, as extracted from one fetch.
+
+    `dated` is how strong the evidence for `published_at` is (DATED_*): a later fetch moves a
+    stored update's time only on stronger evidence. It is not part of the entry's value.
+    """
 
     key: str
     published_at: datetime | None
@@ -20,6 +33,7 @@ class Entry:
     title: str | None = None
     updated_at: datetime | None = None
     url: str | None = None
+    dated: int = field(default=DATED_OWN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.core.diff import Diff, diff_entries, fold_burst
 from bot.core.identity import Known, fingerprint, marks_of
-from bot.core.model import Entry
+from bot.core.model import DATED_BY_FETCH, DATED_BY_PAGE, DATED_OWN, Entry
 
 T0 = datetime(2024, 2, 3, 12, 0, tzinfo=UTC)
 
@@ -213,6 +214,34 @@ def test_a_redated_unkeyed_update_is_known_by_its_content_key() -> None:
     redated = Entry("t:04:00:abc", T0 - timedelta(days=1), before[0].text)
     diff = check(before, [redated])
     assert (diff.new, diff.edited) == ((), ())
+
+
+def test_a_stronger_dating_moves_a_known_update_as_an_edit() -> None:
+    """A time-only update dated by the fetch day moves to the day the page's own date names,
+    and a page-dated one to its own date: an edit under the stored key, never new."""
+    text = "Winds of 90 mph on the headland."
+    before = [Entry("t:04:00:abc", T0, text, dated=DATED_BY_FETCH)]
+    page_day = Entry("t:04:00:abc", T0 - timedelta(days=300), text, dated=DATED_BY_PAGE)
+    diff = check(before, [page_day])
+    assert diff.new == ()
+    assert [(e.entry.key, e.entry.published_at, e.entry.dated) for e in diff.edited] == [
+        ("t:04:00:abc", page_day.published_at, DATED_BY_PAGE)]
+    own = replace(page_day, published_at=T0 - timedelta(days=1), dated=DATED_OWN)
+    assert [e.entry.published_at for e in check([page_day], [own]).edited] == [own.published_at]
+
+
+def test_a_known_update_is_not_moved_on_evidence_no_stronger() -> None:
+    """The page's date does not move an update it dated already, nor the fetch day one the
+    page dated; a text correction then keeps the stored time and its strength."""
+    text = "Winds of 90 mph on the headland."
+    before = [Entry("t:04:00:abc", T0, text, dated=DATED_BY_PAGE)]
+    for dated in (DATED_BY_FETCH, DATED_BY_PAGE):
+        redated = Entry("t:04:00:abc", T0 + timedelta(days=1), text, dated=dated)
+        assert (check(before, [redated]).new, check(before, [redated]).edited) == ((), ())
+    corrected = Entry("t:04:00:abc", T0 + timedelta(days=1), text + " Gusts of 100.",
+                      dated=DATED_BY_FETCH)
+    [edit] = check(before, [corrected]).edited
+    assert (edit.entry.published_at, edit.entry.dated) == (T0, DATED_BY_PAGE)
 
 
 def test_short_texts_repeated_at_other_clocks_are_each_new() -> None:

@@ -32,9 +32,9 @@ from bot.core.extract.pageinfo import page_info, page_zone, written_zone
 from bot.core.extract.plaintext import text_candidates, text_title
 from bot.core.extract.recipes import BUILTIN_RECIPES, recipe_candidates, recipe_for
 from bot.core.extract.structured import json_ld_candidates, json_ld_objects, microdata_candidates
-from bot.core.extract.timemodel import Dating, date_candidates, dating_of
+from bot.core.extract.timemodel import Dating, date_candidates, dating_of, strength_of
 from bot.core.extract.zones import country_zone, month_first, stated_zone
-from bot.core.model import Page, Recipe
+from bot.core.model import DATED_OWN, Page, Recipe
 
 __all__ = ["BUILTIN_RECIPES", "Dating", "Explained", "explain_page", "extract_page"]
 
@@ -118,9 +118,20 @@ def _read(
     else:
         all_recipes = (*recipes, *(BUILTIN_RECIPES if builtin_recipes else ()))
         read = _html_page(document.text, document.utf8, url, now, all_recipes, tally)
+    read = _with_strengths(read)
     if tally.ignored:
         return replace(read, page=replace(read.page, ignored=tally.counts()))
     return read
+
+
+def _with_strengths(read: _Read) -> _Read:
+    """The page's entries carrying how strongly each one's time is dated (`Entry.dated`)."""
+    strengths = [strength_of(c, read.reference) for c in read.candidates]
+    if all(strength == DATED_OWN for strength in strengths):
+        return read  # the entries' default: nothing to copy
+    entries = tuple(entry if strength == DATED_OWN else replace(entry, dated=strength)
+                    for entry, strength in zip(read.page.entries, strengths, strict=True))
+    return replace(read, page=replace(read.page, entries=entries))
 
 
 def _feed_page(

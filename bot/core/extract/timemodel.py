@@ -32,6 +32,7 @@ from bot.core.extract.candidate import (
     Evidence,
 )
 from bot.core.extract.dating import Reference, date_shown
+from bot.core.model import DATED_BY_FETCH, DATED_BY_PAGE, DATED_NOT, DATED_OWN
 
 # A page whose own date is older than this before the fetch is a saved or cached copy:
 # its "minutes ago" were counted when it was made, not when it was fetched.
@@ -224,6 +225,18 @@ def dating_of(candidate: Candidate, reference: Reference) -> Dating:
         candidate.rank == RANK_SHOWN and not reference.source and not _own_day(candidate)
     ) and not (candidate.rank == RANK_RELATIVE and not reference.source)
     return Dating(basis(candidate), candidate.evidence, trusted)
+
+
+def strength_of(candidate: Candidate, reference: Reference) -> int:
+    """How strongly `candidate`'s instant is dated (`bot.core.model.DATED_*`): its own date or
+    instant, else a shown time dated by the page's own date, else by the fetch (or an age)."""
+    if candidate.instant is None:
+        return DATED_NOT
+    if candidate.rank == RANK_RELATIVE:
+        return DATED_BY_FETCH
+    if candidate.rank != RANK_SHOWN or _own_day(candidate):
+        return DATED_OWN
+    return DATED_BY_PAGE if reference.source else DATED_BY_FETCH
 
 
 def _zone_slip(seen: Candidate, data: Candidate) -> datetime | None:

@@ -10,10 +10,13 @@ import itertools
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from storage import Database
+from storage.times import from_epoch
 from tests.app.cli.runner import cli_env, start
 from tests.fakes.web import WebServer
 
@@ -220,3 +223,19 @@ async def test_each_step_alerts_exactly_its_new_updates(databases: Databases,
                                                             strict=True))))
     assert dict(zip(SCENARIOS, alerted, strict=True)) == {
         name: [list(step.alerts) for step in steps] for name, (_, steps) in SCENARIOS.items()}
+
+
+async def test_a_date_line_appearing_later_moves_known_updates_to_its_day(
+        databases: Databases, web_server: WebServer) -> None:
+    """Time-only updates first dated by the fetch day (the page gave no date) move to the day
+    the page's date line names once it appears, and none is alerted again."""
+    env = await databases()
+    render, steps = SCENARIOS["date line appears later"]
+    alerted = await run_steps(web_server, "/live/dated", env, render, steps)
+    assert alerted == [list(step.alerts) for step in steps]
+    async with Database.open(env.get("STORYWATCH_STORAGE__URL")
+                             or env["STORYWATCH_STORAGE__PATH"]) as db:
+        rows = await db.fetch_all("SELECT text, published_at FROM entries")
+    assert {row["text"]: from_epoch(row["published_at"]) for row in rows} == {
+        text: datetime(2024, 2, 3, int(stamp[:2]), int(stamp[3:]), tzinfo=UTC)
+        for stamp, text in (("05:30", D), *THREE)}
