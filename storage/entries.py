@@ -9,7 +9,7 @@ import json
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from bot.core.diff import Edit
+from bot.core.diff import Confirmed, Edit
 from bot.core.identity import Known
 from bot.core.model import Entry
 from storage.db import Reader, Row, Transaction
@@ -145,6 +145,12 @@ async def update(tx: Transaction, edit: Edit, *, now: datetime) -> None:
         (entry.title, entry.text, entry.url, to_epoch(entry.updated_at),
          to_epoch(entry.published_at), entry.dated, require_epoch(now), edit.stored.ref),
     )
+
+
+async def confirm(tx: Transaction, confirmed: Confirmed) -> None:
+    """Record that the stored entry's time is dated by stronger evidence than before."""
+    await tx.execute("UPDATE entries SET dated = ? WHERE id = ? AND dated < ?",
+                     (confirmed.dated, confirmed.ref, confirmed.dated))
 
 
 async def mark(tx: Transaction, story_id: int, entry_id: int, marks: Iterable[str]) -> None:

@@ -319,6 +319,8 @@ class Watcher:
             ids[edit.entry.key] = edit.stored.ref
         for seen in diff.recognised:
             await entries.mark(tx, story_id, seen.ref, seen.marks)
+        for confirmed in diff.confirmed:
+            await entries.confirm(tx, confirmed)
         return ids
 
     def _alerts(self, ref: StoryRef, story_id: int, diff: Diff, ids: dict[str, int],

@@ -65,11 +65,20 @@ class Recognised:
 
 
 @dataclass(frozen=True, slots=True)
+class Confirmed:
+    """A stored entry (`ref`) whose stored time a fetch dates by stronger evidence (`dated`):
+    storage keeps the stronger strength, so weaker evidence met later cannot move it."""
+
+    ref: int
+    dated: int
+
+
+@dataclass(frozen=True, slots=True)
 class Diff:
     """The outcome of comparing one fetch with storage.
 
     `new` (oldest first) is to be stored, and alerted unless this is the baseline.
-    `recognised` are marks to add to stored entries.
+    `recognised` are marks to add to stored entries; `confirmed` strengths to raise.
     `failed_reason` set means the check failed: nothing is to be stored or removed.
     """
 
@@ -78,6 +87,7 @@ class Diff:
     baseline: bool = False
     failed_reason: str | None = None
     recognised: tuple[Recognised, ...] = ()
+    confirmed: tuple[Confirmed, ...] = ()
 
     @property
     def alerts(self) -> tuple[Entry, ...]:
@@ -116,7 +126,7 @@ def diff_entries(
             seen.update(() if copy is None else (copy,))
             new.append(entry)
     return Diff(new=_oldest_first(new), edited=tuple(matcher.edited), baseline=baseline,
-                recognised=tuple(matcher.recognised))
+                recognised=tuple(matcher.recognised), confirmed=tuple(matcher.confirmed))
 
 
 class _Matcher:
@@ -132,6 +142,7 @@ class _Matcher:
         self._claimed: set[int] = set()
         self.edited: list[Edit] = []
         self.recognised: list[Recognised] = []
+        self.confirmed: list[Confirmed] = []
 
     def recognise(self, entry: Entry, *, by_key: bool) -> bool:
         """Whether `entry` carries a stored mark: its key (`by_key`), else its own text or
@@ -186,6 +197,8 @@ class _Matcher:
         if edit is not None:
             self.edited.append(edit)
             missing = tuple(dict.fromkeys((*missing, *marks_of(edit.entry))))
+        elif stored is not None and _confirms(stored.entry, entry):
+            self.confirmed.append(Confirmed(ref, entry.dated))
         if missing:
             self.recognised.append(Recognised(ref, missing))
 
@@ -226,6 +239,12 @@ def _retimed(was: Entry, entry: Entry) -> bool:
     stronger evidence (its own date over the page's, the page's over the fetch day)."""
     return (was.published_at is not None and entry.published_at is not None
             and entry.published_at != was.published_at and entry.dated > was.dated)
+
+
+def _confirms(was: Entry, entry: Entry) -> bool:
+    """Whether `entry` dates the stored time of `was` by stronger evidence than it had."""
+    return (was.published_at is not None and entry.published_at == was.published_at
+            and entry.dated > was.dated)
 
 
 def _near(one: datetime | None, other: datetime | None) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.core.diff import Diff, diff_entries, fold_burst
+from bot.core.diff import Confirmed, Diff, diff_entries, fold_burst
 from bot.core.identity import Known, fingerprint, marks_of
 from bot.core.model import DATED_BY_FETCH, DATED_BY_PAGE, DATED_OWN, Entry
 
@@ -242,6 +242,16 @@ def test_a_known_update_is_not_moved_on_evidence_no_stronger() -> None:
                       dated=DATED_BY_FETCH)
     [edit] = check(before, [corrected]).edited
     assert (edit.entry.published_at, edit.entry.dated) == (T0, DATED_BY_PAGE)
+
+
+def test_stronger_evidence_for_the_stored_time_is_kept_so_weaker_cannot_move_it() -> None:
+    """The page's date agreeing with a time first dated by the fetch day changes nothing a
+    reader sees, but raises the stored strength: a fetch-day dating later stays put."""
+    text = "Winds of 90 mph on the headland."
+    before = [Entry("t:04:00:abc", T0, text, dated=DATED_BY_FETCH)]
+    diff = check(before, [replace(before[0], dated=DATED_BY_PAGE)])
+    assert (diff.new, diff.edited, diff.confirmed) == ((), (), (Confirmed(1, DATED_BY_PAGE),))
+    assert check(before, [replace(before[0], dated=DATED_BY_FETCH)]).confirmed == ()
 
 
 def test_short_texts_repeated_at_other_clocks_are_each_new() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core.diff import Edit
+from bot.core.diff import Confirmed, Edit
 from bot.core.identity import Known, marks_of
-from bot.core.model import ChatRef, Entry, Validators
+from bot.core.model import DATED_BY_FETCH, DATED_BY_PAGE, DATED_OWN, ChatRef, Entry, Validators
 from bot.core.route import holds_alerts
 from storage import Database, chats, entries, filters, stories, subscriptions
 from storage.stories import CheckState
@@ -88,6 +88,24 @@ async def test_an_edit_keeps_old_marks_and_adds_new_ones(db: Database) -> None:
     marks = await entries.marks(db, story.id)
     assert {"k:k1", "k:k9"} <= set(marks) and len(marks) == 4
     assert set(marks.values()) == {entry_id}
+
+
+async def test_how_strongly_an_entry_is_dated_is_kept_and_only_raised(db: Database) -> None:
+    """The strength of an entry's time is stored, raised by a confirmation (never lowered),
+    and set with the time an edit moves."""
+    weak = Entry("k1", NOW, "Text one", dated=DATED_BY_FETCH)
+    async with db.write() as tx:
+        story = await stories.add(tx, "https://example.com/live", now=NOW, interval=60)
+        entry_id = await entries.add(tx, story.id, weak, now=NOW)
+        await entries.confirm(tx, Confirmed(entry_id, DATED_BY_PAGE))
+        await entries.confirm(tx, Confirmed(entry_id, DATED_BY_FETCH))
+    [row] = await entries.for_story(db, story.id)
+    assert row.entry.dated == DATED_BY_PAGE
+    async with db.write() as tx:
+        moved = Entry("k1", NOW - timedelta(days=1), "Text one", dated=DATED_OWN)
+        await entries.update(tx, Edit(row, moved, "k1"), now=NOW)
+    [row] = await entries.for_story(db, story.id)
+    assert (row.entry.published_at, row.entry.dated) == (moved.published_at, DATED_OWN)
 
 
 async def test_chats_are_unique_per_platform_chat_and_thread(db: Database) -> None:
