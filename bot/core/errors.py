@@ -16,7 +16,8 @@
     ├── CommandError         a chat command that cannot be carried out (reply text)
     │   ├── BadArgument      with an example of the right form
     │   ├── NotAllowed       the caller is not an admin here
-    │   └── NotFound         no such subscription
+    │   ├── NotFound         no such subscription
+    │   └── BadOpml          an OPML file that cannot be read safely: nothing is imported
     └── DeliveryError        a messenger's answer other than success
         ├── ChatGone         blocked, kicked, chat not found: deactivate, don't retry
         ├── ChatMoved        the chat has a new id (Telegram migration): move, resend
@@ -106,6 +107,10 @@ class NotAllowed(CommandError):
 
 class NotFound(CommandError):
     """The subscription or story named does not exist in this chat."""
+
+
+class BadOpml(CommandError):
+    """An OPML file too large, malformed, not OPML, with entities or too many outlines."""
 
 
 class DeliveryError(StorywatchError):
