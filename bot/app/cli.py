@@ -1,4 +1,4 @@
-"""The command line: `storywatch check|watch|demo|run|status|db`.
+"""The command line: `storywatch check|watch|demo|run|status|db|opml`.
 
 Each command loads the config once, hands it to the composition root
 (`bot.app.root`) and maps domain errors to one line on stderr and a non-zero status.
@@ -13,7 +13,7 @@ import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, BinaryIO, NoReturn, TypeVar
 
 import click
 
@@ -173,6 +173,37 @@ def copy_database(source: str, destination: str) -> None:
     configure_logging([])
     copied = run_command(lambda: app.copy(source, destination))
     click.echo("copied " + ", ".join(f"{rows} {table}" for table, rows in copied.items()))
+
+
+@main.group(cls=_WholeHelp)
+@config_option
+def opml(config_path: Path | None) -> None:
+    """A chat's subscriptions out and in as OPML (other feed bots read and write it)."""
+
+
+@opml.command(name="export")
+@click.option("--chat", "chat", required=True, metavar="PLATFORM:ID",
+              help="The chat, e.g. telegram:-1001234567890 or console:console.")
+@config_option
+def export_opml(chat: str, config_path: Path | None) -> None:
+    """Print the chat's followed stories as an OPML 2.0 document."""
+    config = _load(config_path)
+    click.echo(run_command(lambda: app.export_opml(config, app.chat_ref(chat))), nl=False)
+
+
+@opml.command(name="import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--chat", "chat", required=True, metavar="PLATFORM:ID",
+              help="The chat, e.g. telegram:-1001234567890 or console:console.")
+@config_option
+def import_opml(file: BinaryIO, chat: str, config_path: Path | None) -> None:
+    """Follow, in the chat, each feed or page FILE names (OPML; - reads stdin), as
+    /subscribe would; prints what was followed, already followed and refused."""
+    from bot.core.opml import MAX_BYTES
+
+    config = _load(config_path)
+    data = file.read(MAX_BYTES + 1)  # one byte over: the reader refuses a larger file
+    click.echo(run_command(lambda: app.import_opml(config, app.chat_ref(chat), data)))
 
 
 def _load(path: Path | None) -> Config:

@@ -419,6 +419,60 @@ async def _database(config: Config) -> AsyncIterator[Database]:
         yield db
 
 
+# --- opml: a chat's subscriptions out and in ---
+
+IMPORT_CHECK_WAIT = 24 * 3600.0  # seconds: the command line waits for every first check
+
+
+def chat_ref(value: str) -> ChatRef:
+    """The chat named PLATFORM:ID (or PLATFORM:ID:THREAD). Raises BadArgument."""
+    platform, _, rest = value.partition(":")
+    chat_id, _, thread = rest.partition(":")
+    names = [platform.name for platform in (*CHAT_PLATFORMS, CONSOLE)]
+    if platform not in names or not chat_id:
+        raise BadArgument(f"--chat {value!r}: expected PLATFORM:ID with PLATFORM one of "
+                          f"{', '.join(names)} (example: --chat telegram:-1001234567890)")
+    return ChatRef(platform, chat_id, thread)
+
+
+async def export_opml(config: Config, chat: ChatRef) -> str:
+    """The chat's followed stories as an OPML 2.0 document (`storywatch opml export`)."""
+    from handlers.opml import export_opml as export
+
+    async with _database(config) as db:
+        return await export(command_context(config, db, _NoChecks(), _now), chat)
+
+
+class _NoChecks:
+    """The checker of a command that checks nothing (an export)."""
+
+    async def check(self, story_id: int) -> CheckResult:
+        raise AssertionError(f"an export checked story {story_id}")
+
+
+async def import_opml(config: Config, chat: ChatRef, data: bytes) -> str:
+    """Follow, in `chat`, each URL an OPML file names, as /subscribe would (its SSRF rules
+    and limits apply), each first check awaited; returns the one-line report. Raises
+    BadOpml, following nothing, for a file that cannot be read safely."""
+    from handlers.opml import import_opml as follow_all
+
+    async with (_database(config) as db, LazyFetcher(config.fetch) as fetcher,
+                AsyncExitStack() as stack):
+        pool = stack.enter_context(extraction_pool())
+        summaries = await summaries_from_config(config, stack, _now, SILENT, db)
+        watcher = Watcher(db, fetcher, functools.partial(extract_with, recipes(config)),
+                          summaries, WatchPolicy.from_config(config), _now, pool=pool)
+        poller = Poller(db, watcher, concurrency=config.fetch.concurrency,
+                        per_host=config.fetch.per_host, clock=_now,
+                        checked=lambda: None)  # a baseline check sends nothing
+        stack.push_async_callback(poller.aclose)
+        context = replace(command_context(config, db, poller, _now),
+                          first_check_wait=IMPORT_CHECK_WAIT)
+        stack.push_async_callback(context.later.aclose)
+        imported = await follow_all(context, chat, "private", data)
+        return imported.report()
+
+
 # --- run: the service loop, with the platforms the config enables ---
 
 ROLES = ("all", "checker", "sender")

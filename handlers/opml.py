@@ -1,0 +1,81 @@
+"""/export and /import: a chat's subscriptions out and in as OPML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot.core.errors import StorywatchError
+from bot.core.model import ChatRef
+from bot.core.opml import Outline, read_opml, write_opml
+from handlers.context import Context
+from handlers.following import subscribe
+from storage import stories, subscriptions
+
+# Path endings that name a feed rather than a page: what a feed reader needs as xmlUrl.
+_FEED_ENDINGS = (".xml", ".rss", ".atom", ".rdf", "/feed", "/rss", "/atom", "/feed/", "/rss/")
+
+
+async def export_opml(context: Context, ref: ChatRef) -> str:
+    """The chat's followed stories as an OPML 2.0 document."""
+    chat = await context.chat(ref)
+    following = await subscriptions.for_chat(context.db, chat.id) if chat else []
+    outlines = []
+    for subscription in following:
+        story = await stories.get(context.db, subscription.story_id)
+        if subscription.active and story is not None:
+            outlines.append(Outline(story.url, story.title or story.url, _is_feed(story.url)))
+    return write_opml(f"storywatch: {_shown(ref)}", outlines)
+
+
+def _is_feed(url: str) -> bool:
+    return urlsplit(url).path.lower().endswith(_FEED_ENDINGS)
+
+
+def _shown(ref: ChatRef) -> str:
+    return f"{ref.platform}:{ref.chat_id}" + (f":{ref.thread_id}" if ref.thread_id else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an import did, URL by URL."""
+
+    followed: tuple[str, ...]
+    already: tuple[str, ...]
+    refused: tuple[tuple[str, str], ...]  # (url, why)
+
+    def report(self) -> str:
+        """One line: how many followed, already followed and refused, and why."""
+        line = (f"Imported: {len(self.followed)} followed, {len(self.already)} already followed,"
+                f" {len(self.refused)} refused")
+        if not self.refused:
+            return line + "."
+        return line + ": " + "; ".join(_reason(why) for _url, why in self.refused)
+
+
+def _reason(why: str) -> str:
+    return " ".join(why.split())
+
+
+async def import_opml(context: Context, ref: ChatRef, kind: str, data: bytes) -> Imported:
+    """Follow each URL an OPML file names, as /subscribe does (its SSRF rules and limits
+    apply to each). Raises BadOpml, following nothing, when the file cannot be read safely."""
+    urls = read_opml(data)
+    followed: list[str] = []
+    already: list[str] = []
+    refused: list[tuple[str, str]] = []
+    for url in urls:
+        before = await _following(context, ref)
+        try:
+            await subscribe(context, ref, kind, url)
+        except StorywatchError as error:  # a refused URL: the others are still followed
+            refused.append((url, str(error)))
+            continue
+        (followed if await _following(context, ref) - before else already).append(url)
+    return Imported(tuple(followed), tuple(already), tuple(refused))
+
+
+async def _following(context: Context, ref: ChatRef) -> set[int]:
+    chat = await context.chat(ref)
+    following = await subscriptions.for_chat(context.db, chat.id) if chat else []
+    return {s.story_id for s in following if s.active}
