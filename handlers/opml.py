@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.core.errors import StorywatchError
+from bot.core.errors import BadArgument, NotAllowed, StorywatchError
 from bot.core.model import ChatRef
-from bot.core.opml import Outline, read_opml, write_opml
+from bot.core.opml import MAX_BYTES, Outline, read_opml, write_opml
+from handlers.caller import Caller
+from handlers.command_values import CommandValue
 from handlers.context import Context
 from handlers.following import subscribe
 from storage import stories, subscriptions
+
+CONSOLE = "console"
+"""The one platform where /export prints the file and /import reads a path: elsewhere a
+path would name a file on the bot's machine, and files travel as attachments (not yet)."""
 
 # Path endings that name a feed rather than a page: what a feed reader needs as xmlUrl.
 _FEED_ENDINGS = (".xml", ".rss", ".atom", ".rdf", "/feed", "/rss", "/atom", "/feed/", "/rss/")
@@ -79,3 +87,60 @@ async def _following(context: Context, ref: ChatRef) -> set[int]:
     chat = await context.chat(ref)
     following = await subscriptions.for_chat(context.db, chat.id) if chat else []
     return {s.story_id for s in following if s.active}
+
+
+@dataclass(frozen=True, slots=True)
+class Export(CommandValue):
+    """/export"""
+
+
+@dataclass(frozen=True, slots=True)
+class Import(CommandValue):
+    """/import PATH (a file on the console's machine)."""
+
+    path: str
+
+
+def parse_export(args: str) -> Export:
+    """/export takes no argument."""
+    if args.strip():
+        raise BadArgument("/export takes no argument (example: /export)")
+    return Export()
+
+
+def parse_import(args: str) -> Import:
+    """/import's argument: the path of an OPML file (spaces and all)."""
+    path = args.strip()
+    if not path:
+        raise BadArgument("/import needs the OPML file's path (example: /import feeds.opml)")
+    return Import(path)
+
+
+async def run_export(context: Context, caller: Caller, _command: Export) -> str:
+    """The chat's subscriptions as OPML text (the console alone)."""
+    _on_console(caller, "/export")
+    return await export_opml(context, caller.chat)
+
+
+async def run_import(context: Context, caller: Caller, command: Import) -> str:
+    """Follow what the OPML file at the path names; the one-line report (the console alone)."""
+    _on_console(caller, "/import")
+    data = await asyncio.to_thread(_read, command.path)
+    imported = await import_opml(context, caller.chat, caller.kind, data)
+    return imported.report()
+
+
+def _on_console(caller: Caller, name: str) -> None:
+    if caller.chat.platform != CONSOLE:
+        raise NotAllowed(f"{name} works on the console for now; the bot's operator can run "
+                         f"`storywatch opml {name[1:]} --chat {_shown(caller.chat)}`.")
+
+
+def _read(name: str) -> bytes:
+    """The file's first MAX_BYTES + 1 bytes: enough for the reader to refuse a larger one."""
+    path = Path(name).expanduser()
+    try:
+        with path.open("rb") as file:
+            return file.read(MAX_BYTES + 1)
+    except OSError as error:
+        raise BadArgument(f"cannot read {path}: {error.strerror or error}") from None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core.errors import BadArgument
-from handlers import catchup, following, options, parse, preview, settings, status
+from handlers import catchup, following, opml, options, parse, preview, settings, status
 from handlers.caller import Caller
 from handlers.command_values import (
     Catchup,
@@ -189,6 +189,17 @@ SPECS: tuple[CommandSpec, ...] = (
         "/list - the stories this chat follows, with their filters", private=True,
         options=(Option("page", "Which page, when there are many", "number", required=False),),
         build=options.list_page),
+    CommandSpec(
+        "export", (opml.Export,), opml.parse_export, opml.run_export, "/export",
+        "This chat's subscriptions as an OPML file (console)",
+        "/export - this chat's subscriptions as OPML, for other feed readers (console)",
+        private=True),
+    CommandSpec(
+        "import", (opml.Import,), opml.parse_import, opml.run_import, "/import feeds.opml",
+        "Follow each feed of an OPML file: /import PATH (console)",
+        "/import PATH - follow each feed or page an OPML file names, as /subscribe does "
+        "(console)", access="members", slow=True,
+        options=(Option("path", "The OPML file's path on the bot's machine"),)),
     CommandSpec(
         "catchup", (Catchup,), parse.catchup, _catchup,
         "/catchup 90m  (or /catchup 2 6h for subscription 2 alone)",

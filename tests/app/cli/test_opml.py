@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.opml import read_opml
+from tests.app.cli.console_bot import console_bot
 from tests.app.cli.runner import cli_env, storywatch
 from tests.app.cli.test_watch import FAST, json_ld_page, update
 from tests.fakes.web import WebServer
@@ -73,3 +74,21 @@ async def test_a_chat_not_named_platform_colon_id_is_one_line(tmp_path: Path) ->
     assert result.status == 1
     [line] = result.stderr.splitlines()
     assert "PLATFORM:ID" in line
+
+
+async def test_the_console_exports_and_imports_through_the_chat_commands(
+        tmp_path: Path) -> None:
+    env = cli_env(tmp_path, **FAST, STORYWATCH_SCHEDULE__TICK="0.1")
+    async with WebServer() as web:
+        storm = web.set("/storm", json_ld_page([update(1), update(2)]))
+        opml = tmp_path / "feeds.opml"
+        opml.write_text(an_export([storm, METADATA]))
+        async with console_bot(env) as bot:
+            reply = await bot.command(f"/import {opml}", "Imported:")
+            assert "1 followed, 0 already followed, 1 refused" in reply
+            listing = await bot.command("/list", "1. ")
+            assert "Storm live" in listing
+            exported = await bot.command("/export", "</opml>")
+            assert storm in exported and "169.254" not in exported
+            missing = await bot.command(f"/import {tmp_path / 'none.opml'}", "annot read")
+            assert "none.opml" in missing
