@@ -118,22 +118,24 @@ def parse_import(args: str) -> Import:
 
 async def run_export(context: Context, caller: Caller, _command: Export) -> str:
     """The chat's subscriptions as OPML text (the console alone)."""
-    _on_console(caller, "/export")
+    _on_console(caller, "export")
     return await export_opml(context, caller.chat)
 
 
 async def run_import(context: Context, caller: Caller, command: Import) -> str:
     """Follow what the OPML file at the path names; the one-line report (the console alone)."""
-    _on_console(caller, "/import")
+    _on_console(caller, "import FILE")
     data = await asyncio.to_thread(_read, command.path)
     imported = await import_opml(context, caller.chat, caller.kind, data)
     return imported.report()
 
 
-def _on_console(caller: Caller, name: str) -> None:
+def _on_console(caller: Caller, cli: str) -> None:
+    """Refuses a command outside the console, naming the command line that does it."""
     if caller.chat.platform != CONSOLE:
-        raise NotAllowed(f"{name} works on the console for now; the bot's operator can run "
-                         f"`storywatch opml {name[1:]} --chat {_shown(caller.chat)}`.")
+        name = cli.split()[0]
+        raise NotAllowed(f"/{name} works on the console for now; the bot's operator can run "
+                         f"`storywatch opml {cli} --chat {_shown(caller.chat)}`.")
 
 
 def _read(name: str) -> bytes:
