@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from bot.core.errors import BadArgument
 from bot.core.model import ChatRef
 from handlers.commands import CommandLayer
 from handlers.context import Limits
+from handlers.opml import Export, Import
+from handlers.registry import parse_command
 from storage import subscriptions
 from tests.handlers.conftest import Commands, caller
 
@@ -52,3 +57,12 @@ async def test_export_elsewhere_than_the_console_points_to_the_command_line(
     reply = await commands.run("/export", caller(admin=False))
 
     assert "storywatch opml export --chat telegram:-1001" in reply.text
+
+
+def test_import_takes_the_whole_path_and_export_nothing() -> None:
+    assert parse_command("/import  ~/My Feeds/feeds.opml ") == Import("~/My Feeds/feeds.opml")
+    assert parse_command("/export") == Export()
+    with pytest.raises(BadArgument, match=r"example: /import feeds\.opml"):
+        parse_command("/import")
+    with pytest.raises(BadArgument, match="takes no argument"):
+        parse_command("/export now")
