@@ -158,7 +158,7 @@ async def test_commands_are_synced_with_admin_defaults(bot: Bot) -> None:
         found = spec.get("default_member_permissions")
         assert (None if found is None else str(found)) == wanted, name
     filter_actions = {o["name"] for o in synced["filter"]["options"]}
-    assert filter_actions == {"add", "exclude", "remove", "clear", "list"}
+    assert filter_actions == {"add", "exclude", "remove", "clear", "list", "test"}
     digest_modes = [c["value"] for c in synced["digest"]["options"][0]["choices"]]
     assert digest_modes == ["off", "every", "daily"]
 
