@@ -76,6 +76,13 @@ class FilterList(CommandValue):
 
 
 @dataclass(frozen=True, slots=True)
+class FilterTest(CommandValue):
+    """/filter test [N], or /filter [N] test: which recent updates the filters let through."""
+
+    number: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Mute(CommandValue):
     """/mute DURATION."""
 

@@ -23,6 +23,7 @@ from handlers.command_values import (
     FilterClear,
     FilterEdit,
     FilterList,
+    FilterTest,
     ListSubscriptions,
     Mute,
     SetEdits,
@@ -72,6 +73,11 @@ def filter_clear(given: Options, _max_chars: int) -> FilterClear:
 def filter_list(given: Options, _max_chars: int) -> FilterList:
     """/filter [number] list."""
     return FilterList(given.get("number"))
+
+
+def filter_test(given: Options, _max_chars: int) -> FilterTest:
+    """/filter test [number]."""
+    return FilterTest(given.get("number"))
 
 
 def mute(given: Options, max_chars: int) -> Mute:

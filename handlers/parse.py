@@ -31,6 +31,7 @@ from handlers.command_values import (
     FilterClear,
     FilterEdit,
     FilterList,
+    FilterTest,
     ListSubscriptions,
     Mute,
     SetEdits,
@@ -159,13 +160,25 @@ def filter_(args: str) -> Command:
         if rest:
             raise BadArgument(f"/filter {action} takes no words; {example('filter')}")
         return FilterClear(number) if action == "clear" else FilterList(number)
+    if action == "test":
+        return _filter_test(number, rest)
     verb = FILTER_ACTIONS.get(action)
     if verb is None:
         raise BadArgument(
-            f"/filter needs add, exclude, remove, clear or list, not {action[:40]!r}; "
+            f"/filter needs add, exclude, remove, clear, list or test, not {action[:40]!r}; "
             f"{example('filter')}"
         )
     return FilterEdit(number, verb, filter_words(verb, rest))
+
+
+def _filter_test(number: int | None, rest: str) -> FilterTest:
+    """/filter [N] test, or /filter test [N]: the number may come after too."""
+    if not rest:
+        return FilterTest(number)
+    if number is None and _DIGITS.match(rest):
+        return FilterTest(int(rest))
+    raise BadArgument(f"/filter test takes a subscription's number at most, not {rest[:40]!r};"
+                      " example: /filter test 2")
 
 
 def filter_words(action: str, text: str) -> tuple[str, ...]:

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core.errors import BadArgument
-from handlers import catchup, following, opml, options, parse, preview, settings, status
+from handlers import (
+    catchup,
+    filtertest,
+    following,
+    opml,
+    options,
+    parse,
+    preview,
+    settings,
+    status,
+)
 from handlers.caller import Caller
 from handlers.command_values import (
     Catchup,
@@ -26,6 +36,7 @@ from handlers.command_values import (
     FilterClear,
     FilterEdit,
     FilterList,
+    FilterTest,
     Help,
     ListSubscriptions,
     Lock,
@@ -136,7 +147,10 @@ async def _list(context: Context, caller: Caller, command: ListSubscriptions) ->
     return await following.list_subscriptions(context, caller.chat, command.page)
 
 
-async def _filters(context: Context, caller: Caller, command: settings.FilterCommand) -> str:
+async def _filters(context: Context, caller: Caller,
+                   command: settings.FilterCommand | FilterTest) -> str:
+    if isinstance(command, FilterTest):
+        return await filtertest.filter_test(context, caller.chat, command)
     return await settings.filters_command(context, caller.chat, caller.kind, command)
 
 
@@ -213,15 +227,17 @@ SPECS: tuple[CommandSpec, ...] = (
                  Option("duration", "How far back: 90m, 6h (2h when left out, 24h at most)",
                         required=False))),
     CommandSpec(
-        "filter", (FilterEdit, FilterClear, FilterList), parse.filter_, _filters,
+        "filter", (FilterEdit, FilterClear, FilterList, FilterTest), parse.filter_, _filters,
         '/filter add iran "red sea" sanction*  (or /filter 1 exclude sport)',
-        "Include or exclude words: /filter [N] add|exclude|remove|clear|list",
+        "Include or exclude words: /filter [N] add|exclude|remove|clear|list|test",
         "/filter [N] add WORD... - only updates with any of these words (N: one story; none: "
         "all)\n/filter [N] exclude WORD... - drop updates with any of these words\n"
         "/filter [N] remove WORD... | clear | list - edit or show the filters\n"
         "  (a number first is always a subscription's: to filter on the word 2024, "
-        "/filter add 2024)",
-        access="admins", readers=(FilterList,),
+        "/filter add 2024)\n"
+        "/filter test [N] - which of the latest 10 updates the filters let through, and the "
+        "word that decided each",
+        access="admins", readers=(FilterList, FilterTest),
         subcommands=(
             Subcommand("add", "Only updates with any of these words", (_WORDS, _NUMBER),
                        options.filter_edit("add")),
@@ -230,7 +246,9 @@ SPECS: tuple[CommandSpec, ...] = (
             Subcommand("remove", "Remove these filter words", (_WORDS, _NUMBER),
                        options.filter_edit("remove")),
             Subcommand("clear", "Remove every filter word", (_NUMBER,), options.filter_clear),
-            Subcommand("list", "Show the filter words", (_NUMBER,), options.filter_list))),
+            Subcommand("list", "Show the filter words", (_NUMBER,), options.filter_list),
+            Subcommand("test", "Which of the latest updates the filters let through, and why",
+                       (_NUMBER,), options.filter_test))),
     CommandSpec(
         "mute", (Mute, Unmute), parse.mute, _setting, "/mute 1h30m",
         "Hold alerts for a while: /mute 2h",

@@ -33,6 +33,22 @@ async def in_window(db: Reader, story_ids: Sequence[int], *, since: datetime, un
     return [_happened(row) for row in rows]
 
 
+async def latest(db: Reader, story_ids: Sequence[int], limit: int) -> list[Happened]:
+    """The stories' newest `limit` entries (by published time, else first seen), newest first."""
+    if not story_ids:
+        return []
+    marks = ", ".join("?" * len(story_ids))
+    rows = await db.fetch_all(
+        # Only "?" placeholders are formatted in; the values are bound.
+        "SELECT s.url AS story_url, s.title AS story_title, e.key, e.published_at,"
+        " e.updated_at, e.title, e.text, e.url, COALESCE(e.published_at, e.first_seen_at) AS at"
+        f" FROM entries e JOIN stories s ON s.id = e.story_id WHERE e.story_id IN ({marks})"
+        " ORDER BY at DESC, e.id DESC LIMIT ?",
+        (*story_ids, limit),
+    )
+    return [_happened(row) for row in rows]
+
+
 def _happened(row: Row) -> Happened:
     entry = Entry(row["key"], from_epoch(row["published_at"]), row["text"], row["title"],
                   from_epoch(row["updated_at"]), row["url"])

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from bot.core.errors import BadArgument
 
@@ -245,3 +246,49 @@ def judge_levels(
         passed = passed and verdict.passed
         matched.update(dict.fromkeys(verdict.matched))
     return Verdict(passed, tuple(matched))
+
+
+Reason = Literal["include", "exclude", "no include", "no exclude", "no filters"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Why an entry passes or is dropped (`/filter test`): what decided, the word, the level.
+
+    `reason`: "include" (an include word matched; passes), "exclude" (an exclude word
+    matched; dropped), "no include" (include words, none matched; dropped), "no exclude"
+    (only exclude words, none matched; passes), "no filters" (passes). `level` is the
+    index in the levels of the one that decided (0: the chat's, 1: the subscription's),
+    None for "no filters".
+    """
+
+    passed: bool
+    reason: Reason
+    word: str | None = None
+    level: int | None = None
+
+
+def decide_levels(
+    title: str | None, text: str, levels: Sequence[tuple[Sequence[str], Sequence[str]]]
+) -> Decision:
+    """What decides whether an entry passes every level, as `judge_levels` judges it.
+
+    The first level that drops the entry decides (an exclude word before a missing
+    include word); an entry that passes was let through by the first include word
+    that matched, else by the exclude words that did not.
+    """
+    folded = _haystack(title, text)
+    let_through: Decision | None = None
+    for level, (include, exclude) in enumerate(levels):
+        excluded = compile_words(exclude).find_folded(folded) if exclude else ()
+        if excluded:
+            return Decision(False, "exclude", excluded[0], level)
+        matched = compile_words(include).find_folded(folded) if include else ()
+        if include and not matched:
+            return Decision(False, "no include", None, level)
+        if let_through is None or let_through.reason == "no exclude":
+            if matched:
+                let_through = Decision(True, "include", matched[0], level)
+            elif exclude and let_through is None:
+                let_through = Decision(True, "no exclude", None, level)
+    return let_through or Decision(True, "no filters")

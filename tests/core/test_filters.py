@@ -9,7 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.errors import BadArgument
-from bot.core.filters import Verdict, compile_words, judge, judge_levels, parse_words
+from bot.core.filters import (
+    Decision,
+    Verdict,
+    compile_words,
+    decide_levels,
+    judge,
+    judge_levels,
+    parse_words,
+)
 
 
 def test_parse_plain_words() -> None:
@@ -192,3 +200,39 @@ def test_parse_leading_apostrophe_is_part_of_word() -> None:
 def test_parse_apostrophe_inside_single_quoted_phrase() -> None:
     """In 'single quotes' a phrase closes at a word's end, so it may hold "don't"."""
     assert parse_words("'don't stop' 'a 'b") == ("don't stop", "'a", "'b")
+
+
+NONE: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+
+
+@pytest.mark.parametrize(("text", "levels", "decision"), [
+    ("Iran fires missiles", (NONE, NONE), Decision(True, "no filters")),
+    ("Iran fires missiles", ((("iran",), ()), NONE), Decision(True, "include", "iran", 0)),
+    ("Football in Iran", ((("iran",), ("football",)), NONE),
+     Decision(False, "exclude", "football", 0)),
+    ("Markets fall", ((("iran", "gaza"), ()), NONE), Decision(False, "no include", None, 0)),
+    ("Markets fall", (((), ("football",)), NONE), Decision(True, "no exclude", None, 0)),
+    # The subscription's level drops what the chat's lets through.
+    ("Iran and football", ((("iran",), ()), ((), ("football",))),
+     Decision(False, "exclude", "football", 1)),
+    ("Iran strikes", ((("iran",), ()), (("gaza",), ())), Decision(False, "no include", None, 1)),
+    # An include word outranks exclude words that did not match, whatever the level.
+    ("Gaza talks", (((), ("football",)), (("gaza",), ())), Decision(True, "include", "gaza", 1)),
+    ("IRÁN talks", ((("sanction*", "iran"), ()), NONE), Decision(True, "include", "iran", 0)),
+])
+def test_decide_levels_names_what_decided(
+    text: str, levels: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...], decision: Decision
+) -> None:
+    """The word (and level) that let an entry through or dropped it, as /filter test shows."""
+    assert decide_levels(None, text, levels) == decision
+
+
+@given(st.text(alphabet="ab c", max_size=12), st.lists(st.sampled_from(["a", "b", "c*"]),
+       max_size=2), st.lists(st.sampled_from(["a", "b", "ab"]), max_size=2),
+       st.lists(st.sampled_from(["a", "c"]), max_size=2))
+def test_decide_levels_agrees_with_routing(
+    text: str, include: list[str], exclude: list[str], own: list[str]
+) -> None:
+    """What /filter test says passes is what routing lets through."""
+    levels = ((include, exclude), (own, []))
+    assert decide_levels("t", text, levels).passed == judge_levels("t", text, levels).passed

@@ -158,7 +158,7 @@ async def test_commands_are_synced_with_admin_defaults(bot: Bot) -> None:
         found = spec.get("default_member_permissions")
         assert (None if found is None else str(found)) == wanted, name
     filter_actions = {o["name"] for o in synced["filter"]["options"]}
-    assert filter_actions == {"add", "exclude", "remove", "clear", "list"}
+    assert filter_actions == {"add", "exclude", "remove", "clear", "list", "test"}
     digest_modes = [c["value"] for c in synced["digest"]["options"][0]["choices"]]
     assert digest_modes == ["off", "every", "daily"]
 
@@ -372,3 +372,24 @@ async def test_preview_defers_then_shows_the_story_in_the_channel(
     assert "2024-02-03 10:04 UTC: Update 4" in answer.content
     assert "Update 1" not in answer.content
     assert await chats.by_ref(bot.db, ChatRef("discord", CHANNEL)) is None
+
+
+async def test_filter_test_subcommand_answers_a_member_privately(
+        bot: Bot, web_server: WebServer) -> None:
+    """/filter test number:1 by a member without Manage Channels: the story's updates, each
+    with what the subscription's filter decided, in a reply only they see."""
+    url = web_server.set("/storm", live_page(3))
+    await subscribe(bot, url, permissions=0)
+    await command(bot.fake, "filter", sub("exclude", option("words", "3"), option("number", 1, 4)),
+                  permissions=ADMIN)
+    answer = await command(bot.fake, "filter", sub("test", option("number", 1, 4)),
+                           permissions=0)
+    assert answer.ephemeral
+    assert answer.content.splitlines() == [
+        "Filter test on the latest 3 updates of subscription 1: 2 pass, 1 dropped.",
+        "2024-02-03 10:03 UTC dropped: exclude '3' (subscription's filter): "
+        "Update 3: the storm reached town number 3 overnight.",
+        "2024-02-03 10:02 UTC passes: no exclude word matched (subscription's filter): "
+        "Update 2: the storm reached town number 2 overnight.",
+        "2024-02-03 10:01 UTC passes: no exclude word matched (subscription's filter): "
+        "Update 1: the storm reached town number 1 overnight."]

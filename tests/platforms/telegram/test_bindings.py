@@ -387,3 +387,23 @@ async def test_a_group_become_supergroup_keeps_its_subscriptions(world: World) -
     await eventually(moved)
     chat = await world.chat(ChatRef("telegram", str(new)))
     assert chat is not None and len(await subscriptions.for_chat(world.db, chat.id)) == 1
+
+
+async def test_filter_test_shows_what_the_filters_let_through(world: World) -> None:
+    """/filter test by a member, after an admin's filters: each stored update with the word
+    that decided it, newest first, in plain text (the page's "<" and "&" arrive as written)."""
+    url = world.web.set("/live", story_page([
+        ("Iran strikes: 3 < 5 & more", "Missiles hit the base."),
+        ("Cup final", "Iran football team wins the cup."),
+        ("Weather", "Calm skies over the city.")]))
+    world.fake.set_member(GROUP, ADMIN, "administrator")
+    await world.ask(updates.group_command(GROUP, ADMIN, f"/subscribe {url}"), GROUP)
+    await world.ask(updates.group_command(GROUP, ADMIN, "/filter add iran"), GROUP)
+    await world.ask(updates.group_command(GROUP, ADMIN, "/filter exclude football"), GROUP)
+    reply = await world.ask(updates.group_command(GROUP, MEMBER, "/filter test"), GROUP)
+    assert "parse_mode" not in reply
+    assert reply["text"].splitlines() == [
+        "Filter test on the latest 3 updates of this chat's stories: 1 pass, 2 dropped.",
+        "2024-02-03 10:03 UTC #1 dropped: no include word matched: Weather",
+        "2024-02-03 10:02 UTC #1 dropped: exclude 'football': Cup final",
+        "2024-02-03 10:01 UTC #1 passes: include 'iran': Iran strikes: 3 < 5 & more"]
