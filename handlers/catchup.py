@@ -15,8 +15,8 @@ from bot.core.filters import Levels, judge_levels
 from bot.core.model import ChatRef
 from handlers.command_values import Catchup
 from handlers.context import Context
-from storage import filters, recent, stories, subscriptions
-from storage.subscriptions import Subscription
+from handlers.levels import story_levels
+from storage import recent, subscriptions
 
 MESSAGE_CHARS = 1900
 """One message on every platform: under Discord's 2,000 characters (Telegram's is 4,096)."""
@@ -35,7 +35,8 @@ async def catchup(context: Context, ref: ChatRef, command: Catchup) -> str:
             raise NotFound(f"There is no subscription {command.number} here;"
                            " /list shows the numbers.")
         following = [following[command.number - 1]]
-    levels = await _levels_by_story(context, chat.id, following)
+    levels = dict(found for found in await story_levels(context, chat.id, following)
+                  if found is not None)
     until = context.clock()
     since = until - command.span
     window = await recent.in_window(context.db, [s.story_id for s in following],
@@ -44,20 +45,6 @@ async def catchup(context: Context, ref: ChatRef, command: Catchup) -> str:
     return await context.catchup.catchup(passed, since=since, until=until,
                                          zone=context.zone(chat), limit=MESSAGE_CHARS,
                                          within=context.catchup_within)
-
-
-async def _levels_by_story(context: Context, chat_id: int,
-                           following: list[Subscription]) -> dict[str, Levels]:
-    """The filter levels an update of each followed story must pass, by the story's URL."""
-    chat_level = await filters.of_level(context.db, chat_id, None)
-    levels: dict[str, Levels] = {}
-    for subscription in following:
-        story = await stories.get(context.db, subscription.story_id)
-        own = await filters.of_level(context.db, chat_id, subscription.id)
-        if story is not None:
-            levels[story.url] = ((chat_level.include, chat_level.exclude),
-                                 (own.include, own.exclude))
-    return levels
 
 
 def _passes(happened: Happened, levels: dict[str, Levels]) -> bool:

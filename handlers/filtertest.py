@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from bot.core.catchup import Happened
 from bot.core.errors import NotFound
-from bot.core.filters import Decision, Levels, decide_levels
+from bot.core.filters import Decision, decide_levels
 from bot.core.model import ChatRef
 from bot.core.render import format_time
 from handlers.command_values import FilterTest
 from handlers.context import Context
-from storage import filters, recent, stories, subscriptions
-from storage.subscriptions import Subscription
+from handlers.levels import story_levels
+from storage import recent, subscriptions
 
 SHOWN = 10
 """How many of the latest updates a test shows."""
@@ -39,7 +39,9 @@ async def filter_test(context: Context, ref: ChatRef, command: FilterTest) -> st
             raise NotFound(f"There is no subscription {command.number} here;"
                            " /list shows the numbers.")
         numbered = [numbered[command.number - 1]]
-    by_url = await _levels_by_story(context, chat.id, numbered)
+    found = await story_levels(context, chat.id, [s for _, s in numbered])
+    by_url = {story[0]: (number, story[1])
+              for (number, _), story in zip(numbered, found, strict=True) if story is not None}
     latest = await recent.latest(context.db, [s.story_id for _, s in numbered], SHOWN)
     where = f"subscription {command.number}" if command.number else "this chat's stories"
     if not latest:
@@ -55,21 +57,6 @@ async def filter_test(context: Context, ref: ChatRef, command: FilterTest) -> st
     lines = [_line(happened, decision, zone, None if command.number else number)
              for happened, number, decision in decisions]
     return _bounded(head, lines)
-
-
-async def _levels_by_story(context: Context, chat_id: int,
-                           numbered: list[tuple[int, Subscription]]
-                           ) -> dict[str, tuple[int, Levels]]:
-    """Each story's subscription number and the filter levels its updates must pass, by URL."""
-    chat_level = await filters.of_level(context.db, chat_id, None)
-    found: dict[str, tuple[int, Levels]] = {}
-    for number, subscription in numbered:
-        story = await stories.get(context.db, subscription.story_id)
-        own = await filters.of_level(context.db, chat_id, subscription.id)
-        if story is not None:
-            found[story.url] = (number, ((chat_level.include, chat_level.exclude),
-                                         (own.include, own.exclude)))
-    return found
 
 
 def _line(happened: Happened, decision: Decision, zone: str, number: int | None) -> str:

@@ -18,33 +18,28 @@ WINDOW_LIMIT = 500
 async def in_window(db: Reader, story_ids: Sequence[int], *, since: datetime, until: datetime,
                     limit: int = WINDOW_LIMIT) -> list[Happened]:
     """The stories' entries that happened within [since, until], newest first, at most `limit`."""
-    if not story_ids:
-        return []
-    marks = ", ".join("?" * len(story_ids))
-    rows = await db.fetch_all(
-        # Only "?" placeholders are formatted in; the values are bound.
-        "SELECT s.url AS story_url, s.title AS story_title, e.key, e.published_at,"
-        " e.updated_at, e.title, e.text, e.url, COALESCE(e.published_at, e.first_seen_at) AS at"
-        f" FROM entries e JOIN stories s ON s.id = e.story_id WHERE e.story_id IN ({marks})"
-        " AND COALESCE(e.published_at, e.first_seen_at) BETWEEN ? AND ?"
-        " ORDER BY at DESC, e.id DESC LIMIT ?",
-        (*story_ids, require_epoch(since), require_epoch(until), limit),
-    )
-    return [_happened(row) for row in rows]
+    return await _newest(db, story_ids, limit,
+                         " AND COALESCE(e.published_at, e.first_seen_at) BETWEEN ? AND ?",
+                         (require_epoch(since), require_epoch(until)))
 
 
 async def latest(db: Reader, story_ids: Sequence[int], limit: int) -> list[Happened]:
     """The stories' newest `limit` entries (by published time, else first seen), newest first."""
+    return await _newest(db, story_ids, limit, "", ())
+
+
+async def _newest(db: Reader, story_ids: Sequence[int], limit: int, condition: str,
+                  bound: tuple[float, ...]) -> list[Happened]:
     if not story_ids:
         return []
     marks = ", ".join("?" * len(story_ids))
     rows = await db.fetch_all(
-        # Only "?" placeholders are formatted in; the values are bound.
+        # Only "?" placeholders and a fixed condition are formatted in; the values are bound.
         "SELECT s.url AS story_url, s.title AS story_title, e.key, e.published_at,"
         " e.updated_at, e.title, e.text, e.url, COALESCE(e.published_at, e.first_seen_at) AS at"
         f" FROM entries e JOIN stories s ON s.id = e.story_id WHERE e.story_id IN ({marks})"
-        " ORDER BY at DESC, e.id DESC LIMIT ?",
-        (*story_ids, limit),
+        f"{condition} ORDER BY at DESC, e.id DESC LIMIT ?",
+        (*story_ids, *bound, limit),
     )
     return [_happened(row) for row in rows]
 
