@@ -13,6 +13,7 @@ from bot.core.diff import Confirmed, Edit
 from bot.core.identity import Known
 from bot.core.model import Entry
 from storage.db import Reader, Row, Transaction
+from storage.payloads import decode_embeds, encode_embeds
 from storage.times import from_epoch, require_epoch, to_epoch
 
 UNTIMED_REACH = 500
@@ -120,10 +121,12 @@ async def add(tx: Transaction, story_id: int, entry: Entry, *, now: datetime,
     seen = require_epoch(now)
     await tx.execute(
         "INSERT INTO entries (story_id, key, published_at, updated_at, title, text, url,"
-        " first_seen_at, last_seen_at, dated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " first_seen_at, last_seen_at, dated, image, embeds)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (story_id, key) DO NOTHING",
         (story_id, entry.key, to_epoch(entry.published_at), to_epoch(entry.updated_at),
-         entry.title, entry.text, entry.url, seen, seen, entry.dated),
+         entry.title, entry.text, entry.url, seen, seen, entry.dated, entry.image,
+         encode_embeds(entry.embeds)),
     )
     row = await tx.fetch_one(
         "SELECT id FROM entries WHERE story_id = ? AND key = ?", (story_id, entry.key)
@@ -140,10 +143,11 @@ async def update(tx: Transaction, edit: Edit, *, now: datetime) -> None:
     entry = edit.entry
     await tx.execute(
         "UPDATE entries SET title = ?, text = ?, url = COALESCE(?, url),"
-        " updated_at = COALESCE(?, updated_at), published_at = ?, dated = ?, last_seen_at = ?"
-        " WHERE id = ?",
+        " updated_at = COALESCE(?, updated_at), published_at = ?, dated = ?, last_seen_at = ?,"
+        " image = ?, embeds = ? WHERE id = ?",
         (entry.title, entry.text, entry.url, to_epoch(entry.updated_at),
-         to_epoch(entry.published_at), entry.dated, require_epoch(now), edit.stored.ref),
+         to_epoch(entry.published_at), entry.dated, require_epoch(now), entry.image,
+         encode_embeds(entry.embeds), edit.stored.ref),
     )
 
 
@@ -182,4 +186,6 @@ def _entry(row: Row) -> Known:
         updated_at=from_epoch(row["updated_at"]),
         url=row["url"],
         dated=int(row["dated"]),
+        image=row["image"],
+        embeds=decode_embeds(row["embeds"]),
     ))

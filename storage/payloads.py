@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.core.model import Alert, Digest, Entry, Folded, Message, Notice, StoryRef
+from bot.core.model import Alert, Digest, Embed, Entry, Folded, Message, Notice, StoryRef
 
 
 def encode(message: Message) -> str:
@@ -73,14 +73,44 @@ def _from_story(data: dict[str, Any]) -> StoryRef:
     return StoryRef(data["url"], data["title"])
 
 
+def encode_embeds(embeds: tuple[Embed, ...]) -> str | None:
+    """The JSON text of an entry's embeds, or None when it has none."""
+    if not embeds:
+        return None
+    return json.dumps([_embed(embed) for embed in embeds], ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def decode_embeds(text: str | None) -> tuple[Embed, ...]:
+    """The embeds written by `encode_embeds` (none for NULL)."""
+    return () if text is None else _from_embeds(json.loads(text))
+
+
 def _entry(entry: Entry) -> dict[str, Any]:
-    return {"key": entry.key, "published_at": _time(entry.published_at), "text": entry.text,
-            "title": entry.title, "updated_at": _time(entry.updated_at), "url": entry.url}
+    data: dict[str, Any] = {
+        "key": entry.key, "published_at": _time(entry.published_at), "text": entry.text,
+        "title": entry.title, "updated_at": _time(entry.updated_at), "url": entry.url,
+    }
+    if entry.image is not None:
+        data["image"] = entry.image
+    if entry.embeds:
+        data["embeds"] = [_embed(embed) for embed in entry.embeds]
+    return data
 
 
 def _from_entry(data: dict[str, Any]) -> Entry:
+    # Payloads written before media were recorded have neither key.
     return Entry(data["key"], _from_time(data["published_at"]), data["text"], data["title"],
-                 _from_time(data["updated_at"]), data["url"])
+                 _from_time(data["updated_at"]), data["url"], image=data.get("image"),
+                 embeds=_from_embeds(data.get("embeds", [])))
+
+
+def _embed(embed: Embed) -> dict[str, Any]:
+    return {"kind": embed.kind, "url": embed.url, "text": embed.text, "author": embed.author}
+
+
+def _from_embeds(items: list[dict[str, Any]]) -> tuple[Embed, ...]:
+    return tuple(Embed(item["kind"], item["url"], item["text"], item["author"]) for item in items)
 
 
 def _time(moment: datetime | None) -> str | None:

@@ -20,11 +20,26 @@ DATED_OWN = 3
 
 
 @dataclass(frozen=True, slots=True)
+class Embed:
+    """Something an update quotes or plays, kept as a line rather than raw markup.
+
+    `kind` is "video", "audio" or "post" (a quoted social post); `author` names the quoted
+    account or channel when the page shows it; `text` is its words or title, if any.
+    """
+
+    kind: str
+    url: str
+    text: str = ""
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One update inside a story, as extracted from one fetch.
 
     `dated` is how strong the evidence for `published_at` is (DATED_*): a later fetch moves a
     stored update's time only on stronger evidence. It is not part of the entry's value.
+    `image` is the absolute URL of the update's lead picture; `embeds` what it quotes or plays.
     """
 
     key: str
@@ -34,6 +49,8 @@ class Entry:
     updated_at: datetime | None = None
     url: str | None = None
     dated: int = field(default=DATED_OWN, compare=False)
+    image: str | None = None
+    embeds: tuple[Embed, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,17 +6,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.model import Alert, ChatRef, Digest, Entry, Folded, Notice, StoryRef
+from bot.core.model import Alert, ChatRef, Digest, Embed, Entry, Folded, Notice, StoryRef
 from storage import Database, chats, entries, outbox, payloads, stories
 from storage.outbox import NewDelivery
 
 NOW = datetime(2024, 2, 3, 15, 0, tzinfo=UTC)
 STORY = StoryRef("https://example.com/live", "Live")
 ENTRY = Entry("k1", NOW, "Text", "Head", NOW + timedelta(minutes=1), "https://example.com/live#1")
+PICTURED = Entry("k2", NOW, "Text", image="https://cdn.example.com/a.jpg",
+                 embeds=(Embed("post", "https://bsky.app/profile/a/post/1", "Hi", "a"),))
 
 
 @pytest.mark.parametrize("message", [
     Alert(STORY, ENTRY, "Head. Text", ("Iran", "red sea"), "Europe/Paris"),
+    Alert(STORY, PICTURED, "Text"),
     Folded(STORY, (ENTRY, Entry("k0", None, "untimed")), "UTC"),
     Digest((Alert(STORY, ENTRY, "s"),), "UTC", "mute"),
     Notice("Subscribed", "https://example.com", ("extra line",)),
@@ -24,6 +27,15 @@ ENTRY = Entry("k1", NOW, "Text", "Head", NOW + timedelta(minutes=1), "https://ex
 def test_payloads_round_trip(message: object) -> None:
     """Every message kind comes back from its JSON equal to itself."""
     assert payloads.decode(payloads.encode(message)) == message  # type: ignore[arg-type]
+
+
+def test_a_payload_from_before_media_reads_as_an_entry_without_them() -> None:
+    """Deliveries queued by an older version still send after an upgrade."""
+    old = ('{"type":"alert","story":{"url":"https://example.com/live","title":"Live"},'
+           '"entry":{"key":"k1","published_at":null,"text":"Text","title":null,'
+           '"updated_at":null,"url":null},"summary":"Text","matched":[],"timezone":"UTC"}')
+    alert = payloads.decode(old)
+    assert isinstance(alert, Alert) and alert.entry == Entry("k1", None, "Text")
 
 
 def test_a_bad_payload_is_a_value_error() -> None:

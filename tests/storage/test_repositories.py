@@ -6,7 +6,15 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.diff import Confirmed, Edit
 from bot.core.identity import Known, marks_of
-from bot.core.model import DATED_BY_FETCH, DATED_BY_PAGE, DATED_OWN, ChatRef, Entry, Validators
+from bot.core.model import (
+    DATED_BY_FETCH,
+    DATED_BY_PAGE,
+    DATED_OWN,
+    ChatRef,
+    Embed,
+    Entry,
+    Validators,
+)
 from bot.core.route import holds_alerts
 from storage import Database, chats, entries, filters, stories, subscriptions
 from storage.stories import CheckState
@@ -106,6 +114,23 @@ async def test_how_strongly_an_entry_is_dated_is_kept_and_only_raised(db: Databa
         await entries.update(tx, Edit(row, moved, "k1"), now=NOW)
     [row] = await entries.for_story(db, story.id)
     assert (row.entry.published_at, row.entry.dated) == (moved.published_at, DATED_OWN)
+
+
+async def test_an_entrys_picture_and_embeds_are_kept_and_follow_its_edits(db: Database) -> None:
+    """What an update shows besides its words comes back as stored, and an edit replaces it."""
+    post = Embed("post", "https://x.com/a/status/1", "We are safe", "a")
+    entry = Entry("k1", NOW, "Text", image="https://cdn.example.com/1.jpg", embeds=(post,))
+    async with db.write() as tx:
+        story = await stories.add(tx, "https://example.com/live", now=NOW, interval=60)
+        entry_id = await entries.add(tx, story.id, entry, now=NOW)
+    [row] = await entries.for_story(db, story.id)
+    assert row.entry == entry
+    video = Embed("video", "https://www.youtube.com/watch?v=x", "Briefing")
+    edited = Entry("k1", NOW, "Text, corrected", embeds=(video,))
+    async with db.write() as tx:
+        await entries.update(tx, Edit(Known(entry_id, entry), edited, "k1"), now=NOW)
+    [row] = await entries.for_story(db, story.id)
+    assert (row.entry.image, row.entry.embeds) == (None, (video,))
 
 
 async def test_chats_are_unique_per_platform_chat_and_thread(db: Database) -> None:
