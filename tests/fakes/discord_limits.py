@@ -8,6 +8,7 @@ is 50006.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 EMBED_LIMITS = {"title": 256, "description": 4096}
 FOOTER_LIMIT = 2048
@@ -18,6 +19,7 @@ FIELDS_PER_EMBED = 25
 TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 CONTENT_LIMIT = 2000
+IMAGE_SCHEMES = frozenset({"http", "https", "attachment"})
 NONCE_LIMIT = 25
 
 
@@ -41,6 +43,7 @@ def _embed_errors(embed: dict[str, Any]) -> tuple[dict[str, Any], int]:
         size += len(text)
         if len(text) > limit:
             errors[key] = {"text" if key == "footer" else "name": _too_long(limit)}
+    errors.update(_image_errors(embed))
     fields = embed.get("fields") or []
     if len(fields) > FIELDS_PER_EMBED:
         errors["fields"] = _too_long(FIELDS_PER_EMBED)
@@ -55,6 +58,19 @@ def _embed_errors(embed: dict[str, Any]) -> tuple[dict[str, Any], int]:
         if field_errors:
             errors.setdefault("fields", {})[str(index)] = field_errors
     return errors, size
+
+
+def _image_errors(embed: dict[str, Any]) -> dict[str, Any]:
+    """An embed image must be a well-formed http(s) (or attachment://) URL."""
+    image = embed.get("image")
+    if image is None:
+        return {}
+    url = str(image.get("url") or "")
+    parts = urlsplit(url)
+    if parts.scheme in IMAGE_SCHEMES and (parts.netloc or parts.scheme == "attachment"):
+        return {}
+    return {"image": {"url": {"_errors": [{"code": "URL_TYPE_INVALID_URL",
+                                           "message": "Not a well formed URL."}]}}}
 
 
 def message_errors(body: dict[str, Any]) -> dict[str, Any] | None:

@@ -8,12 +8,18 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.telegram_html_rules import check_button_url, check_message_text
+from tests.fakes.telegram_html_rules import (
+    check_button_url,
+    check_caption_text,
+    check_message_text,
+)
 
 # Free-text parameters the library sends as they are; everything else is JSON-encoded.
 _TEXT_PARAMS = frozenset(
     {
         "text",
+        "caption",
+        "photo",
         "parse_mode",
         "callback_query_id",
         "url",
@@ -54,6 +60,11 @@ NOT_MODIFIED = Failure(
     "content and reply markup of the message",
 )
 SERVER_ERROR = Failure(500, "Internal Server Error")
+PHOTO_URL_REFUSED = Failure(400, "Bad Request: wrong type of the web page content")
+PHOTO_FETCH_FAILED = Failure(400, "Bad Request: failed to get HTTP URL content")
+BAD_PHOTO_URL = Failure(400, "Bad Request: wrong file identifier/HTTP URL specified")
+NO_CAPTION = Failure(400, "Bad Request: there is no caption in the message to edit")
+NO_TEXT = Failure(400, "Bad Request: there is no text in the message to edit")
 
 
 def migrated(new_chat_id: int) -> Failure:
@@ -79,6 +90,13 @@ def check_message(params: dict[str, Any]) -> str:
         for button in row:
             if "url" in button:
                 check_button_url(button["url"])
+    return plain
+
+
+def check_photo_message(params: dict[str, Any]) -> str:
+    """Apply the Bot API's caption and button rules; returns the caption after entity parsing."""
+    plain = check_caption_text(str(params.get("caption") or ""), params.get("parse_mode"))
+    check_message({"text": "-", "reply_markup": params.get("reply_markup")})
     return plain
 
 

@@ -106,7 +106,7 @@ def embed_size(embed: dict) -> int:
 def render_discord(message: Message) -> DiscordPayload:
     """One payload for `message`; a digest's may pass the per-message limits (`split_payload`)."""
     if isinstance(message, Alert):
-        return DiscordPayload(None, (alert_embed(message),))
+        return DiscordPayload(None, (pictured_embed(message),))
     if isinstance(message, Folded):
         return DiscordPayload(None, (folded_embed(message),))
     if isinstance(message, Digest):
@@ -156,6 +156,16 @@ def alert_embed(alert: Alert) -> dict:
     when = entry.published_at or entry.updated_at
     if when is not None:
         embed["timestamp"] = when.astimezone(UTC).isoformat()
+    return embed
+
+
+def pictured_embed(alert: Alert) -> dict:
+    """The embed of an alert sent alone: with the update's picture as the embed's image
+    when it has an http(s) one (Discord fetches it; a digest's embeds stay without)."""
+    embed = alert_embed(alert)
+    image = safe_link(alert.entry.image)
+    if image:
+        embed["image"] = {"url": image}
     return embed
 
 

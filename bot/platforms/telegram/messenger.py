@@ -48,6 +48,12 @@ from bot.core.errors import (
 from bot.core.model import ChatRef, Digest, Message
 from bot.core.ports import Pace
 from bot.core.render.telegram_html import TelegramText, render_telegram, split_digest
+from bot.core.render.telegram_photo import (
+    TelegramPhoto,
+    preview_image,
+    render_caption,
+    render_photo,
+)
 from bot.platforms.telegram.config import TelegramConfig
 from handlers.registry import MENU
 
@@ -61,6 +67,23 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _log = logging.getLogger(__name__)
 PARTS_REMEMBERED = 1000
 """Digests half-delivered (a later part failed) whose sent parts are remembered for the retry."""
+PHOTO_MARK = "photo:"
+"""Begins the id `send` returns for a photo: its edit changes the caption, not a text."""
+REFUSED_PHOTO = (
+    "wrong file identifier",
+    "wrong remote file identifier",
+    "failed to get http url content",
+    "wrong type of the web page content",
+    "image_process_failed",
+    "photo_invalid_dimensions",
+    "photo_invalid",
+    "photo_ext_invalid",
+    "photo_save_file_invalid",
+    "file is too big",
+    "caption is too long",
+)
+"""Telegram's 400s (lower case) for a photo it will not take from its URL (or a caption
+it counts longer than we do): the alert then goes as text."""
 
 
 class PollWatch:
@@ -136,6 +159,8 @@ class TelegramMessenger:
         against the chat's limits. A digest whose later part fails is, when sent again,
         taken up at that part: the parts Telegram already took are not repeated.
         """
+        if preview_image(message) is not None:
+            return await self._send_pictured(chat, message, pace)
         if not isinstance(message, Digest):
             return await self._send_one(chat, render_telegram(message))
         parts = split_digest(message)
@@ -161,8 +186,11 @@ class TelegramMessenger:
             self._delivered_parts.popitem(last=False)
 
     async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None:
-        """Replace the text of a message sent earlier; an unchanged text counts as success.
-        Raises DeliveryError."""
+        """Replace the text (or, for a photo, the caption) of a message sent earlier; an
+        unchanged text counts as success. Raises DeliveryError."""
+        if message_id.startswith(PHOTO_MARK):
+            await self._edit_caption(chat, int(message_id.removeprefix(PHOTO_MARK)), message)
+            return
         rendered = render_telegram(message)
         try:
             await self._bot.edit_message_text(
@@ -170,7 +198,7 @@ class TelegramMessenger:
                 chat_id=_chat_id(chat),
                 message_id=int(message_id),
                 parse_mode=ParseMode.HTML,
-                link_preview_options=_NO_PREVIEW,
+                link_preview_options=_preview(message),
                 reply_markup=_keyboard(rendered),
             )
         except tg.BadRequest as error:
@@ -179,19 +207,90 @@ class TelegramMessenger:
         except tg.TelegramError as error:
             raise _translate(error) from error
 
-    async def _send_one(self, chat: ChatRef, rendered: TelegramText) -> str:
+    async def _send_one(self, chat: ChatRef, rendered: TelegramText,
+                        preview: LinkPreviewOptions = _NO_PREVIEW) -> str:
         try:
             sent = await self._bot.send_message(
                 chat_id=_chat_id(chat),
                 text=rendered.text,
                 parse_mode=ParseMode.HTML,
-                link_preview_options=_NO_PREVIEW,
+                link_preview_options=preview,
                 reply_markup=_keyboard(rendered),
                 message_thread_id=int(chat.thread_id) if chat.thread_id else None,
             )
         except tg.TelegramError as error:
             raise _translate(error) from error
         return str(sent.message_id)
+
+
+    async def _send_pictured(self, chat: ChatRef, message: Message, pace: Pace | None) -> str:
+        """An alert with a picture: one photo with the alert as its caption when it fits,
+        else the text with the picture as its link preview. A photo Telegram refuses (its
+        URL or its type) is, within this same send, the alert as text: the delivery is
+        sent once, whichever way it went. The text after a refused photo waits for `pace`:
+        Telegram counted the refused request against the chat too."""
+        photo = render_photo(message)
+        if photo is None:
+            return await self._send_one(chat, render_telegram(message), _preview(message))
+        try:
+            return PHOTO_MARK + await self._send_photo(chat, photo)
+        except Rejected as error:
+            if not refused_photo(str(error)):
+                raise
+            _log.info("Telegram refused the photo %s (%s); the alert goes as text",
+                      photo.photo, error, extra={"event": "photo_refused",
+                                                 "platform": "telegram"})
+        if pace is not None:
+            await pace()
+        return await self._send_one(chat, render_telegram(message))
+
+    async def _send_photo(self, chat: ChatRef, photo: TelegramPhoto) -> str:
+        """sendPhoto with the picture's URL (Telegram fetches it) and the HTML caption."""
+        try:
+            sent = await self._bot.send_photo(
+                chat_id=_chat_id(chat),
+                photo=photo.photo,
+                caption=photo.caption.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(photo.caption),
+                message_thread_id=int(chat.thread_id) if chat.thread_id else None,
+            )
+        except tg.TelegramError as error:
+            raise _translate(error) from error
+        return str(sent.message_id)
+
+    async def _edit_caption(self, chat: ChatRef, message_id: int, message: Message) -> None:
+        """editMessageCaption of a photo alert: the alert's caption, trimmed to fit."""
+        rendered = render_caption(message)
+        try:
+            await self._bot.edit_message_caption(
+                chat_id=_chat_id(chat),
+                message_id=message_id,
+                caption=rendered.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(rendered),
+            )
+        except tg.BadRequest as error:
+            if "message is not modified" not in error.message.lower():
+                raise _translate(error) from error
+        except tg.TelegramError as error:
+            raise _translate(error) from error
+
+
+def refused_photo(reason: str) -> bool:
+    """Whether a refusal of sendPhoto is about the picture (its URL, its content): then the
+    alert can still go as text."""
+    lowered = reason.lower()
+    return any(marker in lowered for marker in REFUSED_PHOTO)
+
+
+def _preview(message: Message) -> LinkPreviewOptions:
+    """An alert's picture as its link preview, large and above the text; no preview for
+    anything else (links in alerts and notices are shown as buttons and links)."""
+    image = preview_image(message)
+    if image is None:
+        return _NO_PREVIEW
+    return LinkPreviewOptions(url=image, prefer_large_media=True, show_above_text=True)
 
 
 def _chat_id(chat: ChatRef) -> int | str:
