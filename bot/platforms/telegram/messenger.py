@@ -81,9 +81,12 @@ REFUSED_PHOTO = (
     "photo_save_file_invalid",
     "file is too big",
     "caption is too long",
+    "not enough rights to send photos",
+    "chat_send_photos_forbidden",
 )
-"""Telegram's 400s (lower case) for a photo it will not take from its URL (or a caption
-it counts longer than we do): the alert then goes as text."""
+"""Telegram's 400s (lower case) for a photo it will not take from its URL, a chat where the
+bot may post text but not photos, or a caption it counts longer than we do: the alert then
+goes as text."""
 
 
 class PollWatch:
