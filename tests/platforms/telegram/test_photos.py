@@ -17,7 +17,7 @@ from bot.core.model import Alert, ChatRef, Digest, Entry, StoryRef
 from bot.core.pacing import Limits, Rate
 from bot.edges.config import TelegramConfig
 from bot.platforms.telegram.messenger import TelegramMessenger, build_application
-from storage import Database, chats, outbox, stories
+from storage import Database, chats, entries, outbox, stories
 from storage.outbox import NewDelivery
 from tests.fakes.telegram_api import (
     PHOTO_FETCH_FAILED,
@@ -201,3 +201,31 @@ async def test_a_refused_picture_through_the_dispatcher_is_delivered_once(tmp_pa
     calls = [call for call in fake.calls if call.method in {"sendPhoto", "sendMessage"}]
     assert [call.method for call in calls] == ["sendPhoto", "sendMessage", "sendPhoto"]
     assert all(later.at - earlier.at > 0.9 / 5 for earlier, later in pairwise(calls))
+
+
+async def test_a_correction_through_the_outbox_edits_the_photos_caption(tmp_path: Path) -> None:
+    """Through the outbox: an alert sent as a photo, then its correction as an edit delivery:
+    editMessageCaption on that very message, the photo now captioned with the correction."""
+    async with (TelegramApiServer() as fake, build_application(config_for(fake)) as application,
+                Database.open(tmp_path / "d.db") as db):
+        first = pictured("The minister resigend.")
+        async with db.write() as tx:
+            story = await stories.add(tx, STORY.url, now=T0, interval=60)
+            chat = await chats.ensure(tx, USER, now=T0)
+            entry_id = await entries.add(tx, story.id, first.entry, now=T0)
+            await outbox.enqueue(tx, [NewDelivery(chat.id, "alert", first, T0, story.id,
+                                                  entry_id)], now=T0)
+        dispatcher = Dispatcher(db, {"telegram": TelegramMessenger(application.bot)},
+                                DispatchPolicy(), lambda: datetime.now(UTC))
+        assert await dispatcher.drain() == 1
+        async with db.write() as tx:
+            await outbox.enqueue(tx, [NewDelivery(
+                chat.id, "edit", pictured("The minister resigned."), T0, story.id,
+                entry_id)], now=T0)
+        assert await dispatcher.drain() == 1
+    [photo] = fake.calls_to("sendPhoto")
+    [edit] = fake.calls_to("editMessageCaption")
+    assert not fake.calls_to("editMessageText") and not fake.calls_to("sendMessage")
+    [(key, message)] = fake.messages.items()
+    assert edit.params["message_id"] == key[1] and fake.photos[key] == photo.params["photo"]
+    assert "The minister resigned." in message["caption"]
