@@ -55,6 +55,7 @@ from bot.core.render.telegram_photo import (
     render_photo,
 )
 from bot.platforms.telegram.config import TelegramConfig
+from bot.platforms.telegram.photos import PHOTO_MARK, link_preview, refused_photo
 from handlers.registry import MENU
 
 ALLOWED_UPDATES = (
@@ -67,26 +68,6 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _log = logging.getLogger(__name__)
 PARTS_REMEMBERED = 1000
 """Digests half-delivered (a later part failed) whose sent parts are remembered for the retry."""
-PHOTO_MARK = "photo:"
-"""Begins the id `send` returns for a photo: its edit changes the caption, not a text."""
-REFUSED_PHOTO = (
-    "wrong file identifier",
-    "wrong remote file identifier",
-    "failed to get http url content",
-    "wrong type of the web page content",
-    "image_process_failed",
-    "photo_invalid_dimensions",
-    "photo_invalid",
-    "photo_ext_invalid",
-    "photo_save_file_invalid",
-    "file is too big",
-    "caption is too long",
-    "not enough rights to send photos",
-    "chat_send_photos_forbidden",
-)
-"""Telegram's 400s (lower case) for a photo it will not take from its URL, a chat where the
-bot may post text but not photos, or a caption it counts longer than we do: the alert then
-goes as text."""
 
 
 class PollWatch:
@@ -201,7 +182,7 @@ class TelegramMessenger:
                 chat_id=_chat_id(chat),
                 message_id=int(message_id),
                 parse_mode=ParseMode.HTML,
-                link_preview_options=_preview(message),
+                link_preview_options=link_preview(message),
                 reply_markup=_keyboard(rendered),
             )
         except tg.BadRequest as error:
@@ -225,7 +206,6 @@ class TelegramMessenger:
             raise _translate(error) from error
         return str(sent.message_id)
 
-
     async def _send_pictured(self, chat: ChatRef, message: Message, pace: Pace | None) -> str:
         """An alert with a picture: one photo with the alert as its caption when it fits,
         else the text with the picture as its link preview. A photo Telegram refuses (its
@@ -234,7 +214,7 @@ class TelegramMessenger:
         Telegram counted the refused request against the chat too."""
         photo = render_photo(message)
         if photo is None:
-            return await self._send_one(chat, render_telegram(message), _preview(message))
+            return await self._send_one(chat, render_telegram(message), link_preview(message))
         try:
             return PHOTO_MARK + await self._send_photo(chat, photo)
         except Rejected as error:
@@ -278,22 +258,6 @@ class TelegramMessenger:
                 raise _translate(error) from error
         except tg.TelegramError as error:
             raise _translate(error) from error
-
-
-def refused_photo(reason: str) -> bool:
-    """Whether a refusal of sendPhoto is about the picture (its URL, its content): then the
-    alert can still go as text."""
-    lowered = reason.lower()
-    return any(marker in lowered for marker in REFUSED_PHOTO)
-
-
-def _preview(message: Message) -> LinkPreviewOptions:
-    """An alert's picture as its link preview, large and above the text; no preview for
-    anything else (links in alerts and notices are shown as buttons and links)."""
-    image = preview_image(message)
-    if image is None:
-        return _NO_PREVIEW
-    return LinkPreviewOptions(url=image, prefer_large_media=True, show_above_text=True)
 
 
 def _chat_id(chat: ChatRef) -> int | str:
