@@ -5,20 +5,25 @@ when too long, text once when Telegram refuses the picture, captions edited in p
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from bot.app.dispatcher import Dispatcher, DispatchPolicy
+from bot.app.watcher import Watcher
 from bot.core.errors import Rejected
 from bot.core.model import Alert, ChatRef, Digest, Entry, StoryRef
 from bot.core.pacing import Limits, Rate
+from bot.core.summarize import ExtractiveSummarizer
 from bot.edges.config import TelegramConfig
 from bot.platforms.telegram.messenger import TelegramMessenger, build_application
-from storage import Database, chats, entries, outbox, stories
+from storage import Database, chats, entries, outbox, stories, subscriptions
 from storage.outbox import NewDelivery
+from tests.app.test_watcher import POLICY, FakeSource, update
+from tests.fakes.clock import FakeClock
 from tests.fakes.telegram_api import (
     PHOTO_FETCH_FAILED,
     Failure,
@@ -229,3 +234,32 @@ async def test_a_correction_through_the_outbox_edits_the_photos_caption(tmp_path
     [(key, message)] = fake.messages.items()
     assert edit.params["message_id"] == key[1] and fake.photos[key] == photo.params["photo"]
     assert "The minister resigned." in message["caption"]
+
+
+async def test_a_chat_with_images_off_gets_the_update_as_text(tmp_path: Path) -> None:
+    """A story's new update with a picture, checked and delivered to two chats: the one with
+    images on gets a photo, the one that said /images off the text alert, previews off."""
+    clock = FakeClock(T0 + timedelta(hours=1))
+    source = FakeSource(clock)
+    async with (TelegramApiServer() as fake, build_application(config_for(fake)) as application,
+                Database.open(tmp_path / "d.db") as db):
+        async with db.write() as tx:
+            story = await stories.add(tx, STORY.url, now=clock(), interval=60)
+            for chat_id in ("4242", "5151"):
+                chat = await chats.ensure(tx, ChatRef("telegram", chat_id), now=clock())
+                await subscriptions.subscribe(tx, chat.id, story.id, now=clock())
+            await chats.set_images(tx, chat.id, False)  # 5151
+        watcher = Watcher(db, source, source.extract, ExtractiveSummarizer(), POLICY, clock)
+        source.show([update(1)])
+        await watcher.check(story.id)
+        source.show([replace(update(2), image=IMAGE), update(1)])
+        await watcher.check(story.id)
+        dispatcher = Dispatcher(db, {"telegram": TelegramMessenger(application.bot)},
+                                DispatchPolicy(), lambda: datetime.now(UTC))
+        assert await dispatcher.drain() == 2
+    [photo] = fake.calls_to("sendPhoto")
+    [text] = fake.calls_to("sendMessage")
+    assert (photo.params["chat_id"], photo.params["photo"]) == (4242, IMAGE)
+    assert text.params["chat_id"] == 5151
+    assert text.params["link_preview_options"] == {"is_disabled": True}
+    assert "Update 2" in photo.params["caption"] and "Update 2" in text.params["text"]
