@@ -55,7 +55,12 @@ from bot.core.render.telegram_photo import (
     render_photo,
 )
 from bot.platforms.telegram.config import TelegramConfig
-from bot.platforms.telegram.photos import PHOTO_MARK, link_preview, refused_photo
+from bot.platforms.telegram.photos import (
+    PHOTO_MARK,
+    PHOTO_READ_SECONDS,
+    link_preview,
+    refused_photo,
+)
 from handlers.registry import MENU
 
 ALLOWED_UPDATES = (
@@ -237,6 +242,7 @@ class TelegramMessenger:
                 parse_mode=ParseMode.HTML,
                 reply_markup=_keyboard(photo.caption),
                 message_thread_id=int(chat.thread_id) if chat.thread_id else None,
+                read_timeout=PHOTO_READ_SECONDS,
             )
         except tg.TelegramError as error:
             raise _translate(error) from error

@@ -12,6 +12,10 @@ from telegram import LinkPreviewOptions
 from bot.core.model import Message
 from bot.core.render.telegram_photo import preview_image
 
+PHOTO_READ_SECONDS = 14.0
+"""How long a sendPhoto may take to be answered: Telegram fetches the picture before it
+answers, slower than a text (PTB's default read timeout, 5 s, would call a slow picture a
+failure and its retry a second photo); under the dispatcher's 15 s send timeout."""
 PHOTO_MARK = "photo:"
 """Begins the id `send` returns for a photo: its edit changes the caption, not a text."""
 REFUSED_PHOTO = (
