@@ -19,7 +19,6 @@ FIELDS_PER_EMBED = 25
 TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 CONTENT_LIMIT = 2000
-IMAGE_SCHEMES = frozenset({"http", "https", "attachment"})
 NONCE_LIMIT = 25
 
 
@@ -60,19 +59,6 @@ def _embed_errors(embed: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return errors, size
 
 
-def _image_errors(embed: dict[str, Any]) -> dict[str, Any]:
-    """An embed image must be a well-formed http(s) (or attachment://) URL."""
-    image = embed.get("image")
-    if image is None:
-        return {}
-    url = str(image.get("url") or "")
-    parts = urlsplit(url)
-    if parts.scheme in IMAGE_SCHEMES and (parts.netloc or parts.scheme == "attachment"):
-        return {}
-    return {"image": {"url": {"_errors": [{"code": "URL_TYPE_INVALID_URL",
-                                           "message": "Not a well formed URL."}]}}}
-
-
 def message_errors(body: dict[str, Any]) -> dict[str, Any] | None:
     """Discord's error answer for a message body that breaks a rule, or None when it passes."""
     embeds = body.get("embeds") or []
@@ -99,3 +85,19 @@ def message_errors(body: dict[str, Any]) -> dict[str, Any] | None:
     if not errors:
         return None
     return {"code": 50035, "message": "Invalid Form Body", "errors": errors}
+
+
+IMAGE_SCHEMES = frozenset({"http", "https", "attachment"})
+
+
+def _image_errors(embed: dict[str, Any]) -> dict[str, Any]:
+    """An embed image must be a well-formed http(s) (or attachment://) URL."""
+    image = embed.get("image")
+    if image is None:
+        return {}
+    url = str(image.get("url") or "")
+    parts = urlsplit(url)
+    if parts.scheme in IMAGE_SCHEMES and (parts.netloc or parts.scheme == "attachment"):
+        return {}
+    return {"image": {"url": {"_errors": [{"code": "URL_TYPE_INVALID_URL",
+                                           "message": "Not a well formed URL."}]}}}

@@ -25,7 +25,7 @@ from telegram import AcceptedGiftTypes, ChatFullInfo, PhotoSize, User
 
 from tests.fakes import telegram_updates
 from tests.fakes.faults import HANG, RATE_LIMITED, Faults
-from tests.fakes.telegram_html_rules import ParseError
+from tests.fakes.telegram_html_rules import ParseError, check_caption_text
 from tests.fakes.telegram_rate import TokenBucket
 from tests.fakes.telegram_wire import (
     BAD_PHOTO_URL,
@@ -43,7 +43,6 @@ from tests.fakes.telegram_wire import (
     answer_true,
     chat_type,
     check_message,
-    check_photo_message,
     decode_form,
     error_response,
     flood,
@@ -96,7 +95,6 @@ class TelegramApiServer:
         self.commands: list[dict[str, Any]] = []
         self.messages: dict[tuple[str, int], dict[str, Any]] = {}
         self.html: dict[tuple[str, int], str] = {}  # the text as sent, before entity parsing
-        self.photos: dict[tuple[str, int], str] = {}  # a photo message's picture URL
         self.accepted_at: dict[tuple[str, int], float] = {}  # the loop's clock
         self.faults: Faults | None = None
         self.port = port
@@ -106,11 +104,12 @@ class TelegramApiServer:
         self._next_message_id = 1
         self._members: dict[tuple[str, int], str] = {}
         self._chat_failures: dict[str, tuple[Failure, frozenset[str]]] = {}
-        self._refused_photos: dict[str, Failure] = {}
         self._next_failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
         self._update_arrived = asyncio.Event()
         self._call_recorded = asyncio.Event()
         self._closing = False
+        self.photos: dict[tuple[str, int], str] = {}  # a photo message's picture URL
+        self._refused_photos: dict[str, Failure] = {}
         self._runner: web.AppRunner | None = None
 
     @property
@@ -260,11 +259,11 @@ class TelegramApiServer:
             "getChat": self._get_chat,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
-            "sendPhoto": self._send_photo,
-            "editMessageCaption": self._edit_message_caption,
             "answerCallbackQuery": answer_true,
             "close": answer_true,
             "logOut": answer_true,
+            "sendPhoto": self._send_photo,
+            "editMessageCaption": self._edit_message_caption,
         }
 
     async def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -353,7 +352,7 @@ class TelegramApiServer:
             refused = BAD_PHOTO_URL
         if refused is not None:
             raise ParseError(refused.description)  # every refusal of a picture is a 400
-        plain = check_photo_message(params)
+        plain = _check_photo_message(params)
         chat_id = str(params["chat_id"])
         size = PhotoSize(f"photo-{self._next_message_id}", f"u{self._next_message_id}", 800, 600)
         message = {
@@ -378,7 +377,7 @@ class TelegramApiServer:
         return message
 
     async def _edit_message_caption(self, params: dict[str, Any]) -> dict[str, Any]:
-        plain = check_photo_message(params)
+        plain = _check_photo_message(params)
         key = (str(params["chat_id"]), int(params["message_id"]))
         message = self.messages.get(key)
         if message is None:
@@ -394,3 +393,10 @@ class TelegramApiServer:
         if markup:
             message["reply_markup"] = markup
         return message
+
+
+def _check_photo_message(params: dict[str, Any]) -> str:
+    """Apply the Bot API's caption and button rules; returns the caption after entity parsing."""
+    plain = check_caption_text(str(params.get("caption") or ""), params.get("parse_mode"))
+    check_message({"text": "-", "reply_markup": params.get("reply_markup")})
+    return plain

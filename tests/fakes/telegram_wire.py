@@ -8,18 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.telegram_html_rules import (
-    check_button_url,
-    check_caption_text,
-    check_message_text,
-)
+from tests.fakes.telegram_html_rules import check_button_url, check_message_text
 
 # Free-text parameters the library sends as they are; everything else is JSON-encoded.
 _TEXT_PARAMS = frozenset(
     {
         "text",
         "caption",
-        "photo",
         "parse_mode",
         "callback_query_id",
         "url",
@@ -27,6 +22,7 @@ _TEXT_PARAMS = frozenset(
         "short_description",
         "name",
         "language_code",
+        "photo",
     }
 )
 
@@ -90,13 +86,6 @@ def check_message(params: dict[str, Any]) -> str:
         for button in row:
             if "url" in button:
                 check_button_url(button["url"])
-    return plain
-
-
-def check_photo_message(params: dict[str, Any]) -> str:
-    """Apply the Bot API's caption and button rules; returns the caption after entity parsing."""
-    plain = check_caption_text(str(params.get("caption") or ""), params.get("parse_mode"))
-    check_message({"text": "-", "reply_markup": params.get("reply_markup")})
     return plain
 
 

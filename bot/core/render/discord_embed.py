@@ -159,16 +159,6 @@ def alert_embed(alert: Alert) -> dict:
     return embed
 
 
-def pictured_embed(alert: Alert) -> dict:
-    """The embed of an alert sent alone: with the update's picture as the embed's image
-    when it has an http(s) one (Discord fetches it; a digest's embeds stay without)."""
-    embed = alert_embed(alert)
-    image = safe_link(alert.entry.image)
-    if image:
-        embed["image"] = {"url": image}
-    return embed
-
-
 def folded_embed(folded: Folded) -> dict:
     """One embed saying "and N more updates", listing as many of them as fit."""
     count = len(folded.entries)
@@ -188,6 +178,16 @@ def folded_embed(folded: Folded) -> dict:
         lines.append(line)
         used += len(line) + 1
     embed["description"] = "\n".join(lines)
+    return embed
+
+
+def pictured_embed(alert: Alert) -> dict:
+    """The embed of an alert sent alone: with the update's picture as the embed's image
+    when it has an http(s) one (Discord fetches it; a digest's embeds stay without)."""
+    embed = alert_embed(alert)
+    image = safe_link(alert.entry.image)
+    if image:
+        embed["image"] = {"url": image}
     return embed
 
 

@@ -148,10 +148,8 @@ class TelegramMessenger:
         against the chat's limits. A digest whose later part fails is, when sent again,
         taken up at that part: the parts Telegram already took are not repeated.
         """
-        if preview_image(message) is not None:
-            return await self._send_pictured(chat, message, pace)
         if not isinstance(message, Digest):
-            return await self._send_one(chat, render_telegram(message))
+            return await self._send_single(chat, message, pace)
         parts = split_digest(message)
         ids = self._delivered_parts.pop((chat, message), [])
         try:
@@ -210,6 +208,13 @@ class TelegramMessenger:
         except tg.TelegramError as error:
             raise _translate(error) from error
         return str(sent.message_id)
+
+    async def _send_single(self, chat: ChatRef, message: Message, pace: Pace | None) -> str:
+        """A message that is not a digest: an alert with a picture as a photo (or text),
+        anything else as one text."""
+        if preview_image(message) is not None:
+            return await self._send_pictured(chat, message, pace)
+        return await self._send_one(chat, render_telegram(message))
 
     async def _send_pictured(self, chat: ChatRef, message: Message, pace: Pace | None) -> str:
         """An alert with a picture: one photo with the alert as its caption when it fits,
