@@ -88,14 +88,18 @@ def message_errors(body: dict[str, Any]) -> dict[str, Any] | None:
 
 
 IMAGE_SCHEMES = frozenset({"http", "https", "attachment"})
+URL_LIMIT = 2048
 
 
 def _image_errors(embed: dict[str, Any]) -> dict[str, Any]:
-    """An embed image must be a well-formed http(s) (or attachment://) URL."""
+    """An embed image must be a well-formed http(s) (or attachment://) URL of at most 2048
+    characters."""
     image = embed.get("image")
     if image is None:
         return {}
     url = str(image.get("url") or "")
+    if len(url) > URL_LIMIT:
+        return {"image": {"url": _too_long(URL_LIMIT)}}
     parts = urlsplit(url)
     if parts.scheme in IMAGE_SCHEMES and (parts.netloc or parts.scheme == "attachment"):
         return {}

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.core.model import Alert, Digest, Entry, Folded, Message, Notice, StoryRef
-from bot.core.render import safe_link, zone_of
+from bot.core.render import picture_link, safe_link, zone_of
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -183,9 +183,9 @@ def folded_embed(folded: Folded) -> dict:
 
 def pictured_embed(alert: Alert) -> dict:
     """The embed of an alert sent alone: with the update's picture as the embed's image
-    when it has an http(s) one (Discord fetches it; a digest's embeds stay without)."""
+    (`picture_link`: Discord fetches it; a digest's embeds stay without)."""
     embed = alert_embed(alert)
-    image = safe_link(alert.entry.image)
+    image = picture_link(alert.entry)
     if image:
         embed["image"] = {"url": image}
     return embed

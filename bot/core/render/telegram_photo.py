@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.model import Alert, Message
-from bot.core.render import safe_link
+from bot.core.render import picture_link
 from bot.core.render.telegram_html import TelegramText, render_alert, visible_length
 
 MAX_CAPTION = 1024
@@ -27,11 +27,11 @@ class TelegramPhoto:
 
 
 def preview_image(message: Message) -> str | None:
-    """The picture an alert shows on Telegram (its entry's image, when an http(s) URL);
-    None for anything but an alert."""
+    """The picture an alert shows on Telegram (its entry's image, `picture_link`); None for
+    anything but an alert."""
     if not isinstance(message, Alert):
         return None
-    return safe_link(message.entry.image)
+    return picture_link(message.entry)
 
 
 def render_photo(message: Message) -> TelegramPhoto | None:

@@ -56,8 +56,10 @@ def test_the_caption_limit_counts_utf16_units_after_entity_parsing() -> None:
 
 
 def test_no_photo_without_an_http_picture() -> None:
-    """No image, or a javascript:/data: one, is no photo and no preview."""
-    for image in (None, "javascript:alert(1)", "data:image/png;base64,AAAA", "/relative.jpg"):
+    """No image, a javascript:/data:/relative one or one over 2048 characters is no photo
+    and no preview."""
+    for image in (None, "javascript:alert(1)", "data:image/png;base64,AAAA", "/relative.jpg",
+                  IMAGE + "?" + "x" * 2048):
         assert render_photo(pictured(image=image)) is None
         assert preview_image(pictured(image=image)) is None
 

@@ -56,9 +56,10 @@ async def test_an_edited_alert_keeps_its_picture(messenger) -> None:
 
 
 async def test_no_picture_or_a_non_http_one_means_no_image(messenger) -> None:
-    """No image, or a javascript: one (which Discord would refuse), sends the plain embed."""
+    """No image, a javascript: one or one over 2048 characters (which Discord would refuse,
+    and the whole alert with it), sends the plain embed."""
     fake, discord_messenger = messenger
-    for image in (None, "javascript:alert(1)"):
+    for image in (None, "javascript:alert(1)", IMAGE + "?" + "x" * 2048):
         message_id = await discord_messenger.send(CHAT, pictured(image=image))
         assert "image" not in fake.messages[message_id]["embeds"][0]
 
@@ -72,7 +73,10 @@ async def test_a_digest_stays_without_pictures(messenger) -> None:
 
 
 def test_the_fake_refuses_an_image_discord_would_refuse() -> None:
-    """The fake's check (which these tests trust) refuses a non-http(s) embed image."""
-    bad = {"embeds": [{"title": "x", "image": {"url": "javascript:alert(1)"}}]}
-    good = {"embeds": [{"title": "x", "image": {"url": IMAGE}}]}
-    assert message_errors(bad) is not None and message_errors(good) is None
+    """The fake's check (which these tests trust) refuses a non-http(s) embed image and one
+    over 2048 characters."""
+    def body(url: str) -> dict:
+        return {"embeds": [{"title": "x", "image": {"url": url}}]}
+    assert message_errors(body("javascript:alert(1)")) is not None
+    assert message_errors(body(IMAGE + "?" + "x" * 2048)) is not None
+    assert message_errors(body(IMAGE)) is None
