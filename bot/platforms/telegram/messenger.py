@@ -49,7 +49,7 @@ from bot.core.model import ChatRef, Digest, Message
 from bot.core.ports import Pace
 from bot.core.render.telegram_html import TelegramText, render_telegram, split_digest
 from bot.platforms.telegram.config import TelegramConfig
-from handlers.registry import MENU
+from handlers.registry import menu_for
 
 ALLOWED_UPDATES = (
     Update.MESSAGE,
@@ -287,7 +287,7 @@ def build_application(config: TelegramConfig, polling: PollWatch | None = None) 
 
 async def set_commands(bot: Bot) -> None:
     """Publish the chat commands with one-line descriptions (setMyCommands)."""
-    await bot.set_my_commands([BotCommand(name, about) for name, about in MENU])
+    await bot.set_my_commands([BotCommand(name, about) for name, about in menu_for("telegram")])
 
 
 @asynccontextmanager
