@@ -273,6 +273,7 @@ def build_application(config: TelegramConfig, polling: PollWatch | None = None) 
         ApplicationBuilder()
         .token(config.token.get_secret_value())
         .base_url(config.base_url)
+        .base_file_url(file_base_url(config.base_url))
         .request(HTTPXRequest(connection_pool_size=64, httpx_kwargs=no_proxy))
         # PTB adds the long-poll timeout to this read timeout for getUpdates, so the
         # effective read timeout is poll_timeout + 5 s: a quiet poll never times out.
@@ -283,6 +284,14 @@ def build_application(config: TelegramConfig, polling: PollWatch | None = None) 
         .concurrent_updates(64)
         .build()
     )
+
+
+def file_base_url(base_url: str) -> str:
+    """Where the Bot API at `base_url` serves files: "file/" before its last path segment
+    (https://api.telegram.org/bot -> https://api.telegram.org/file/bot), as Telegram and
+    a local Bot API server lay them out."""
+    head, _, last = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{last}"
 
 
 async def set_commands(bot: Bot) -> None:
