@@ -26,7 +26,7 @@ NO_FILE = ("/import needs an OPML file: send the file with the caption /import, 
 NO_PATH_HERE = ("/import reads a file sent with it here, not a path on the bot's machine: send "
                 "the OPML file with the caption /import")
 
-# Path endings that name a feed rather than a page: what a feed reader needs as xmlUrl.
+# Path endings that name a feed rather than a page, for a story whose kind is not known.
 _FEED_ENDINGS = (".xml", ".rss", ".atom", ".rdf", "/feed", "/rss", "/atom", "/feed/", "/rss/")
 
 
@@ -38,12 +38,16 @@ async def export_opml(context: Context, ref: ChatRef) -> str:
     for subscription in following:
         story = await stories.get(context.db, subscription.story_id)
         if subscription.active and story is not None:
-            outlines.append(Outline(story.url, story.title or story.url, _is_feed(story.url)))
+            outlines.append(Outline(story.url, story.title or story.url, _is_feed(story)))
     return write_opml(f"storywatch: {_shown(ref)}", outlines)
 
 
-def _is_feed(url: str) -> bool:
-    return urlsplit(url).path.lower().endswith(_FEED_ENDINGS)
+def _is_feed(story: stories.Story) -> bool:
+    """What the story's last check read; for one not checked since that was recorded
+    (stories followed before it was), what its URL looks like."""
+    if story.feed is not None:
+        return story.feed
+    return urlsplit(story.url).path.lower().endswith(_FEED_ENDINGS)
 
 
 def _shown(ref: ChatRef) -> str:

@@ -62,6 +62,8 @@ class Page:
     canonical_url: str | None = None
     # Candidates past extraction's caps, by kind ("time elements", "feed items", ...).
     ignored: tuple[tuple[str, int], ...] = ()
+    feed: bool = False
+    """Whether the document is a feed (RSS, Atom, JSON Feed) rather than a page."""
 
 
 @dataclass(frozen=True, slots=True)

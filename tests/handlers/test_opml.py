@@ -16,6 +16,7 @@ from handlers.context import Limits
 from handlers.opml import Export, Import
 from handlers.registry import parse_command
 from storage import stories, subscriptions
+from tests.fakes.feeds import rss_feed
 from tests.handlers.conftest import GROUP, Commands, caller
 
 CONSOLE = ChatRef("console", "console")
@@ -150,3 +151,21 @@ def test_import_takes_the_whole_path_and_export_nothing() -> None:
     assert parse_command("/export") == Export()
     with pytest.raises(BadArgument, match="takes no argument"):
         parse_command("/export now")
+
+
+async def test_export_says_feed_or_page_as_the_check_read_it(commands: Commands) -> None:
+    """A feed at a page-like URL is written as xmlUrl, a live page at a feed-like URL as
+    htmlUrl: what each story's check found, not what its URL looks like."""
+    feed_url = commands.web.set("/world/live-updates", rss_feed("World live",
+                                                                  "https://example.org/w"),
+                                "application/rss+xml")
+    page_url = commands.story("/news/feed", posts=2).url
+    for url in (feed_url, page_url):
+        assert (await commands.run(f"/subscribe {url}")).text.startswith("Following")
+
+    exported = (await commands.run("/export")).attachment
+
+    assert exported is not None
+    text = exported.data.decode()
+    assert f'type="rss" xmlUrl="{feed_url}"' in text
+    assert f'type="link" htmlUrl="{page_url}"' in text
