@@ -27,6 +27,7 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Update,
 )
@@ -45,7 +46,7 @@ from bot.core.errors import (
     Rejected,
     Transient,
 )
-from bot.core.model import ChatRef, Digest, Message
+from bot.core.model import Attachment, ChatRef, Digest, Message, Notice
 from bot.core.ports import Pace
 from bot.core.render.telegram_html import TelegramText, render_telegram, split_digest
 from bot.platforms.telegram.config import TelegramConfig
@@ -58,6 +59,7 @@ ALLOWED_UPDATES = (
     Update.MY_CHAT_MEMBER,
 )
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+CAPTION_CHARS = 1024  # Telegram's limit on a document's caption
 _log = logging.getLogger(__name__)
 PARTS_REMEMBERED = 1000
 """Digests half-delivered (a later part failed) whose sent parts are remembered for the retry."""
@@ -136,6 +138,8 @@ class TelegramMessenger:
         against the chat's limits. A digest whose later part fails is, when sent again,
         taken up at that part: the parts Telegram already took are not repeated.
         """
+        if isinstance(message, Notice) and message.attachment is not None:
+            return await self._send_file(chat, message.text, message.attachment)
         if not isinstance(message, Digest):
             return await self._send_one(chat, render_telegram(message))
         parts = split_digest(message)
@@ -179,6 +183,9 @@ class TelegramMessenger:
         except tg.TelegramError as error:
             raise _translate(error) from error
 
+    async def _send_file(self, chat: ChatRef, caption: str, attachment: Attachment) -> str:
+        return await _send_document(self._bot, chat, caption, attachment)
+
     async def _send_one(self, chat: ChatRef, rendered: TelegramText) -> str:
         try:
             sent = await self._bot.send_message(
@@ -192,6 +199,22 @@ class TelegramMessenger:
         except tg.TelegramError as error:
             raise _translate(error) from error
         return str(sent.message_id)
+
+
+async def _send_document(bot: Bot, chat: ChatRef, caption: str, attachment: Attachment) -> str:
+    """sendDocument of `attachment`, `caption` as plain text under it; the message id.
+    Raises DeliveryError."""
+    try:
+        sent = await bot.send_document(
+            chat_id=_chat_id(chat),
+            document=InputFile(attachment.data, filename=attachment.filename),
+            caption=caption[:CAPTION_CHARS],
+            parse_mode=None,
+            message_thread_id=int(chat.thread_id) if chat.thread_id else None,
+        )
+    except tg.TelegramError as error:
+        raise _translate(error) from error
+    return str(sent.message_id)
 
 
 def _chat_id(chat: ChatRef) -> int | str:
