@@ -15,9 +15,10 @@ AdminCheck = Callable[[], Awaitable[bool]]
 class Upload:
     """A file sent with a command (a Telegram document, a Discord attachment option).
 
-    `size` is what the platform says it holds, so a use case can refuse a large file
-    before `read` downloads it; `read` returns at most `limit` bytes and one more, so a
-    file larger than its stated size is still caught.
+    `size` is what the platform says it holds (None: unsaid), so a use case can refuse a
+    large file before `read(limit)` downloads it. `read` may raise a CommandError (the
+    platform's download failed, or it learnt there that the file passes `limit`); what it
+    returns may pass `limit` too, for the use case to refuse.
     """
 
     filename: str

@@ -43,13 +43,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.errors import BadArgument, NotAllowed
+from bot.core.errors import BadArgument, BadOpml, NotAllowed
 from bot.core.model import Attachment, ChatRef
 from bot.core.render.telegram_html import utf16_length
 from bot.platforms.telegram.config import TelegramConfig
 from bot.platforms.telegram.messenger import retry_seconds
 from handlers.caller import Upload
 from handlers.commands import Caller, CommandLayer, Reply
+from handlers.opml import TOO_BIG
 from handlers.registry import MENU
 
 logger = logging.getLogger(__name__)
@@ -203,10 +204,11 @@ def upload_of(message: Message, bot: Bot) -> Upload | None:
     if document is None:
         return None
 
-    async def read(_limit: int) -> bytes:
-        # The stated size was checked against the limit before this download.
+    async def read(limit: int) -> bytes:
         try:
             file = await bot.get_file(document.file_id)
+            if file.file_size is not None and file.file_size > limit:  # the message said less
+                raise BadOpml(TOO_BIG.format(kib=limit // 1024))
             return bytes(await file.download_as_bytearray())
         except tg.TelegramError as error:
             raise BadArgument(f"could not download {document.file_name or 'the file'} from "

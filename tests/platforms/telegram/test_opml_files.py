@@ -140,3 +140,16 @@ async def test_other_bots_exports_import(world: World) -> None:
     assert sorted(await followed(world, GROUP)) == sorted(monitorss_urls)
 
 
+
+
+async def test_a_file_bigger_than_its_message_said_is_not_downloaded(world: World) -> None:
+    """A document stated small whose getFile says over 1 MiB: refused, never downloaded."""
+    stored = world.fake.upload("big.opml", b"<opml>" + b" " * MAX_BYTES + b"</opml>")
+    understated = Document(stored.file_id, stored.file_unique_id, file_name="big.opml",
+                           file_size=100)
+
+    reply = await import_document(world, USER, understated)
+
+    assert reply == "The file is over 1024 KiB, the most an import reads"
+    assert len(world.fake.calls_to("getFile")) == 1
+    assert world.fake.downloads == []
