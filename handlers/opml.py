@@ -32,6 +32,10 @@ _FEED_ENDINGS = (".xml", ".rss", ".atom", ".rdf", "/feed", "/rss", "/atom", "/fe
 
 async def export_opml(context: Context, ref: ChatRef) -> str:
     """The chat's followed stories as an OPML 2.0 document."""
+    return write_opml(f"storywatch: {_shown(ref)}", await _outlines(context, ref))
+
+
+async def _outlines(context: Context, ref: ChatRef) -> list[Outline]:
     chat = await context.chat(ref)
     following = await subscriptions.for_chat(context.db, chat.id) if chat else []
     outlines = []
@@ -39,7 +43,7 @@ async def export_opml(context: Context, ref: ChatRef) -> str:
         story = await stories.get(context.db, subscription.story_id)
         if subscription.active and story is not None:
             outlines.append(Outline(story.url, story.title or story.url, _is_feed(story)))
-    return write_opml(f"storywatch: {_shown(ref)}", outlines)
+    return outlines
 
 
 def _is_feed(story: stories.Story) -> bool:
@@ -127,8 +131,9 @@ def parse_import(args: str) -> Import:
 
 async def run_export(context: Context, caller: Caller, _command: Export) -> Notice:
     """The chat's subscriptions as an OPML file, with a one-line caption."""
-    text = await export_opml(context, caller.chat)
-    count = text.count("<outline ")
+    outlines = await _outlines(context, caller.chat)
+    text = write_opml(f"storywatch: {_shown(caller.chat)}", outlines)
+    count = len(outlines)
     caption = (f"This chat's {count} subscription{'' if count == 1 else 's'} as OPML 2.0: "
                "send the file with /import to follow them in another chat.")
     return Notice(caption, attachment=Attachment(export_filename(caller.chat), text.encode()))

@@ -184,7 +184,19 @@ class TelegramMessenger:
             raise _translate(error) from error
 
     async def _send_file(self, chat: ChatRef, caption: str, attachment: Attachment) -> str:
-        return await _send_document(self._bot, chat, caption, attachment)
+        """sendDocument of `attachment`, `caption` as plain text under it; the message id.
+        Raises DeliveryError."""
+        try:
+            sent = await self._bot.send_document(
+                chat_id=_chat_id(chat),
+                document=InputFile(attachment.data, filename=attachment.filename),
+                caption=caption[:CAPTION_CHARS],
+                parse_mode=None,
+                message_thread_id=int(chat.thread_id) if chat.thread_id else None,
+            )
+        except tg.TelegramError as error:
+            raise _translate(error) from error
+        return str(sent.message_id)
 
     async def _send_one(self, chat: ChatRef, rendered: TelegramText) -> str:
         try:
@@ -199,22 +211,6 @@ class TelegramMessenger:
         except tg.TelegramError as error:
             raise _translate(error) from error
         return str(sent.message_id)
-
-
-async def _send_document(bot: Bot, chat: ChatRef, caption: str, attachment: Attachment) -> str:
-    """sendDocument of `attachment`, `caption` as plain text under it; the message id.
-    Raises DeliveryError."""
-    try:
-        sent = await bot.send_document(
-            chat_id=_chat_id(chat),
-            document=InputFile(attachment.data, filename=attachment.filename),
-            caption=caption[:CAPTION_CHARS],
-            parse_mode=None,
-            message_thread_id=int(chat.thread_id) if chat.thread_id else None,
-        )
-    except tg.TelegramError as error:
-        raise _translate(error) from error
-    return str(sent.message_id)
 
 
 def _chat_id(chat: ChatRef) -> int | str:
