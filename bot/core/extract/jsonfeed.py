@@ -10,6 +10,7 @@ from bot.core.errors import NotAPage
 from bot.core.extract.candidate import RANK_STRUCTURED, Candidate
 from bot.core.extract.clock import parse_iso
 from bot.core.extract.feeds import plain_text
+from bot.core.extract.images import absolute
 
 
 def json_feed_candidates(text: str) -> tuple[str | None, str | None, list[Candidate]]:
@@ -46,6 +47,7 @@ def _item(item: dict[str, Any]) -> Candidate:
         published,
         RANK_STRUCTURED if published else 0,
         updated_at=updated,
+        image=absolute(_string(item.get("image")) or "", ""),
     )
 
 

@@ -16,6 +16,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from bot.core.extract.candidate import RANK_STRUCTURED, Candidate, Evidence, normalise
 from bot.core.extract.caps import MAX_JSON_LD_ITEMS, Tally
 from bot.core.extract.clock import parse_iso
+from bot.core.extract.images import own_images, structured_image
 from bot.core.extract.segments import strip_stamp
 
 _TAG = re.compile(r"<[^>]+>")
@@ -69,7 +70,8 @@ def json_ld_candidates(objects: list[dict[str, Any]], base_url: str,
         updates = updates[: max(0, room)]
         room -= len(updates)
         headline = normalise(_text(blog.get("headline")))
-        found.extend(_trusted([_json_ld_update(u, headline, base_url) for u in updates]))
+        candidates = [_json_ld_update(u, headline, base_url) for u in updates]
+        found.extend(_trusted(own_images(candidates, structured_image(blog.get("image")))))
     return found
 
 
@@ -90,6 +92,7 @@ def _json_ld_update(update: dict[str, Any], page_headline: str, base_url: str) -
         updated_at=_aware(modified),
         basis="JSON-LD datePublished",
         evidence=(Evidence("JSON-LD datePublished", _aware(published)),),
+        image=structured_image(update.get("image")),
     )
 
 
