@@ -28,6 +28,12 @@ _IMAGE_FILES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 # A declared side below this is an icon, an avatar or a tracking pixel, not a picture.
 _MIN_SIDE = 100
 _IMAGE_TAGS = "img, amp-img"
+# Past this many pictures of furniture an update has none of its own (and a hostile page
+# of nothing but icons costs no more).
+_MAX_IMAGES = 24
+# How far above a picture its furniture wrapper may sit: a byline box is a few levels up,
+# and a page nested thousands deep must not cost depth squared.
+_MAX_CLIMB = 12
 _SOURCE_ATTRIBUTES = ("data-srcset", "srcset", "data-lazy-srcset")
 _SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-url", "src")
 # Furniture, by the words its markup or file name uses.
@@ -58,7 +64,7 @@ def lead_image(nodes: Iterable[LexborNode]) -> str | None:
         found = _picture_of(node, node) if node.tag in ("img", "amp-img") else None
         if found is not None:
             return found
-        for image in node.css(_IMAGE_TAGS):
+        for image in node.css(_IMAGE_TAGS)[:_MAX_IMAGES]:
             found = _picture_of(image, node)
             if found is not None:
                 return found
@@ -167,7 +173,9 @@ def _is_furniture(image: LexborNode, root: LexborNode) -> bool:
     if _FURNITURE.search(f"{attributes.get('class') or ''} {attributes.get('id') or ''}"):
         return True
     current = image.parent
-    while current is not None and current.mem_id != root.mem_id:
+    for _ in range(_MAX_CLIMB):
+        if current is None or current.mem_id == root.mem_id:
+            break
         if current.tag in _FURNITURE_TAGS or _FURNITURE.search(
                 f"{current.attributes.get('class') or ''} {current.attributes.get('id') or ''}"):
             return True
