@@ -18,6 +18,7 @@ from bot.core.extract import extract_page
 from bot.core.model import Page
 from tests.core.extract.corpus import corpus_pages, repo_corpus_dir
 from tests.core.extract.scoring import load_truth
+from tests.core.extract.unseen import unseen_cases
 
 FETCHED_AT = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
@@ -211,3 +212,13 @@ def test_no_corpus_page_yields_furniture() -> None:
             assert _FURNITURE_WORDS.search(entry.image) is None, (page.name, entry.image)
             assert not entry.image.split("?")[0].endswith(".svg"), (page.name, entry.image)
     assert checked >= 100
+
+
+def test_hand_written_pages_picture_only_the_photo_post() -> None:
+    """Of the hand-written publisher pages only Tumblr's photo post shows a picture; the
+    WordPress liveblog's 30 px author avatars are no update's picture."""
+    pictured = {case.name: [(e.text[:20], e.image) for e in case.extract().entries if e.image]
+                for case in unseen_cases()}
+    assert pictured.pop("tumblr") == [("Mile 20 and the lead", "https://64.media.tumblr.com/abc.jpg")]
+    assert "wordpress-liveblog" in pictured
+    assert all(not found for found in pictured.values()), pictured
