@@ -83,7 +83,7 @@ def _item(item: Any) -> Candidate:
         published,
         RANK_STRUCTURED if published else 0,
         updated_at=updated,
-        image=feed_image(item),
+        image=feed_image(item, body),
     )
 
 

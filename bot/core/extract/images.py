@@ -188,8 +188,7 @@ def _is_furniture(image: LexborNode, root: LexborNode) -> bool:
 def _links_away(href: str) -> bool:
     """Whether a link around a picture leads to another page rather than to the picture
     itself (a full-size file) or to a place on this page."""
-    path = href.split("?", 1)[0].split("#", 1)[0].lower()
-    return bool(path) and not path.endswith(_IMAGE_FILES)
+    return bool(href.split("?", 1)[0].split("#", 1)[0]) and not _image_file(href)
 
 
 def _declared_width(image: LexborNode) -> float | None:
@@ -267,14 +266,17 @@ def absolute(url: str, base: str) -> str | None:
     return resolved if usable else None
 
 
-def feed_image(item: Mapping[str, Any]) -> str | None:
+def feed_image(item: Mapping[str, Any], markup: str = "") -> str | None:
     """A feed item's picture, as feedparser reads it: Media RSS content of an image medium
-    or type, else its thumbnail, else an image enclosure; absolute http(s) URLs only."""
+    or type (or an image file of none), else its thumbnail, else an image enclosure, else
+    the first picture file of its HTML `markup` (a feed's counters and share buttons are
+    scripts, not files); absolute http(s) URLs only, a relative one read from the item's link."""
     sized: list[tuple[str, float | None]] = []
     for media in _dicts(item.get("media_content")):
         kind = str(media.get("medium") or media.get("type") or "")
-        if kind == "image" or kind.startswith("image/"):
-            sized.append((str(media.get("url") or ""), _number(str(media.get("width") or ""))))
+        url = str(media.get("url") or "")
+        if kind == "image" or kind.startswith("image/") or (not kind and _image_file(url)):
+            sized.append((url, _number(str(media.get("width") or ""))))
     if not sized:
         sized = [(str(thumb.get("url") or ""), _number(str(thumb.get("width") or "")))
                  for thumb in _dicts(item.get("media_thumbnail"))]
@@ -283,7 +285,16 @@ def feed_image(item: Mapping[str, Any]) -> str | None:
                  for enclosure in _dicts(item.get("enclosures"))
                  if str(enclosure.get("type") or "").startswith("image/")]
     chosen = best_size(sized)
-    return absolute(chosen, "") if chosen else None
+    if chosen is None and "<img" in markup:
+        root = LexborHTMLParser(f"<div>{markup}</div>").css_first("div")
+        chosen = lead_image([root]) if root is not None else None
+        chosen = chosen if chosen is not None and _image_file(chosen) else None
+    link = item.get("link")
+    return absolute(chosen, link if isinstance(link, str) else "") if chosen else None
+
+
+def _image_file(url: str) -> bool:
+    return url.split("?", 1)[0].split("#", 1)[0].lower().endswith(_IMAGE_FILES)
 
 
 def _dicts(value: Any) -> list[Mapping[str, Any]]:

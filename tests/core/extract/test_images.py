@@ -222,3 +222,45 @@ def test_hand_written_pages_picture_only_the_photo_post() -> None:
     assert pictured.pop("tumblr") == [("Mile 20 and the lead", "https://64.media.tumblr.com/abc.jpg")]
     assert "wordpress-liveblog" in pictured
     assert all(not found for found in pictured.values()), pictured
+
+
+# Repository corpus feeds: (items with a picture, an item's opening words, its picture).
+FEED_PICTURES: dict[str, tuple[int, str, str]] = {
+    # Media RSS content without a medium (140 and 460 px): the 460 one.
+    "guardian__us-edition-rss-2018-01-31": (
+        55, "Trump State of the Union address promised unity",
+        "b73c8752cd4667c923dff7f1542f1fb20089e421/0_108_3000_1799/master/3000.jpg?w=460"),
+    "bbc-urdu__pakistan-us-rss-2018-10-24": (26, "امریکہ پاکستان سے چاہتا کیا ہے؟",
+                                             "_98456547_d3ee46a1-51a1-48b1-a24f-9a41cf21361e.jpg"),
+    # Each item's own thumbnail; the author's gravatar beside it and Nokia's logo refused.
+    "techcrunch__main-rss-2011-11-02": (19, "Gigya Launches Platform", "2011/11/imp2.png?w=300"),
+    "macworld__news-rss-2017-11-29": (30, "Best smart lock", "best-smart-locks-100730768-medium.jpg"),
+    # The picture in the item's HTML (after it, golem's 1x1 counter).
+    "golem__news-rss-2018-10-28": (40, "Red Dead Redemption 2: Hinweise",
+                                   "https://www.golem.de/1810/137358-177541-177538_rc.jpg"),
+    # Relative in the item's HTML: read from the item's link.
+    "fcutrecht-net__voetbalnieuws-rss-2021-09-07": (
+        15, "Quinten Timber traint mee", "https://www.fcutrecht.net/img/spelers/timber_tn.jpg"),
+    # Only a feed counter (a script URL), feedburner share buttons inside links, 1x1 pixels,
+    # share buttons: no picture.
+    "slashdot__stories-rss1-2005-11-20": (0, "", ""),
+    "pcmag__dvorak-column-rss-2018-01-17": (0, "", ""),
+    "jn__ultimas-noticias-rss-2018-01-03": (0, "", ""),
+    "washingtonpost__wellness-rss-2012-08-24": (0, "", ""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FEED_PICTURES))
+def test_feed_items_carry_their_own_picture(name: str) -> None:
+    """Feed items carry their media, enclosure or HTML picture; counters and buttons never."""
+    found = {page.name: page for page in corpus_pages(repo_corpus_dir()) if page.name == name}
+    if not found:
+        pytest.skip("the repository corpus is absent")
+    truth = found[name].truth
+    page = extract_page(found[name].body, url=truth["page_url"], fetched_at=FETCHED_AT,
+                        content_type=truth.get("content_type", ""))
+    count, words, image = FEED_PICTURES[name]
+    assert sum(entry.image is not None for entry in page.entries) == count
+    if count:
+        entry = next(e for e in page.entries if _opening(e.title, e.text).startswith(words))
+        assert entry.image is not None and image in entry.image
