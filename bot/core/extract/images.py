@@ -19,11 +19,12 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from bot.core.extract.candidate import Candidate
 from bot.core.model import Entry
 
 _WANTED_WIDTH = 800
 _TEMPLATE = "{width}"
+# Longer than this, a URL is no picture's.
+_MAX_URL = 2048
 _IMAGE_FILES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 # A declared side below this is an icon, an avatar or a tracking pixel, not a picture.
 _MIN_SIDE = 100
@@ -36,13 +37,12 @@ _MAX_IMAGES = 24
 _MAX_CLIMB = 12
 _SOURCE_ATTRIBUTES = ("data-srcset", "srcset", "data-lazy-srcset")
 _SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-url", "src")
-# Furniture, by the words its markup or file name uses.
+# Furniture, by the words its markup or file name uses (a word is a run of letters and digits).
 _FURNITURE = re.compile(
     r"(?<![a-z0-9])(logos?|avatars?|authors?|bylines?|headshots?|contributors?|profile|"
     r"icons?|favicon|emojis?|smiley|spacer|pixel|1x1|blank|transparent|sprites?|badges?|"
     r"ads?|advert\w*|sponsor\w*|doubleclick|adserver|tracking|beacon|gravatar|teasers?|promo)"
     r"(?![a-z0-9])",
-    re.IGNORECASE,
 )
 # A publisher's stand-in file, by its name (lazy-loading boxes call themselves placeholders).
 _STAND_IN = re.compile(r"(?<![a-z0-9])(default|placeholder|fallback|no-?image)(?![a-z0-9])")
@@ -140,18 +140,19 @@ def best_size(sized: Sequence[tuple[str, float | None]], declared: float | None 
     """Of one picture's URLs, the one whose width is nearest `_WANTED_WIDTH` (a larger one on
     a tie); the first when none tells its width. None when there is none, or when the
     picture is declared too small to be one."""
-    usable = [(url, width) for url, width in sized if _usable_url(url)]
-    if not usable or (declared is not None and declared < _MIN_SIDE):
+    if not sized or (declared is not None and declared < _MIN_SIDE):
         return None
-    widths = [(url, width) for url, width in usable if width]
-    if not widths:
-        return usable[0][0]
-    return min(widths, key=lambda item: (abs((item[1] or 0) - _WANTED_WIDTH), -(item[1] or 0)))[0]
+    ranked = sorted((item for item in sized if item[1]),
+                    key=lambda item: (abs((item[1] or 0) - _WANTED_WIDTH), -(item[1] or 0)))
+    ranked.extend(item for item in sized if not item[1])
+    return next((url for url, _ in ranked if _usable_url(url)), None)
 
 
 def _usable_url(url: str) -> bool:
+    """Whether `url` may be a picture: not too long, no data: or script URI, no svg, no
+    template, no furniture's or stand-in's file name."""
     lowered = url.lower()
-    if lowered.startswith(("data:", "javascript:", "blob:", "about:")):
+    if len(url) > _MAX_URL or lowered.startswith(("data:", "javascript:", "blob:", "about:")):
         return False
     path = lowered.split("?", 1)[0].split("#", 1)[0]
     return (not path.endswith(".svg") and "{" not in path
@@ -170,19 +171,24 @@ def _is_furniture(image: LexborNode, root: LexborNode) -> bool:
     shown = [int(n) for n in _PIXELS.findall(sizes)] if "px" in sizes else []
     if shown and max(shown) < _MIN_SIDE:
         return True  # "(min-width: 600px) 56px, 48px": an avatar, whatever its files' sizes
-    if _FURNITURE.search(f"{attributes.get('class') or ''} {attributes.get('id') or ''}"):
+    if _says_furniture(f"{attributes.get('class') or ''} {attributes.get('id') or ''}"):
         return True
     current = image.parent
     for _ in range(_MAX_CLIMB):
         if current is None or current.mem_id == root.mem_id:
             break
-        if current.tag in _FURNITURE_TAGS or _FURNITURE.search(
+        if current.tag in _FURNITURE_TAGS or _says_furniture(
                 f"{current.attributes.get('class') or ''} {current.attributes.get('id') or ''}"):
             return True
         if current.tag == "a" and _links_away(current.attributes.get("href") or ""):
             return True  # a card for another story: its picture, not this update's
         current = current.parent
     return False
+
+
+def _says_furniture(text: str) -> bool:
+    """Whether a class list or id names furniture in one of its words."""
+    return bool(text.strip()) and _FURNITURE.search(text.lower()) is not None
 
 
 def _links_away(href: str) -> bool:
@@ -214,9 +220,19 @@ def _width_in_url(url: str) -> float | None:
     return float(found.group(1)) * (float(density.group(1)) if density else 1.0)
 
 
-def structured_image(value: Any) -> str | None:
-    """The URL a JSON-LD `image` names: a URL, an ImageObject (`url`, `contentUrl`) or a list
-    of either, the size nearest the wanted width where they tell it."""
+def structured_images(values: list[Any], page_value: Any) -> list[str | None]:
+    """The picture each structured update's JSON-LD `image` names (a URL, an ImageObject or a
+    list of either; the size nearest the wanted width where they tell it), without those
+    that are the page's, not theirs: its own `page_value`, or one several updates name (a
+    default filled in, as placeholder dates are)."""
+    offered = [_structured_sizes(value) for value in values]
+    counts = Counter(offered)
+    picked = {sizes: best_size(sizes) for sizes in counts if counts[sizes] == 1 and sizes}
+    page_image = best_size(_structured_sizes(page_value))
+    return [None if picked.get(sizes) == page_image else picked.get(sizes) for sizes in offered]
+
+
+def _structured_sizes(value: Any) -> tuple[tuple[str, float | None], ...]:
     items = value if isinstance(value, list) else [value]
     sized: list[tuple[str, float | None]] = []
     for item in items[:20]:
@@ -226,18 +242,7 @@ def structured_image(value: Any) -> str | None:
             url = item.get("url") or item.get("contentUrl") or item.get("@id")
             if isinstance(url, str):
                 sized.append((url.strip(), _number(str(item.get("width") or "")) or None))
-    return best_size(sized)
-
-
-def own_images(candidates: list[Candidate], page_image: str | None) -> list[Candidate]:
-    """Structured updates without the pictures that are the page's, not theirs: its own
-    image, or one several updates name (a default filled in, as placeholder dates are)."""
-    counts = Counter(c.image for c in candidates if c.image is not None)
-    if not counts:
-        return candidates
-    return [replace(c, image=None)
-            if c.image is not None and (counts[c.image] > 1 or c.image == page_image) else c
-            for c in candidates]
+    return tuple(sized)
 
 
 def image_base(tree: LexborHTMLParser, url: str) -> str:
