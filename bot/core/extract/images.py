@@ -138,8 +138,8 @@ def parse_srcset(value: str, width: float | None = None) -> list[tuple[str, floa
 def best_size(sized: Sequence[tuple[str, float | None]], declared: float | None = None
               ) -> str | None:
     """Of one picture's URLs, the one whose width is nearest `_WANTED_WIDTH` (a larger one on
-    a tie); the first when none tells its width. None when there is none, or when the
-    picture is declared too small to be one."""
+    a tie); the first when none tells its width. None when there is none that may be a
+    picture, or when the picture is declared too small to be one."""
     if not sized or (declared is not None and declared < _MIN_SIDE):
         return None
     ranked = sorted((item for item in sized if item[1]),

@@ -174,3 +174,18 @@ def test_feed_items_carry_media_thumbnail_and_image_enclosure() -> None:
         "Enclosure": "https://wire.example.com/three.png",
         "None": None,
     }
+
+
+def test_json_feed_item_image() -> None:
+    """A JSON Feed item's `image` is its picture, a relative one read from the item's URL;
+    a logo is not."""
+    feed = ('{"version": "https://jsonfeed.org/version/1.1", "title": "Wire", "items": ['
+            '{"id": "2", "url": "https://wire.example.com/2", "title": "Two", "image": '
+            '"/media/two.jpg", "content_text": "Second.", "date_published": "2024-03-01T11:00:00Z"},'
+            '{"id": "1", "url": "https://wire.example.com/1", "title": "One", "image": '
+            '"https://wire.example.com/site-logo.png", "content_text": "First.", '
+            '"date_published": "2024-03-01T10:00:00Z"}]}')
+    page = extract_page(feed, url="https://wire.example.com/feed.json", fetched_at=FETCHED_AT,
+                        content_type="application/feed+json")
+    assert {entry.title: entry.image for entry in page.entries} == {
+        "Two": "https://wire.example.com/media/two.jpg", "One": None}
