@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -23,6 +23,8 @@ from bot.core.model import Entry
 
 _WANTED_WIDTH = 800
 _TEMPLATE = "{width}"
+# What a URL holds as it stands: reserved characters and escapes already made.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 # Longer than this, a URL is no picture's.
 _MAX_URL = 2048
 _IMAGE_FILES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
@@ -262,13 +264,15 @@ def absolute_images(entries: tuple[Entry, ...], base: str) -> tuple[Entry, ...]:
 
 
 def absolute(url: str, base: str) -> str | None:
-    """`url` resolved against `base` when it is http(s) then, else None."""
+    """`url` resolved against `base` when it is http(s) then, else None; characters a URL
+    may not hold as they stand (spaces, non-ASCII letters) percent-encoded."""
     try:
         resolved = urljoin(base, url.strip())
     except ValueError:  # a malformed URL (an unclosed IPv6 bracket)
         return None
-    usable = resolved.startswith(("http://", "https://")) and " " not in resolved
-    return resolved if usable else None
+    if not resolved.startswith(("http://", "https://")):
+        return None
+    return quote(resolved, safe=_URL_SAFE)
 
 
 def feed_image(item: Mapping[str, Any], markup: str = "") -> str | None:

@@ -189,3 +189,13 @@ def test_json_feed_item_image() -> None:
                         content_type="application/feed+json")
     assert {entry.title: entry.image for entry in page.entries} == {
         "Two": "https://wire.example.com/media/two.jpg", "One": None}
+
+
+def test_picture_url_is_encoded_for_sending() -> None:
+    """A picture file named with spaces or accents is sent percent-encoded; escapes the page
+    already made are kept."""
+    page = _blog('<img src="/photos/Place de la Concorde été.jpg">',
+                 '<img src="/photos/caf%C3%A9.jpg?w=800&amp;q=75">')
+    assert page.entries[0].image == ("https://news.example.com/photos/"
+                                     "Place%20de%20la%20Concorde%20%C3%A9t%C3%A9.jpg")
+    assert page.entries[1].image == "https://news.example.com/photos/caf%C3%A9.jpg?w=800&q=75"
