@@ -48,8 +48,8 @@ _FURNITURE = re.compile(
 )
 # A publisher's stand-in file, by its name (lazy-loading boxes call themselves placeholders).
 _STAND_IN = re.compile(r"(?<![a-z0-9])(default|placeholder|fallback|no-?image)(?![a-z0-9])")
-# Elements an update's own picture never sits in: its byline or header, a quoted card.
-_FURNITURE_TAGS = frozenset({"header", "footer", "nav", "aside", "svg"})
+# Elements an update's own picture never sits in: its footer, navigation, a quoted card.
+_FURNITURE_TAGS = frozenset({"footer", "nav", "aside", "svg"})
 _PIXELS = re.compile(r"(\d+)px")
 _MEDIA_CONDITION = re.compile(r"\([^)]*\)")
 _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.IGNORECASE)
@@ -176,9 +176,13 @@ def _is_furniture(image: LexborNode, root: LexborNode) -> bool:
     if _says_furniture(f"{attributes.get('class') or ''} {attributes.get('id') or ''}"):
         return True
     current = image.parent
+    in_figure = False
     for _ in range(_MAX_CLIMB):
         if current is None or current.mem_id == root.mem_id:
             break
+        in_figure = in_figure or current.tag == "figure"
+        if current.tag == "header" and not in_figure:
+            return True  # the byline's portrait; a figure in a header is the update's own
         if current.tag in _FURNITURE_TAGS or _says_furniture(
                 f"{current.attributes.get('class') or ''} {current.attributes.get('id') or ''}"):
             return True

@@ -79,10 +79,14 @@ def test_avatar_logo_icon_emoji_and_svg_are_refused() -> None:
 
 
 def test_headshot_in_the_update_header_is_refused() -> None:
-    """A portrait in an update's header (beside the author's name) is not its picture."""
+    """A portrait in an update's header (beside the author's name) is not its picture; a
+    figure in its header is."""
     page = _blog('<header><img src="/uploads/Jane_Doe.png?width=300"><span>Jane Doe</span>'
-                 '</header><p>From Brussels.</p>')
-    assert page.entries[0].image is None
+                 '</header><p>From Brussels.</p>',
+                 '<header><figure><img src="/photos/summit.jpg"><figcaption>Leaders at the '
+                 'summit</figcaption></figure></header>')
+    assert [entry.image for entry in page.entries] == [
+        None, "https://news.example.com/photos/summit.jpg", None]
 
 
 def test_linked_card_of_another_story_is_refused() -> None:
