@@ -48,8 +48,9 @@ _FURNITURE = re.compile(
 )
 # A publisher's stand-in file, by its name (lazy-loading boxes call themselves placeholders).
 _STAND_IN = re.compile(r"(?<![a-z0-9])(default|placeholder|fallback|no-?image)(?![a-z0-9])")
-# Elements an update's own picture never sits in: its footer, navigation, a quoted card.
-_FURNITURE_TAGS = frozenset({"footer", "nav", "aside", "svg"})
+# Elements an update's own picture never sits in: its footer, navigation, a related card,
+# a quoted post (whose picture is the post's, and goes with its embed line).
+_FURNITURE_TAGS = frozenset({"footer", "nav", "aside", "svg", "blockquote"})
 _PIXELS = re.compile(r"(\d+)px")
 _MEDIA_CONDITION = re.compile(r"\([^)]*\)")
 _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.IGNORECASE)

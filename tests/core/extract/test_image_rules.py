@@ -89,6 +89,14 @@ def test_headshot_in_the_update_header_is_refused() -> None:
         None, "https://news.example.com/photos/summit.jpg", None]
 
 
+def test_quoted_posts_picture_is_the_posts() -> None:
+    """A picture inside a quoted post belongs to that post; the update's own photo after it
+    is the update's."""
+    page = _blog('<blockquote class="instagram-media"><img src="/cdn/insta-photo.jpg">'
+                 '<p>A post</p></blockquote><figure><img src="/photos/own.jpg"></figure>')
+    assert page.entries[0].image == "https://news.example.com/photos/own.jpg"
+
+
 def test_linked_card_of_another_story_is_refused() -> None:
     """A related story's card links away: its thumbnail belongs to that story."""
     page = _blog('<a href="/news/other-story"><img src="/thumbs/other.jpg"> Read more</a>')
