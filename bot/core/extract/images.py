@@ -38,7 +38,7 @@ _MAX_IMAGES = 24
 # and a page nested thousands deep must not cost depth squared.
 _MAX_CLIMB = 12
 _SOURCE_ATTRIBUTES = ("data-srcset", "srcset", "data-lazy-srcset")
-_SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-url", "src")
+_SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "src")
 # Furniture, by the words its markup or file name uses (a word is a run of letters and digits).
 _FURNITURE = re.compile(
     r"(?<![a-z0-9])(logos?|avatars?|authors?|bylines?|headshots?|contributors?|profile|"
@@ -53,6 +53,9 @@ _STAND_IN = re.compile(r"(?<![a-z0-9])(default|placeholder|fallback|no-?image)(?
 _FURNITURE_TAGS = frozenset({"footer", "nav", "aside", "svg", "blockquote"})
 _PIXELS = re.compile(r"(\d+)px")
 _MEDIA_CONDITION = re.compile(r"\([^)]*\)")
+# Candidates are split at a comma and spaces, or at a comma that starts another URL (a
+# comma inside a URL, "crop=2859,1787", is neither).
+_SRCSET_COMMA = re.compile(r",\s+|,(?=https?:|/)")
 _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.IGNORECASE)
 _WIDTH_PARAMETER = re.compile(r"[?&](?:width|w)=(\d{2,4})(?:&|$)")
 _DENSITY_PARAMETER = re.compile(r"[?&]dpr=(\d(?:\.\d+)?)(?:&|$)")
@@ -101,13 +104,14 @@ def _own_sources(
 ) -> list[tuple[str, float | None]]:
     found: list[tuple[str, float | None]] = []
     for name in _SOURCE_ATTRIBUTES:
-        found.extend(parse_srcset(attributes.get(name) or "", width))
+        found.extend(_parse_srcset(attributes.get(name) or "", width))
     for name in _SRC_ATTRIBUTES:
         value = (attributes.get(name) or "").strip()
+        size = width
         if _TEMPLATE in value:
-            value, width = _filled(value, attributes.get("data-widths") or "")
+            value, size = _filled(value, attributes.get("data-widths") or "")
         if value and not value.startswith("data:"):
-            found.append((value, width or _width_in_url(value)))
+            found.append((value, size or _width_in_url(value)))
     return found
 
 
@@ -121,10 +125,10 @@ def _filled(url: str, widths: str) -> tuple[str, float | None]:
     return url.replace(_TEMPLATE, str(chosen)), float(chosen)
 
 
-def parse_srcset(value: str, width: float | None = None) -> list[tuple[str, float | None]]:
+def _parse_srcset(value: str, width: float | None = None) -> list[tuple[str, float | None]]:
     """A `srcset`'s (URL, width) pairs; an "x" descriptor scales the declared `width`."""
     found: list[tuple[str, float | None]] = []
-    for part in re.split(r",\s+|,(?=https?:|/)", value.strip()):
+    for part in _SRCSET_COMMA.split(value.strip()):
         pieces = part.split()
         if not pieces or pieces[0].startswith("data:"):
             continue
