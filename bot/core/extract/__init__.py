@@ -175,7 +175,7 @@ def _html_page(
         primary = [_in_zone(candidate, stated) for candidate in primary]
     zone = page_zone(info, primary, stated)
     entries, ordered = merge(date_candidates(primary, zone, info.reference), structured, zone)
-    entries = absolute_images(entries, image_base(tree, url))
+    entries = absolute_images(entries, image_base(tree, url, base))
     return _Read(Page(info.title, entries, base), ordered, info.reference)
 
 

@@ -256,11 +256,13 @@ def _structured_sizes(value: Any) -> tuple[tuple[str, float | None], ...]:
     return tuple(sized)
 
 
-def image_base(tree: LexborHTMLParser, url: str) -> str:
-    """What the page's relative URLs are relative to: its `<base href>`, else its own URL."""
+def image_base(tree: LexborHTMLParser, url: str, canonical: str) -> str:
+    """What the page's relative URLs are relative to: its `<base href>`, else its own URL;
+    for a page read from a file, the `canonical` URL it names stands for its own."""
+    page = url if url.startswith(("http://", "https://")) else canonical
     base = tree.css_first("base[href]")
     href = (base.attributes.get("href") or "").strip() if base is not None else ""
-    return urljoin(url, href) if href else url
+    return urljoin(page, href) if href else page
 
 
 def absolute_images(entries: tuple[Entry, ...], base: str) -> tuple[Entry, ...]:

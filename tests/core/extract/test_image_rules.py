@@ -13,7 +13,14 @@ URL = "https://news.example.com/live/summit"
 
 def _blog(first: str, second: str = "", head: str = "") -> Page:
     """A live page of three stamped posts; `first` and `second` go into the newest two."""
-    html = f"""<html lang="en"><head><title>Summit live</title>{head}</head><body><main>
+    page = extract_page(_blog_html(first, second, head), url=URL, fetched_at=FETCHED_AT,
+                        content_type="text/html")
+    assert len(page.entries) == 3
+    return page
+
+
+def _blog_html(first: str, second: str = "", head: str = "") -> str:
+    return f"""<html lang="en"><head><title>Summit live</title>{head}</head><body><main>
 <div class="feed">
 <article class="post" id="post-3"><time datetime="2024-05-15T11:50:00Z">12.50</time>
  <h2>Sanctions agreed</h2>{first}<p>The EU agreed a new sanctions package on Monday.</p></article>
@@ -22,9 +29,6 @@ def _blog(first: str, second: str = "", head: str = "") -> Page:
 <article class="post" id="post-1"><time datetime="2024-05-15T10:05:00Z">11.05</time>
  <p>Good morning and welcome to our live coverage of the summit.</p></article>
 </div></main></body></html>"""
-    page = extract_page(html, url=URL, fetched_at=FETCHED_AT, content_type="text/html")
-    assert len(page.entries) == 3
-    return page
 
 
 def test_srcset_gives_the_size_nearest_a_phone_screen() -> None:
@@ -117,6 +121,20 @@ def test_relative_url_resolves_against_the_base_element() -> None:
     assert page.entries[0].image == "https://cdn.example.org/live/photos/summit.jpg"
     plain = _blog('<img src="photos/summit.jpg">')
     assert plain.entries[0].image == "https://news.example.com/live/photos/summit.jpg"
+
+
+def test_saved_page_resolves_against_its_canonical_url() -> None:
+    """A page read from a file resolves its relative pictures against the canonical URL it
+    names (a file: URL is never sent)."""
+    html = _blog_html('<img src="/photos/summit.jpg">',
+                      head='<link rel="canonical" href="https://news.example.com/live/summit">')
+    page = extract_page(html, url="file:///tmp/summit.html", fetched_at=FETCHED_AT,
+                        content_type="text/html")
+    assert page.entries[0].image == "https://news.example.com/photos/summit.jpg"
+    bare = extract_page(_blog_html('<img src="/photos/summit.jpg">'),
+                        url="file:///tmp/summit.html", fetched_at=FETCHED_AT,
+                        content_type="text/html")
+    assert bare.entries[0].image is None
 
 
 def _json_ld(images: list[str]) -> Page:
