@@ -82,10 +82,12 @@ def lead_image(nodes: Iterable[LexborNode]) -> str | None:
 
 
 def _images_in(node: LexborNode) -> list[LexborNode]:
-    """The first `_MAX_IMAGES` pictures under `node`. A paragraph or heading of a flat run
-    holds a handful of nodes: walking them costs a tenth of a CSS query."""
-    if node.tag not in _SMALL_TAGS:
-        return node.css(_IMAGE_TAGS)[:_MAX_IMAGES]
+    """The first `_MAX_IMAGES` pictures under `node`, walked to: a paragraph of a flat run
+    holds a handful of nodes (a walk costs a tenth of a CSS query), and a block is walked
+    only when a query says it holds a picture (a walk stops early where a query would list
+    ten thousand icons)."""
+    if node.tag not in _SMALL_TAGS and node.css_first(_IMAGE_TAGS) is None:
+        return []
     found = []
     for child in node.traverse():
         if child.tag in _IMAGE_TAG_NAMES:
