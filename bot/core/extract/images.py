@@ -276,22 +276,25 @@ def _structured_sizes(value: Any) -> tuple[tuple[str, float | None], ...]:
     return tuple(sized)
 
 
-def image_base(tree: LexborHTMLParser, url: str, canonical: str) -> str:
+def absolute_images(
+    entries: tuple[Entry, ...], tree: LexborHTMLParser, url: str, canonical: str
+) -> tuple[Entry, ...]:
+    """`entries` with each image resolved against the page's base (`_image_base`); an image
+    that is not then an http(s) URL is dropped."""
+    if all(entry.image is None for entry in entries):
+        return entries
+    base = _image_base(tree, url, canonical)
+    return tuple(entry if entry.image is None else replace(entry, image=absolute(entry.image, base))
+                 for entry in entries)
+
+
+def _image_base(tree: LexborHTMLParser, url: str, canonical: str) -> str:
     """What the page's relative URLs are relative to: its `<base href>`, else its own URL;
     for a page read from a file, the `canonical` URL it names stands for its own."""
     page = url if url.startswith(("http://", "https://")) else canonical
     base = tree.css_first("base[href]")
     href = (base.attributes.get("href") or "").strip() if base is not None else ""
     return urljoin(page, href) if href else page
-
-
-def absolute_images(entries: tuple[Entry, ...], base: str) -> tuple[Entry, ...]:
-    """`entries` with each image resolved against `base`; an image that is not then an
-    http(s) URL is dropped."""
-    if all(entry.image is None for entry in entries):
-        return entries
-    return tuple(entry if entry.image is None else replace(entry, image=absolute(entry.image, base))
-                 for entry in entries)
 
 
 def absolute(url: str, base: str) -> str | None:
