@@ -1,0 +1,63 @@
+"""The track tick: checks each tracked page that is due (`/track`), at the base poll interval.
+
+What is due lives in storage (a track's next check). A checker claims a due track by moving
+its next check on in one conditional update, so two checkers sharing a database never check
+one track at once; a check that fails waits for the next interval like one that worked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from handlers.context import Context
+from handlers.tracking import check_track
+from storage import tracks
+from storage.tracks import Track
+
+log = logging.getLogger(__name__)
+
+
+class Tracker:
+    """Checks due tracks through the command layer's `context` (its fetcher, its story
+    checker, its limits), at most `concurrency` at once; `notified` is called when a check
+    wrote notices, to wake the delivery loop."""
+
+    def __init__(self, context: Context, clock: Callable[[], datetime], *, concurrency: int,
+                 notified: Callable[[], None]) -> None:
+        self._context = context
+        self._clock = clock
+        self._gate = asyncio.Semaphore(concurrency)
+        self._batch = concurrency * 4
+        self._notified = notified
+
+    async def tick(self) -> int:
+        """Check every track due now; returns how many were checked."""
+        now = self._clock()
+        until = now + timedelta(seconds=self._context.interval)
+        db = self._context.db
+        claimed = []
+        for track in await tracks.due(db, now, limit=self._batch):
+            async with db.write() as tx:
+                if await tracks.claim(tx, track, until=until):
+                    claimed.append(track)
+        written = await asyncio.gather(*(self._check(track) for track in claimed))
+        if any(written):
+            self._notified()
+        return len(claimed)
+
+    async def aclose(self) -> None:
+        """Stop what the checks started and still runs (a slow first check of a new story)."""
+        await self._context.later.aclose()
+
+    async def _check(self, track: Track) -> int:
+        try:
+            async with self._gate:
+                return await check_track(self._context, track)
+        except Exception:
+            # A job boundary: one track's failure is logged, the others go on.
+            log.exception("checking track %s (%s) failed", track.id, track.url,
+                          extra={"event": "track_crashed"})
+            return 0
