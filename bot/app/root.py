@@ -521,10 +521,14 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         # Every role closes it: a sender's /subscribe asks it for a new story's first check.
         stack.push_async_callback(poller.aclose)
         if once:
-            sender = await _sender(config, db, (poller, Pages(fetcher, config, pool), summaries),
+            checks = (poller, Pages(fetcher, config, pool), summaries)
+            sender = await _sender(config, db, checks,
                                    stack,
                                    (stdin, out), None, events,
                                    serve=lambda _job: None)  # --once serves no commands
+            tracker = _tracker(config, db, checks, lambda: None)
+            stack.push_async_callback(tracker.aclose)
+            await tracker.tick()
             await _check_due_once(poller, sender.digester, sender.dispatcher)
             return
         if operations is not None and role == "checker":
@@ -576,7 +580,7 @@ async def _check(part: _Part, poller: Poller, started: asyncio.Event,
     from bot.app.scheduler import Scheduler, Tick
 
     await started.wait()
-    tracker = _tracker(part, poller, checked)
+    tracker = _tracker(part.config, part.db, (poller, part.pages, part.summaries), checked)
     # The track tick is not watched for readiness: one slow section page may hold it a
     # fetch's timeout, which says nothing about the scheduler.
     ticks = [*_watched(part, [Tick("poll", part.config.schedule.tick, poller.tick)]),
@@ -588,13 +592,14 @@ async def _check(part: _Part, poller: Poller, started: asyncio.Event,
         await tracker.aclose()
 
 
-def _tracker(part: _Part, poller: Poller, checked: Callable[[], None]) -> Tracker:
+def _tracker(config: Config, db: Database, checks: tuple[Poller, Pages, Summaries],
+             checked: Callable[[], None]) -> Tracker:
     """The track tick's checker: follows new live pages as /subscribe does."""
     from bot.app.tracker import Tracker
 
-    context = command_context(part.config, part.db, poller, _now, pages=part.pages,
-                              summaries=part.summaries)
-    return Tracker(context, _now, concurrency=part.config.fetch.concurrency, notified=checked)
+    poller, pages, summaries = checks
+    context = command_context(config, db, poller, _now, pages=pages, summaries=summaries)
+    return Tracker(context, _now, concurrency=config.fetch.concurrency, notified=checked)
 
 
 class _Relay:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from handlers.context import Context
-from handlers.tracking import check_track
 from storage import tracks
 from storage.tracks import Track
 
@@ -53,6 +52,10 @@ class Tracker:
         await self._context.later.aclose()
 
     async def _check(self, track: Track) -> int:
+        # Here, not above: the page reading it brings is imported only once a track is due
+        # (an idle `run --once` imports no parser).
+        from handlers.tracking import check_track
+
         try:
             async with self._gate:
                 return await check_track(self._context, track)
