@@ -198,14 +198,15 @@ def _absolute(href: str | None, base: str) -> str | None:
 
 
 def _unique(found: list[Found] | tuple[Found, ...], *, own: str) -> tuple[Found, ...]:
-    """Each URL once (its first, best title), never the page itself."""
-    seen = {own.split("#")[0]}
-    kept = []
+    """Each URL once, where it first appears, never the page itself; titled by the first of
+    its links that has words (a picture's link before its headline's has none)."""
+    own = own.split("#")[0]
+    kept: dict[str, Found] = {}
     for item in found:
-        if item.url not in seen:
-            seen.add(item.url)
-            kept.append(item)
-    return tuple(kept)
+        first = kept.get(item.url)
+        if item.url != own and (first is None or first.title == first.url):
+            kept[item.url] = item if first is None else Found(item.url, item.title, first.kind)
+    return tuple(kept.values())
 
 
 def _clean(text: str | None) -> str:

@@ -81,7 +81,9 @@ def test_feeds_come_from_link_alternate_resolved_to_absolute_urls() -> None:
 
 
 def test_each_page_once_never_the_page_itself_and_only_web_addresses() -> None:
-    html = page('<a href="/live/a#latest">Live: A</a><a href="/live/a">Live: A again</a>'
+    """A page linked twice is offered once, titled by its first link with words."""
+    html = page('<a href="/live/a#latest"><img src="a.jpg"></a><a href="/live/a">Live: A</a>'
+                '<a href="/live/a">Live: A again</a>'
                 f'<a href="{BASE}#top">Live: this page</a>'
                 '<a href="javascript:live()">Live!</a><a href="mailto:live@example.com">live</a>'
                 '<a href="ftp://example.com/live/x">Live FTP</a>')

@@ -146,6 +146,31 @@ async def test_track_follows_each_new_matching_live_page_and_the_chat_hears_its_
     assert len(await messages(commands)) == 2
 
 
+def rss(*items: tuple[str, str]) -> str:
+    entries = "".join(f"<item><title>{html.escape(title)}</title><link>{html.escape(url)}</link>"
+                      "</item>" for url, title in items)
+    return (f"<?xml version='1.0'?><rss version='2.0'><channel><title>World</title>{entries}"
+            "</channel></rss>")
+
+
+async def test_a_tracked_feeds_new_items_are_followed_when_they_are_live_pages(
+        commands: Commands) -> None:
+    """Each new item of a tracked feed is a candidate; only one with updates is followed."""
+    first = live(commands, "/live/storm-1", "Storm: day 1")
+    feed = commands.web.set("/rss", rss((first.url, "Storm: day 1")), "application/rss+xml")
+    reply = await commands.run(f"/track {feed}")
+    assert reply.text.startswith(f"Tracking {feed} (number 1 under Tracking in /list): 1 page")
+    second = live(commands, "/live/storm-2", "Storm: day 2")
+    article = commands.web.set("/storm-explained", section())
+    commands.web.set("/rss", rss((article, "Storm damage explained"), (second.url, "Storm: day 2"),
+                                 (first.url, "Storm: day 1")), "application/rss+xml")
+    commands.clock.advance(commands.context.interval)
+    assert await tracker(commands).tick() == 1
+    assert await followed_urls(commands) == [second.url]
+    assert [m.text for m in await messages(commands) if isinstance(m, Notice)] == [
+        f"Now following: Storm: day 2 {second.url}\n(new on {feed})"]
+
+
 async def test_list_shows_the_tracks_and_untrack_stops_one(commands: Commands) -> None:
     url = commands.web.set("/world", section())
     await commands.run(f"/track {url}")
