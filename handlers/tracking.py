@@ -6,6 +6,7 @@ passes the track's words and announcing it. /untrack stops; /list shows the trac
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 MAX_TRACKS = 10
 """Most pages one chat tracks."""
 _EXAMPLE = "example: /track https://www.example.com/world ukraine -sport"
+_EXCLUDED_PHRASE = re.compile(r"(^|\s)-([\"“”„'‘’«»])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +71,10 @@ def parse_track(args: str) -> TrackSection:
         raise BadArgument(f"/track needs a page's address; {_EXAMPLE}")
     number = _number(target)
     target = str(number) if number is not None else story_url("track", target)
-    words = parse_words(rest)
+    # -"a phrase" excludes the phrase: the minus goes inside, where the phrase keeps it.
+    words = parse_words(_EXCLUDED_PHRASE.sub(r"\1\2-", rest))
     include = tuple(w for w in words if not w.startswith("-"))
     exclude = tuple(w[1:] for w in words if w.startswith("-"))
-    if any(not word.strip("*") for word in exclude):
-        raise BadArgument(f"a lone '-' excludes nothing; {_EXAMPLE}")
     return TrackSection(target, include, exclude)
 
 
@@ -175,11 +176,27 @@ async def track(context: Context, caller: Caller, command: TrackSection) -> str:
                          _urls(offered), now=now,
                          next_check_at=now + timedelta(seconds=context.interval))
     count = len(offered.links)
-    which = ("each new live page" if not (command.include or command.exclude)
-             else f"each new live page whose title passes {_words(command)}")
-    return (f"Tracking {url} (number {len(tracking) + 1} under Tracking in /list): "
-            f"{count} {'page' if count == 1 else 'pages'} linked there now are left as they "
-            f"are; {which} will be followed here and announced.")
+    one, many = ("feed item", "feed items") if offered.is_feed else ("live page linked",
+                                                                       "live pages linked")
+    return (f"Tracking {url} (number {len(tracking) + 1} under Tracking in /list): {count} "
+            f"{one if count == 1 else many} there now "
+            f"{'is' if count == 1 else 'are'} left as {'it is' if count == 1 else 'they are'}; "
+            f"each new one{_condition(command)} will be followed here and announced.")
+
+
+def _condition(command: TrackSection) -> str:
+    """' whose title has iran or "red sea" but not sport', or '' for no words."""
+    has = " or ".join(_quoted(w) for w in command.include)
+    hasnt = " or ".join(_quoted(w) for w in command.exclude)
+    if has and hasnt:
+        return f" whose title has {has} but not {hasnt}"
+    if has:
+        return f" whose title has {has}"
+    return f" whose title does not have {hasnt}" if hasnt else ""
+
+
+def _quoted(word: str) -> str:
+    return f'"{word}"' if " " in word else word
 
 
 def _urls(offered: Discovered) -> list[str]:

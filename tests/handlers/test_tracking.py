@@ -113,9 +113,9 @@ async def test_track_follows_each_new_matching_live_page_and_the_chat_hears_its_
     links = [(old.path, "Ukraine war live: day 1")]
     url = commands.web.set("/world", section(*links))
     reply = await commands.run(f"/track {url} ukraine -sport")
-    assert reply.text == (f"Tracking {url} (number 1 under Tracking in /list): 1 page linked "
-                          "there now are left as they are; each new live page whose title passes "
-                          "include ukraine; exclude sport will be followed here and announced.")
+    assert reply.text == (f"Tracking {url} (number 1 under Tracking in /list): 1 live page "
+                          "linked there now is left as it is; each new one whose title has ukraine"
+                          " but not sport will be followed here and announced.")
     assert await tracker(commands).tick() == 0  # not due yet
     new = live(commands, "/live/ukraine-day-2", "Ukraine war: day 2")
     budget = live(commands, "/live/budget", "Budget day")
@@ -159,7 +159,9 @@ async def test_a_tracked_feeds_new_items_are_followed_when_they_are_live_pages(
     first = live(commands, "/live/storm-1", "Storm: day 1")
     feed = commands.web.set("/rss", rss((first.url, "Storm: day 1")), "application/rss+xml")
     reply = await commands.run(f"/track {feed}")
-    assert reply.text.startswith(f"Tracking {feed} (number 1 under Tracking in /list): 1 page")
+    assert reply.text == (f"Tracking {feed} (number 1 under Tracking in /list): 1 feed item "
+                          "there now is left as it is; each new one will be followed here and "
+                          "announced.")
     second = live(commands, "/live/storm-2", "Storm: day 2")
     article = commands.web.set("/storm-explained", section())
     commands.web.set("/rss", rss((article, "Storm damage explained"), (second.url, "Storm: day 2"),
@@ -267,3 +269,21 @@ async def test_a_tracked_page_never_makes_the_bot_fetch_a_refused_address(
     assert await followed_urls(guarded) == []
     assert await messages(guarded) == []
     assert refused.text.startswith(f"Refused to fetch {elsewhere}/section: 127.0.0.2 is a ")
+
+
+async def test_track_reads_words_phrases_and_exclusions_as_filter_does(
+        commands: Commands) -> None:
+    first, second = live(commands, "/live/a", "A"), live(commands, "/live/b", "B")
+    url = commands.web.set("/world", section((first.path, "Live: A"), (second.path, "Live: B")))
+    reply = await commands.run(f'/track {url} “red sea” iran* -sport -"transfer news"')
+    assert reply.text == (f"Tracking {url} (number 1 under Tracking in /list): 2 live pages "
+                          "linked there now are left as they are; each new one whose title has "
+                          '"red sea" or iran* but not sport or "transfer news" will be followed '
+                          "here and announced.")
+    listed = await commands.run("/list")
+    assert 'words: include "red sea", iran*; exclude sport, "transfer news"' in listed.text
+    for bad, why in (("/track", "/track needs a page's address"),
+                     ("/track world-news", "'world-news' is not a web address"),
+                     (f"/track {url} ukraine -", "'-' has no letters or digits to match"),
+                     (f'/track {url} "red sea', "quote")):
+        assert why in (await commands.run(bad)).text, bad
