@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from handlers.context import Context
@@ -17,6 +18,9 @@ from storage import tracks
 from storage.tracks import Track
 
 log = logging.getLogger(__name__)
+
+FIRST_CHECK_WAIT = 600.0
+"""Seconds a new page's first check is waited for: past any fetch's time limits."""
 
 
 class Tracker:
@@ -26,7 +30,9 @@ class Tracker:
 
     def __init__(self, context: Context, clock: Callable[[], datetime], *, concurrency: int,
                  notified: Callable[[], None]) -> None:
-        self._context = context
+        # No one waits for a reply here: a new page's first check is waited for to its end,
+        # so a page that turns out to have no updates is never announced.
+        self._context = replace(context, first_check_wait=FIRST_CHECK_WAIT)
         self._clock = clock
         self._gate = asyncio.Semaphore(concurrency)
         self._batch = concurrency * 4

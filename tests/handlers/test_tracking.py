@@ -4,6 +4,7 @@ through the command layer and the track tick, against pages on a loopback web se
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -287,3 +288,30 @@ async def test_track_reads_words_phrases_and_exclusions_as_filter_does(
                      (f"/track {url} ukraine -", "'-' has no letters or digits to match"),
                      (f'/track {url} "red sea', "quote")):
         assert why in (await commands.run(bad)).text, bad
+
+
+async def test_a_slow_new_page_is_announced_only_once_its_first_check_found_updates(
+        commands: Commands) -> None:
+    """No one waits on the track tick: a new page's first check is waited for to its end,
+    however long /subscribe's reply would wait, and a page without updates is never
+    announced."""
+    url = commands.web.set("/world", section())
+    await commands.run(f"/track {url}")
+    new = live(commands, "/live/storm", "Storm live")
+    empty = commands.web.set("/live/nothing-yet", section())
+    commands.web.set("/world", section(("/live/nothing-yet", "Live: nothing yet"),
+                                       (new.path, "Live: the storm")))
+    gates = {path: commands.web.gates.setdefault(path, asyncio.Event())
+             for path in ("/live/nothing-yet", new.path)}
+    impatient = replace(commands, context=replace(commands.context, first_check_wait=0.01))
+    commands.clock.advance(commands.context.interval)
+    ticking = asyncio.ensure_future(tracker(impatient).tick())
+    await commands.web.wait_hits("/live/nothing-yet", 1)
+    gates["/live/nothing-yet"].set()
+    await commands.web.wait_hits(new.path, 1)
+    gates[new.path].set()
+    assert await ticking == 1
+    assert await followed_urls(commands) == [new.url]
+    assert [m.text for m in await messages(commands) if isinstance(m, Notice)] == [
+        f"Now following: Storm live {new.url}\n(new on {url})"]
+    assert empty not in await followed_urls(commands)
