@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 MAX_TRACKS = 10
 """Most pages one chat tracks."""
+MAX_FOLLOWS_PER_CHECK = 5
+"""Most new pages one check of a tracked page tries to follow."""
 _EXAMPLE = "example: /track https://www.example.com/world ukraine -sport"
 _EXCLUDED_PHRASE = re.compile(r"(^|\s)-([\"“”„'‘’«»])")
 
@@ -248,21 +250,39 @@ async def check_track(context: Context, track: tracks.Track) -> int:
         async with context.db.write() as tx:
             await tracks.record(tx, track.id, now=context.clock(), error=str(error))
         return 0
-    seen = await tracks.seen(context.db, track.id)
     chat = await _chat(context, track)
+    if chat is None:
+        return 0
+    wanted, ignored = _new_links(offered, await tracks.seen(context.db, track.id), track)
     notices = 0
-    for found in offered.links:
-        url = normalize_url(found.url)
-        if url in seen or chat is None:
-            continue
-        seen.add(url)
-        if judge(found.title, "", include=track.include, exclude=track.exclude).passed:
-            notices += await _follow_new(context, chat, track, found)
+    # The rest wait for the next check: a page that sprouts a hundred links a minute makes
+    # the bot fetch a few pages a check, not a hundred.
+    for url, found in wanted[:MAX_FOLLOWS_PER_CHECK]:
+        notices += await _follow_new(context, chat, track, found)
         async with context.db.write() as tx:
             await tracks.mark_seen(tx, track.id, [url], now=context.clock())
     async with context.db.write() as tx:
+        await tracks.mark_seen(tx, track.id, ignored, now=context.clock())
         await tracks.record(tx, track.id, now=context.clock(), error=None)
     return notices
+
+
+def _new_links(offered: Discovered, seen: set[str], track: tracks.Track
+               ) -> tuple[list[tuple[str, Found]], list[str]]:
+    """The links not seen before, as (wanted: their titles pass the track's words, with
+    their normalised URLs; ignored: the URLs of the others)."""
+    wanted: list[tuple[str, Found]] = []
+    ignored: list[str] = []
+    for found in offered.links:
+        url = normalize_url(found.url)
+        if url in seen:
+            continue
+        seen.add(url)
+        if judge(found.title, "", include=track.include, exclude=track.exclude).passed:
+            wanted.append((url, found))
+        else:
+            ignored.append(url)
+    return wanted, ignored
 
 
 async def _chat(context: Context, track: tracks.Track) -> Chat | None:

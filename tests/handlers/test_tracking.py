@@ -23,6 +23,7 @@ from bot.edges.config import Config, FetchConfig, StorageConfig
 from bot.edges.fetch import HttpFetcher
 from handlers.commands import CommandLayer
 from handlers.context import Context
+from handlers.tracking import MAX_FOLLOWS_PER_CHECK
 from storage import Database, outbox, stories, subscriptions, tracks
 from tests.fakes.clock import FakeClock
 from tests.fakes.stories import LiveStory
@@ -315,3 +316,18 @@ async def test_a_slow_new_page_is_announced_only_once_its_first_check_found_upda
     assert [m.text for m in await messages(commands) if isinstance(m, Notice)] == [
         f"Now following: Storm live {new.url}\n(new on {url})"]
     assert empty not in await followed_urls(commands)
+
+
+async def test_a_page_that_sprouts_many_live_pages_is_followed_a_few_per_check(
+        commands: Commands) -> None:
+    url = commands.web.set("/world", section())
+    await commands.run(f"/track {url}")
+    pages = [live(commands, f"/live/{n}", f"Story {n}") for n in range(MAX_FOLLOWS_PER_CHECK + 2)]
+    commands.web.set("/world", section(*((p.path, f"Live: story {n}")
+                                         for n, p in enumerate(pages))))
+    commands.clock.advance(commands.context.interval)
+    await tracker(commands).tick()
+    assert await followed_urls(commands) == [p.url for p in pages[:MAX_FOLLOWS_PER_CHECK]]
+    commands.clock.advance(commands.context.interval)
+    await tracker(commands).tick()
+    assert await followed_urls(commands) == [p.url for p in pages]
