@@ -48,6 +48,9 @@ _LIVE_PATH = re.compile(
 # Words that look like a signal but name something else: "Live Science", "live score".
 _NOT_LIVE_TEXT = re.compile(r"(?<!\w)(?:live\s?(?:score|stream|tv|radio|science|nation)|"
                             r"direct debit|directions?)(?!\w)", re.IGNORECASE)
+# The scheme and host of an absolute (or scheme-relative) address: a host named "live."
+# is no signal.
+_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*")
 _FEED_TYPES = {
     "application/rss+xml": "RSS",
     "application/atom+xml": "Atom",
@@ -153,23 +156,23 @@ def _signalled_links(tree: LexborHTMLParser, base: str) -> list[Found]:
     found = []
     for anchor in tree.css("a[href]")[:MAX_LINKS * 4]:
         href = anchor.attributes.get("href")
-        absolute = _absolute(href, base)
-        if absolute is None:
-            continue
         title = _clean(anchor.text(separator=" ") or anchor.attributes.get("title") or
                        anchor.attributes.get("aria-label") or "")
-        if _signals(title, absolute):
+        # Signals first: resolving every link of a front page costs more than reading it.
+        absolute = _absolute(href, base) if href and _signals(title, href) else None
+        if absolute is not None:
             found.append(Found(absolute, title or absolute, "live"))
             if len(found) == MAX_LINKS:
                 break
     return found
 
 
-def _signals(title: str, url: str) -> bool:
-    """Whether a link's text or address carries a live page's signal."""
+def _signals(title: str, href: str) -> bool:
+    """Whether a link's text or address (absolute or not) carries a live page's signal."""
     if _LIVE_TEXT.search(title) and not _NOT_LIVE_TEXT.search(title):
         return True
-    return bool(_LIVE_PATH.search(urlsplit(url).path))
+    path = _HOST.sub("", href.strip(), count=1)
+    return bool(_LIVE_PATH.search(path.split("?", 1)[0].split("#", 1)[0]))
 
 
 def _feeds(tree: LexborHTMLParser, base: str) -> tuple[Found, ...]:

@@ -43,7 +43,9 @@ def test_links_whose_text_carries_a_live_signal_are_live_pages() -> None:
 def test_an_address_that_says_live_is_a_live_page_whatever_its_text() -> None:
     html = page('<a href="/live/2024-02-03/storm">Storm hits the coast</a>'
                 '<a href="/news/liveblog-budget">Budget day</a>'
-                '<a href="/news/deliver-the-goods">Deliver the goods</a>')
+                '<a href="/news/deliver-the-goods">Deliver the goods</a>'
+                '<a href="https://live.example.com/news/budget">Budget</a>'
+                '<a href="/news/budget?view=live#live">Budget</a>')
     found = discover(html, url=BASE, content_type="text/html")
     assert urls(found.links) == ["https://news.example.com/live/2024-02-03/storm",
                                  "https://news.example.com/news/liveblog-budget"]
