@@ -267,6 +267,11 @@ async def test_a_tracked_page_never_makes_the_bot_fetch_a_refused_address(
         guarded.clock.advance(guarded.context.interval)
         assert await tracker(guarded).tick() == 1
         refused = await guarded.run(f"/track {elsewhere}/section")
+        # Discovery lists such a link (it fetches none); picking it is refused as /subscribe is.
+        offer = await guarded.run(f"/subscribe {url}")
+        assert offer.text.startswith(f"{url} has no updates of its own")
+        picked = await guarded.run("/subscribe 1")
+        assert picked.text.startswith(f"Can't follow: refused to fetch {elsewhere}/live: ")
         assert hits == []
     assert await followed_urls(guarded) == []
     assert await messages(guarded) == []
