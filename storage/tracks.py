@@ -39,12 +39,14 @@ class Choice:
 
 async def add(tx: Transaction, chat_id: int, url: str, words: tuple[Sequence[str], Sequence[str]],
               baseline: Iterable[str], *, now: datetime, next_check_at: datetime) -> Track:
-    """Start tracking `url` for the chat with `words` (include, exclude); the links on it now
-    are `baseline`: seen, never followed."""
+    """Start tracking `url` for the chat with `words` (include, exclude), unless it does
+    already; the links on it now are `baseline`: seen, never followed."""
     include, exclude = words
     await tx.execute(
         "INSERT INTO tracks (chat_id, url, include_words, exclude_words, created_at,"
-        " next_check_at, last_checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        " next_check_at, last_checked_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        # Two /track of one page at once: the first one's words stand.
+        " ON CONFLICT (chat_id, url) DO NOTHING",
         (chat_id, url, "\n".join(include), "\n".join(exclude), require_epoch(now),
          require_epoch(next_check_at), require_epoch(now)))
     row = await tx.fetch_one("SELECT * FROM tracks WHERE chat_id = ? AND url = ?", (chat_id, url))
