@@ -51,6 +51,7 @@ _NOT_LIVE_TEXT = re.compile(r"(?<!\w)(?:live\s?(?:score|stream|tv|radio|science|
 # The scheme and host of an absolute (or scheme-relative) address: a host named "live."
 # is no signal.
 _HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*")
+_SCRIPT = re.compile(r"\.(?:php\d?|aspx?|jsp|cgi|pl)$", re.IGNORECASE)
 _FEED_TYPES = {
     "application/rss+xml": "RSS",
     "application/atom+xml": "Atom",
@@ -201,15 +202,26 @@ def _absolute(href: str | None, base: str) -> str | None:
 
 
 def _unique(found: list[Found] | tuple[Found, ...], *, own: str) -> tuple[Found, ...]:
-    """Each URL once, where it first appears, never the page itself; titled by the first of
+    """Each page once, where it first appears, never the page itself; titled by the first of
     its links that has words (a picture's link before its headline's has none)."""
-    own = own.split("#")[0]
+    mine = _page_key(own)
     kept: dict[str, Found] = {}
     for item in found:
-        first = kept.get(item.url)
-        if item.url != own and (first is None or first.title == first.url):
-            kept[item.url] = item if first is None else Found(item.url, item.title, first.kind)
+        key = _page_key(item.url)
+        first = kept.get(key)
+        if key != mine and (first is None or first.title == first.url):
+            kept[key] = item if first is None else Found(first.url, item.title, first.kind)
     return tuple(kept.values())
+
+
+def _page_key(url: str) -> str:
+    """Which page a URL names: its address without the query where the path names the page
+    (a live blog's links to its own updates differ only in "?page=with:block-…"), whole
+    where a script's query does (/index.php?id=7)."""
+    parts = urlsplit(url.split("#", 1)[0])
+    if len(parts.path) > 1 and not _SCRIPT.search(parts.path):
+        return urlunsplit(parts._replace(query=""))
+    return urlunsplit(parts)
 
 
 def _clean(text: str | None) -> str:

@@ -94,6 +94,20 @@ def test_each_page_once_never_the_page_itself_and_only_web_addresses() -> None:
         ("https://news.example.com/live/a", "Live: A")]
 
 
+def test_links_to_one_page_that_differ_only_in_their_query_are_one_page() -> None:
+    """A live blog's teaser links to its own updates ("?page=with:block-…"): one page. A
+    script's query names the page itself: two pages."""
+    html = page('<a href="/live/war">Ukraine war live</a>'
+                '<a href="/live/war?page=with:block-1#block-1">12.05 BST</a>'
+                f'<a href="{BASE}?page=with:block-2">Live: 12.50 BST</a>'
+                '<a href="/live.php?id=1">Live one</a><a href="/live.php?id=2">Live two</a>')
+    found = discover(html, url=BASE, content_type="text/html")
+    assert [(item.url, item.title) for item in found.links] == [
+        ("https://news.example.com/live/war", "Ukraine war live"),
+        ("https://news.example.com/live.php?id=1", "Live one"),
+        ("https://news.example.com/live.php?id=2", "Live two")]
+
+
 def test_a_feed_offers_its_items() -> None:
     rss = ("<?xml version='1.0'?><rss version='2.0'><channel><title>World</title>"
            "<item><title>Ukraine war live</title><link>https://news.example.com/live/1</link>"
