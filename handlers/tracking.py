@@ -68,9 +68,10 @@ def parse_subscribe(args: str) -> Subscribe | Pick:
 
 def parse_track(args: str) -> TrackSection:
     """/track's arguments: the page's address (or a discovery's number), then words."""
-    target, _, rest = args.strip().partition(" ")
-    if not target:
+    parts = args.split(maxsplit=1)
+    if not parts:
         raise BadArgument(f"/track needs a page's address; {_EXAMPLE}")
+    target, rest = parts[0], parts[1] if len(parts) > 1 else ""
     number = _number(target)
     target = str(number) if number is not None else story_url("track", target)
     # -"a phrase" excludes the phrase: the minus goes inside, where the phrase keeps it.
