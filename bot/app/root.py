@@ -599,7 +599,8 @@ def _tracker(config: Config, db: Database, checks: tuple[Poller, Pages, Summarie
 
     poller, pages, summaries = checks
     context = command_context(config, db, poller, _now, pages=pages, summaries=summaries)
-    return Tracker(context, _now, concurrency=config.fetch.concurrency, notified=checked)
+    return Tracker(context, _now, concurrency=config.fetch.concurrency,
+                   max_interval=config.schedule.max_interval, notified=checked)
 
 
 class _Relay:

@@ -1,8 +1,9 @@
-"""The track tick: checks each tracked page that is due (`/track`), at the base poll interval.
+"""The track tick: checks each tracked page that is due (`/track`), at the base poll interval
+(backing off while it fails).
 
 What is due lives in storage (a track's next check). A checker claims a due track by moving
 its next check on in one conditional update, so two checkers sharing a database never check
-one track at once; a check that fails waits for the next interval like one that worked.
+one track at once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.core.cadence import failure_delay
 from handlers.context import Context
 from storage import tracks
 from storage.tracks import Track
@@ -29,7 +31,7 @@ class Tracker:
     wrote notices, to wake the delivery loop."""
 
     def __init__(self, context: Context, clock: Callable[[], datetime], *, concurrency: int,
-                 notified: Callable[[], None]) -> None:
+                 max_interval: float, notified: Callable[[], None]) -> None:
         # No one waits for a reply here: a new page's first check is waited for to its end,
         # so a page that turns out to have no updates is never announced.
         self._context = replace(context, first_check_wait=FIRST_CHECK_WAIT)
@@ -37,16 +39,20 @@ class Tracker:
         self._gate = asyncio.Semaphore(concurrency)
         self._batch = concurrency * 4
         self._notified = notified
+        self._max_interval = max(max_interval, context.interval)
 
     async def tick(self) -> int:
         """Check every track due now; returns how many were checked."""
         now = self._clock()
-        until = now + timedelta(seconds=self._context.interval)
         db = self._context.db
         claimed = []
         for track in await tracks.due(db, now, limit=self._batch):
+            # A page failing in a row is asked less often, as a story is: the base interval
+            # doubling per failure, up to the longest.
+            wait = failure_delay(track.failures + 1, base=self._context.interval,
+                                 maximum=self._max_interval)
             async with db.write() as tx:
-                if await tracks.claim(tx, track, until=until):
+                if await tracks.claim(tx, track, until=now + timedelta(seconds=wait)):
                     claimed.append(track)
         written = await asyncio.gather(*(self._check(track) for track in claimed))
         if any(written):

@@ -66,7 +66,8 @@ async def followed_urls(commands: Commands) -> list[str]:
 
 
 def tracker(commands: Commands) -> Tracker:
-    return Tracker(commands.context, commands.clock, concurrency=2, notified=lambda: None)
+    return Tracker(commands.context, commands.clock, concurrency=2,
+                   max_interval=commands.context.interval * 4, notified=lambda: None)
 
 
 async def test_a_front_page_lists_its_live_pages_and_feeds_and_subscribe_n_picks_one(
@@ -336,3 +337,20 @@ async def test_a_page_that_sprouts_many_live_pages_is_followed_a_few_per_check(
     commands.clock.advance(commands.context.interval)
     await tracker(commands).tick()
     assert await followed_urls(commands) == [p.url for p in pages]
+
+
+async def test_a_failing_tracked_page_shows_in_list_and_is_asked_less_often(
+        commands: Commands) -> None:
+    url = commands.web.set("/world", section())
+    await commands.run(f"/track {url}")
+    commands.web.set("/world", "gone", status=404)
+    interval = commands.context.interval
+    for wait, checked in ((1, 1), (1, 1), (1, 0), (1, 1), (3, 0), (1, 1), (4, 1)):
+        commands.clock.advance(interval * wait)
+        assert await tracker(commands).tick() == checked
+    listed = await commands.run("/list")
+    assert f"1. {url} — failing (the server answered HTTP 404 for {url})" in listed.text
+    commands.web.set("/world", section())
+    commands.clock.advance(interval * 4)
+    assert await tracker(commands).tick() == 1
+    assert f"1. {url} — checked" in (await commands.run("/list")).text
