@@ -33,6 +33,8 @@ MAX_TRACKS = 10
 """Most pages one chat tracks."""
 MAX_FOLLOWS_PER_CHECK = 5
 """Most new pages one check of a tracked page tries to follow."""
+FORGET_AFTER = timedelta(days=30)
+"""How long a link gone from a tracked page is remembered: one back after that is new."""
 _EXAMPLE = "example: /track https://www.example.com/world ukraine -sport"
 _EXCLUDED_PHRASE = re.compile(r"(^|\s)-([\"“”„'‘’«»])")
 
@@ -262,9 +264,12 @@ async def check_track(context: Context, track: tracks.Track) -> int:
         notices += await _follow_new(context, chat, track, found)
         async with context.db.write() as tx:
             await tracks.mark_seen(tx, track.id, [url], now=context.clock())
+    now = context.clock()
     async with context.db.write() as tx:
-        await tracks.mark_seen(tx, track.id, ignored, now=context.clock())
-        await tracks.record(tx, track.id, now=context.clock(), error=None)
+        await tracks.mark_seen(tx, track.id, ignored, now=now)
+        await tracks.refresh(tx, track.id, _urls(offered), now=now,
+                             forget_before=now - FORGET_AFTER)
+        await tracks.record(tx, track.id, now=now, error=None)
     return notices
 
 

@@ -10,6 +10,9 @@ from datetime import datetime
 from storage.db import Reader, Row, Transaction
 from storage.times import from_epoch, require_datetime, require_epoch
 
+_CHUNK = 500
+"""Links named in one statement (SQLite allows 32,766 parameters; a page shows far fewer)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Track:
@@ -120,6 +123,20 @@ async def mark_seen(tx: Transaction, track_id: int, urls: Iterable[str], *, now:
         "INSERT INTO track_links (track_id, url, seen_at) SELECT id, ?, ? FROM tracks"
         " WHERE id = ? ON CONFLICT (track_id, url) DO NOTHING",
         [(url, require_epoch(now), track_id) for url in dict.fromkeys(urls)])
+
+
+async def refresh(tx: Transaction, track_id: int, present: Sequence[str], *, now: datetime,
+                  forget_before: datetime) -> None:
+    """The links `present` on the page now were seen now; links not seen on it since
+    `forget_before` are forgotten (a page's links come and go: the table stays the size of
+    what the page shows)."""
+    for start in range(0, len(present), _CHUNK):
+        chunk = present[start:start + _CHUNK]
+        await tx.execute(
+            f"UPDATE track_links SET seen_at = ? WHERE track_id = ? AND url IN"
+            f" ({', '.join('?' * len(chunk))})", (require_epoch(now), track_id, *chunk))
+    await tx.execute("DELETE FROM track_links WHERE track_id = ? AND seen_at < ?",
+                     (track_id, require_epoch(forget_before)))
 
 
 async def save_choices(tx: Transaction, chat_id: int, choices: Sequence[tuple[str, str, str]]

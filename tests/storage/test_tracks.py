@@ -66,3 +66,15 @@ async def test_a_chats_last_discovery_replaces_the_one_before(db: Database) -> N
     assert picked is not None and (picked.url, picked.title, picked.kind) == (
         "https://b.example/live", "B", "live")
     assert await tracks.choice(db, chat.id, 2) is None
+
+
+async def test_links_gone_from_the_page_for_long_are_forgotten(db: Database) -> None:
+    later = NOW + timedelta(days=31)
+    shown = [f"https://a.example/live/{n}" for n in range(1200)]
+    async with db.write() as tx:
+        chat = await chats.ensure(tx, ChatRef("telegram", "-1"), now=NOW)
+        track = await tracks.add(tx, chat.id, SECTION, ((), ()), [*shown, "https://gone.example/"],
+                                 now=NOW, next_check_at=NOW)
+        await tracks.refresh(tx, track.id, shown, now=later,
+                             forget_before=later - timedelta(days=30))
+    assert await tracks.seen(db, track.id) == set(shown)
