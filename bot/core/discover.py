@@ -81,8 +81,9 @@ class Discovered:
     is_feed: bool = False
 
     def choices(self, limit: int = MAX_CHOICES) -> tuple[Found, ...]:
-        """At most `limit` choices, live pages first, with up to MAX_FEEDS_SHOWN feeds kept."""
-        feeds = self.feeds[:min(MAX_FEEDS_SHOWN, limit)]
+        """At most `limit` choices, live pages first; feeds fill the room left, and keep
+        MAX_FEEDS_SHOWN places however many live pages there are."""
+        feeds = self.feeds[:min(max(MAX_FEEDS_SHOWN, limit - len(self.links)), limit)]
         return self.links[:limit - len(feeds)] + feeds
 
 

@@ -127,3 +127,5 @@ def test_choices_are_at_most_ten_live_pages_first_with_feeds_kept_in_sight() -> 
     assert len(choices) == MAX_CHOICES
     assert [c.kind for c in choices] == ["live"] * 7 + ["feed"] * 3
     assert Discovered(live[:2], feeds[:1]).choices() == (*live[:2], feeds[0])
+    assert Discovered(live[:6], feeds).choices() == (*live[:6], *feeds[:4])
+    assert Discovered((), feeds).choices(limit=4) == feeds[:4]
