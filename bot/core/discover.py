@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser
 from bot.core.extract.document import read_document
 from bot.core.extract.feeds import feed_candidates
 from bot.core.extract.jsonfeed import json_feed_candidates
+from bot.core.extract.markup import bounded
 from bot.core.extract.structured import has_type, json_ld_objects
 from bot.core.model import Fetched
 
@@ -98,7 +99,8 @@ def discover(body: bytes | str, *, url: str, content_type: str = "",
         return Discovered(_feed_items(document.text, document.kind, url), (), is_feed=True)
     if document.kind != "html":
         return Discovered((), ())
-    tree = LexborHTMLParser(document.utf8 or document.text)
+    # Cut as the extractor cuts it: a hostile page's nesting must not stall the parser.
+    tree = LexborHTMLParser(bounded(document.utf8 or document.text.encode("utf-8")))
     base = _base(tree, url)
     structured = _structured_live(tree, base)
     linked = _signalled_links(tree, base)
