@@ -17,9 +17,9 @@ from bot.core.filters import judge, parse_words
 from bot.core.model import ChatRef, Notice
 from bot.core.render import format_time
 from bot.edges.urls import normalize_url
-from handlers import following
+from handlers import following, parse
 from handlers.caller import Caller
-from handlers.command_values import CommandValue, Subscribe
+from handlers.command_values import Command, CommandValue, Subscribe
 from handlers.context import Context
 from handlers.following import CannotFollow
 from handlers.parse import story_url
@@ -62,10 +62,10 @@ class Untrack(CommandValue):
     number: int
 
 
-def parse_subscribe(args: str) -> Subscribe | Pick:
+def parse_subscribe(args: str) -> Command:
     """/subscribe's argument: a story's address, or a number from the last discovery."""
     number = _number(args.strip())
-    return Pick(number) if number is not None else Subscribe(story_url("subscribe", args))
+    return Pick(number) if number is not None else parse.subscribe(args)
 
 
 def parse_track(args: str) -> TrackSection:
