@@ -59,18 +59,6 @@ async def add(tx: Transaction, chat_id: int, url: str, words: tuple[Sequence[str
     return track
 
 
-async def by_url(db: Reader, chat_id: int, url: str) -> Track | None:
-    """The chat's track of `url`, if any."""
-    row = await db.fetch_one("SELECT * FROM tracks WHERE chat_id = ? AND url = ?", (chat_id, url))
-    return _track(row) if row is not None else None
-
-
-async def get(db: Reader, track_id: int) -> Track | None:
-    """The track with this id, if it still exists."""
-    row = await db.fetch_one("SELECT * FROM tracks WHERE id = ?", (track_id,))
-    return _track(row) if row is not None else None
-
-
 async def for_chat(db: Reader, chat_id: int) -> list[Track]:
     """The chat's tracks in the order /list numbers them (1 is the first)."""
     rows = await db.fetch_all("SELECT * FROM tracks WHERE chat_id = ? ORDER BY id", (chat_id,))
