@@ -19,6 +19,7 @@ class Post:
     at: datetime
     text: str
     headline: str | None = None
+    image: str | None = None  # the update's picture, shown as a figure above its text
 
 
 class LiveStory:
@@ -40,10 +41,12 @@ class LiveStory:
         """The story's URL."""
         return self.server.url(self.path)
 
-    def post(self, text: str, headline: str | None = None, at: datetime | None = None) -> Post:
-        """Add an update (timed a minute after the last one unless `at` is given) and publish."""
+    def post(self, text: str, headline: str | None = None, at: datetime | None = None,
+             image: str | None = None) -> Post:
+        """Add an update (timed a minute after the last one unless `at` is given), with its
+        picture's URL if given, and publish."""
         when = at or (self.posts[-1].at + timedelta(minutes=1) if self.posts else START)
-        post = Post(f"post-{len(self.posts) + 1}", when, text, headline)
+        post = Post(f"post-{len(self.posts) + 1}", when, text, headline, image)
         self.posts.append(post)
         self.publish()
         return post
@@ -67,6 +70,8 @@ class LiveStory:
 
 def _block(post: Post) -> str:
     headline = f"<h2>{html.escape(post.headline)}</h2>" if post.headline else ""
+    figure = (f'<figure><img src="{html.escape(post.image)}" width="1200" height="800" alt="">'
+              "</figure>" if post.image else "")
     return (f'<article class="update" id="{post.id}">'
             f'<time datetime="{post.at.isoformat()}">{post.at:%H:%M}</time>{headline}'
-            f"<p>{html.escape(post.text)}</p></article>")
+            f"{figure}<p>{html.escape(post.text)}</p></article>")

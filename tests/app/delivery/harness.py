@@ -110,9 +110,11 @@ class Rig:
         self.runs.append(Run(await start("run", *args, env=self.env)))
         return self.runs[-1]
 
-    async def subscribe(self, chat_ids: Iterable[int], **settings: object) -> None:
-        """Subscribe these Telegram chats to the story, straight in the database."""
-        now = datetime.now(UTC)
+    async def subscribe(self, chat_ids: Iterable[int], *, images_off: Iterable[int] = (),
+                        **settings: object) -> None:
+        """Subscribe these Telegram chats to the story, straight in the database; the chats
+        `images_off` said /images off."""
+        now, text_only = datetime.now(UTC), set(images_off)
         async with Database.open(self.database) as db, db.write() as tx:
             story = await stories.add(tx, normalize_url(self.story.url), now=now, interval=0.2)
             for chat_id in chat_ids:
@@ -122,16 +124,19 @@ class Rig:
                 await subscriptions.subscribe(tx, chat.id, story.id, now=now)
                 if "edits" in settings:
                     await chats.set_edits(tx, chat.id, bool(settings["edits"]))
+                if chat_id in text_only:
+                    await chats.set_images(tx, chat.id, False)
 
     async def baseline(self) -> None:
         """Wait until the story's first check (the baseline) is done."""
         await self.story.server.wait_hits(self.story.path, 2, within=WAIT)
 
     def delivered(self) -> dict[int, list[str]]:
-        """Each chat's accepted alert texts (HTML messages), in the order the fake took them."""
+        """Each chat's accepted alert texts (HTML messages, or a photo's caption), in the order
+        the fake took them."""
         texts: defaultdict[int, list[str]] = defaultdict(list)
         for (chat, _), message in sorted(self.fake.messages.items(), key=lambda m: m[0][1]):
-            texts[int(chat)].append(message["text"])
+            texts[int(chat)].append(message.get("text", message.get("caption", "")))
         return texts
 
     async def wait_delivered(self, count: int, containing: str = "") -> None:
