@@ -26,6 +26,7 @@ from handlers import (
     preview,
     settings,
     status,
+    tracking,
 )
 from handlers.caller import Caller
 from handlers.command_values import (
@@ -145,16 +146,13 @@ async def _help(_context: Context, caller: Caller, _command: Help) -> str:
     return help_for(caller.chat.platform)
 
 
-async def _subscribe(context: Context, caller: Caller, command: Subscribe) -> str:
-    return await following.subscribe(context, caller.chat, caller.kind, command.url)
-
-
 async def _unsubscribe(context: Context, caller: Caller, command: Unsubscribe) -> str:
     return await following.unsubscribe(context, caller.chat, command.target)
 
 
 async def _list(context: Context, caller: Caller, command: ListSubscriptions) -> str:
-    return await following.list_subscriptions(context, caller.chat, command.page)
+    listed = await following.list_subscriptions(context, caller.chat, command.page)
+    return await tracking.with_tracks(context, caller.chat, listed, command.page)
 
 
 async def _filters(context: Context, caller: Caller,
@@ -187,12 +185,30 @@ SPECS: tuple[CommandSpec, ...] = (
         # Telegram deep links send "/start PAYLOAD"; "/help filter" deserves help, not an error.
         aliases=(("start", "What this bot does, with an example"),)),
     CommandSpec(
-        "subscribe", (Subscribe,), parse.subscribe, _subscribe,
+        "subscribe", (Subscribe, tracking.Pick), tracking.parse_subscribe,
+        tracking.subscribe_or_pick,
         "/subscribe https://www.rt.com/news/591750-us-strikes-iraq-syria/",
         "Follow a live story: /subscribe URL",
         "/subscribe URL - follow a live story (a live blog, a feed, a page of timestamped "
-        "updates)", access="members", slow=True,
-        options=(Option("url", "The story's address: a live blog, a feed or a page of updates"),)),
+        "updates); a site's front or section page lists what can be followed there, to pick "
+        "with /subscribe N", access="members", slow=True,
+        options=(Option("url", "The story's address (a live blog, a feed, a page of updates),"
+                        " or N from the list a front page gave"),)),
+    CommandSpec(
+        "track", (tracking.TrackSection,), tracking.parse_track, tracking.track,
+        "/track https://www.theguardian.com/world/ukraine ukraine -sport",
+        "Follow each new live page of a section: /track URL [words]",
+        "/track URL [WORD...] - follow each new live page that appears on a front or section "
+        "page (or a feed) whose title has any of the words (-word: not with that word); "
+        "/untrack N stops", access="admins", slow=True,
+        options=(Option("url", "The front or section page's (or feed's) address, or N from "
+                        "the list a front page gave"),
+                 Option("words", 'Title words or "quoted phrases"; -word excludes',
+                        required=False))),
+    CommandSpec(
+        "untrack", (tracking.Untrack,), tracking.parse_untrack, tracking.untrack,
+        "/untrack 1", "Stop tracking a section: /untrack N", "", access="admins",
+        options=(Option("number", "The track's number under Tracking in /list", "number"),)),
     CommandSpec(
         "preview", (preview.Preview,), preview.parse, preview.preview,
         "/preview https://www.rt.com/news/591750-us-strikes-iraq-syria/",

@@ -24,6 +24,7 @@ from bot.core.extract.caps import Tally
 from bot.core.extract.dating import Reference
 from bot.core.extract.document import read_document
 from bot.core.extract.feeds import feed_candidates
+from bot.core.extract.images import absolute_images
 from bot.core.extract.jsonfeed import json_feed_candidates
 from bot.core.extract.lone import lone_candidate, machine_timed, page_stamps
 from bot.core.extract.markup import bounded
@@ -174,6 +175,7 @@ def _html_page(
         primary = [_in_zone(candidate, stated) for candidate in primary]
     zone = page_zone(info, primary, stated)
     entries, ordered = merge(date_candidates(primary, zone, info.reference), structured, zone)
+    entries = absolute_images(entries, tree, url, base)
     return _Read(Page(info.title, entries, base), ordered, info.reference)
 
 
