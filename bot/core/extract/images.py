@@ -4,8 +4,10 @@ Within an update's own elements the first picture a reader sees is taken (`<img>
 `<amp-img>`, a `<picture>`'s sources), lazy-loading attributes included; of its sizes the
 one nearest `_WANTED_WIDTH` wins (a phone shows ~800 px; a 4K original or a 50 px thumb
 is no alert picture). Logos, avatars and bylines' headshots, icons, emoji, spacers,
-tracking pixels, ads, `data:` URIs and svg are refused. URLs stay as the page writes them
-until `absolute_images` resolves them against the page's base; only http(s) survive.
+tracking pixels, ads, `data:` URIs and svg are refused. Structured data's `image` and a
+feed item's media (`structured_images`, `feed_image`) go by the same sizes and refusals.
+URLs stay as the page writes them until `absolute_images` resolves them against the page's
+base; only http(s) survive.
 """
 
 from __future__ import annotations
