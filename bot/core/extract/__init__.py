@@ -139,7 +139,7 @@ def _feed_page(
     now: datetime, title: str | None, link: str | None, candidates: list[Candidate]
 ) -> _Read:
     entries, ordered = merge([], candidates)
-    return _Read(Page(title, entries, link), ordered, Reference(now, True, now))
+    return _Read(Page(title, entries, link, feed=True), ordered, Reference(now, True, now))
 
 
 def _text_page(text: str, url: str, now: datetime, tally: Tally) -> _Read:
