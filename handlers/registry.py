@@ -44,6 +44,7 @@ from handlers.command_values import (
     Lock,
     Mute,
     SetEdits,
+    SetImages,
     SetTimezone,
     Status,
     Subscribe,
@@ -313,6 +314,14 @@ SPECS: tuple[CommandSpec, ...] = (
         options=(Option("setting", "on: edit alerts in place; off: leave them as sent",
                         "choice", choices=("on", "off")),),
         build=options.edits),
+    CommandSpec(
+        "images", (SetImages,), parse.images, _setting, "/images off  (or /images on)",
+        "Whether alerts carry the update's picture: /images on|off",
+        "/images on|off - whether alerts carry the update's picture (on by default)",
+        access="admins",
+        options=(Option("setting", "on: alerts with the update's picture; off: text only",
+                        "choice", choices=("on", "off")),),
+        build=options.images),
     CommandSpec(
         "lock", (Lock,), parse.no_arguments("lock", Lock()), _setting, "/lock",
         "Only admins may subscribe or unsubscribe",

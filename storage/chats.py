@@ -27,6 +27,7 @@ class Chat:
     next_digest_at: datetime | None
     edits: bool
     created_at: datetime
+    images: bool = True
 
 
 async def ensure(
@@ -108,6 +109,11 @@ async def set_edits(tx: Transaction, chat_id: int, edits: bool) -> None:
     await tx.execute("UPDATE chats SET edits = ? WHERE id = ?", (int(edits), chat_id))
 
 
+async def set_images(tx: Transaction, chat_id: int, images: bool) -> None:
+    """Set whether alerts here carry the update's picture."""
+    await tx.execute("UPDATE chats SET images = ? WHERE id = ?", (int(images), chat_id))
+
+
 async def due_for_release(db: Reader, now: datetime) -> list[Chat]:
     """Active chats whose digest is due or whose mute has ended, by `now`."""
     at = require_epoch(now)
@@ -146,6 +152,7 @@ def chat_from_row(row: Row) -> Chat:
         next_digest_at=from_epoch(row["next_digest_at"]),
         edits=bool(row["edits"]),
         created_at=require_datetime(row["created_at"]),
+        images=bool(row["images"]),
     )
 
 

@@ -29,7 +29,7 @@ from bot.core.identity import is_own_text, marks_of
 from bot.core.model import Alert, CheckResult, Fetched, Page, StoryRef
 from bot.core.ports import Fetcher, Summarizer
 from bot.core.render.console import ignored_text
-from bot.core.route import Routed, holds_alerts, route_entries, sort_time
+from bot.core.route import Routed, holds_alerts, route_entries, shown_entry, sort_time
 from bot.core.summarize import summarize
 from bot.edges.config import Config
 from storage import Database, Transaction, entries, outbox, stories, subscriptions
@@ -328,18 +328,20 @@ class Watcher:
                 summaries: dict[str, str], audience: list[Audience],
                 now: datetime) -> list[NewDelivery]:
         deliveries = []
-        # Chats with the same filters and time zone get the same messages: route once per
+        # Chats with the same filters, time zone and pictures get the same messages: route once per
         # kind of chat, not once per chat (a big story has thousands of plain followers).
-        routes: dict[tuple[Levels, str], list[Routed]] = {}
+        routes: dict[tuple[Levels, str, bool], list[Routed]] = {}
         for member in audience:
             chat = member.chat
             state = "held" if holds_alerts(chat.muted_until, chat.digest_mode) else "pending"
             timezone = member.chat.timezone or self._policy.default_timezone
-            routed = routes.get((member.levels, timezone))
+            kind = (member.levels, timezone, chat.images)
+            routed = routes.get(kind)
             if routed is None:
-                routed = routes[member.levels, timezone] = route_entries(
+                routed = routes[kind] = route_entries(
                     ref, diff.alerts, summaries, member.levels,
                     burst_limit=self._policy.burst_limit, timezone=timezone, now=now,
+                    images=chat.images,
                 )
             deliveries += [
                 NewDelivery(member.chat.id, item.kind, item.message, item.sort_key, story_id,
@@ -359,7 +361,8 @@ class Watcher:
             for member in audience:
                 matched = judge_levels(entry.title, entry.text, member.levels).matched
                 zone = member.chat.timezone or self._policy.default_timezone
-                alert = Alert(ref, entry, summaries.get(entry.key, ""), matched, zone)
+                alert = Alert(ref, shown_entry(entry, member.chat.images),
+                              summaries.get(entry.key, ""), matched, zone)
                 if await outbox.revise_waiting(tx, member.chat.id, edit.stored.ref, alert):
                     continue
                 if member.chat.edits and await outbox.sent_message(
