@@ -25,6 +25,7 @@ from handlers import (
     preview,
     settings,
     status,
+    successors,
 )
 from handlers.caller import Caller
 from handlers.command_values import (
@@ -158,6 +159,11 @@ async def _setting(context: Context, caller: Caller, command: Command) -> str:
     return await settings.chat_setting(context, caller.chat, caller.kind, command)
 
 
+async def _successors(context: Context, caller: Caller,
+                      command: successors.SetSuccessors) -> str:
+    return await successors.set_successors(context, caller.chat, caller.kind, command)
+
+
 async def _status(context: Context, caller: Caller, _command: Status) -> str:
     return await status.chat_status(context, caller.chat)
 
@@ -284,6 +290,16 @@ SPECS: tuple[CommandSpec, ...] = (
         options=(Option("setting", "on: edit alerts in place; off: leave them as sent",
                         "choice", choices=("on", "off")),),
         build=options.edits),
+    CommandSpec(
+        "successors", (successors.SetSuccessors,), successors.parse, _successors,
+        "/successors off  (or /successors 2 on)",
+        "Follow a story when its page ends and moves on: /successors on|off",
+        "/successors [N] on|off - when a followed page ends and points to the page that "
+        "continues it, follow the story there (default on)",
+        access="admins",
+        options=(Option("setting", "on: follow a story to its next page; off: stay on the page",
+                        "choice", choices=("on", "off")), _NUMBER),
+        build=successors.build),
     CommandSpec(
         "lock", (Lock,), parse.no_arguments("lock", Lock()), _setting, "/lock",
         "Only admins may subscribe or unsubscribe",

@@ -32,6 +32,7 @@ class Story:
     baseline_done: bool
     last_entry_count: int
     created_at: datetime
+    successor_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +243,31 @@ async def retire(
     return [story for row in rows if (story := _story(row)) is not None]
 
 
+async def chain_before(db: Reader, url: str, *, limit: int = 50) -> list[str]:
+    """The URLs of the pages this story continues, nearest first: each moved its followers to
+    the next (successors). At most `limit` hops back."""
+    chain: list[str] = []
+    current = url
+    for _ in range(limit):
+        row = await db.fetch_one("SELECT url FROM stories WHERE successor_url = ?"
+                                 " ORDER BY id LIMIT 1", (current,))
+        if row is None or row["url"] in chain or row["url"] == url:
+            break
+        chain.append(row["url"])
+        current = row["url"]
+    return chain
+
+
+async def set_successor(tx: Transaction, story_id: int, successor_url: str, *,
+                        ended: bool) -> None:
+    """Record the page the story continues at; `ended`: no one is left to poll it for."""
+    await tx.execute(
+        "UPDATE stories SET successor_url = ?,"
+        " state = CASE WHEN ? = 1 THEN 'ended' ELSE state END,"
+        " leased_by = NULL, lease_until = NULL WHERE id = ?",
+        (successor_url, int(ended), story_id))
+
+
 def _story(row: Row | None) -> Story | None:
     if row is None:
         return None
@@ -263,5 +289,6 @@ def _story(row: Row | None) -> Story | None:
         baseline_done=bool(row["baseline_done"]),
         last_entry_count=row["last_entry_count"],
         created_at=require_datetime(row["created_at"]),
+        successor_url=row["successor_url"],
     )
 

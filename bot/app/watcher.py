@@ -16,9 +16,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.app.successors import Successors
 from bot.app.summaries import summarize_all
 from bot.app.telemetry import SILENT, WatchEvents, error_label
 from bot.core.cadence import failure_delay, next_interval
@@ -118,6 +119,7 @@ class Watcher:
         self._pool = pool
         self._unchanged_states = CheckBatch(db)
         self._events = events
+        self._successors = Successors(db, fetcher, self._page, interval=policy.interval)
 
     @property
     def summarizer(self) -> Summarizer:
@@ -161,10 +163,19 @@ class Watcher:
         if page.ignored:
             log.warning("story %d: past extraction's caps, ignored %s", story.id,
                         ignored_text(page), extra={"story_id": story.id})
+        if fetched.moved_to is not None:
+            # A page moved for good: what was fetched is its successor's, not its update.
+            moved = await self._successors.follow(story, fetched, page, now)
+            if moved is not None and not await subscriptions.stayers(self._db, story.id):
+                return CheckResult(story.id, "checked", now, moved_to=moved.url)
         diff = await self._diff(story, page)
         if diff.failed_reason is not None:
             return await self._fail(story, diff.failed_reason, now)
-        return await self._record(story, fetched, page, diff, now)
+        result = await self._record(story, fetched, page, diff, now)
+        if fetched.moved_to is not None:
+            return result
+        moved = await self._successors.follow(story, fetched, page, now)
+        return result if moved is None else replace(result, moved_to=moved.url)
 
     async def _diff(self, story: Story, page: Page) -> Diff:
         # Only what this page can match: the story's whole history would grow every check.

@@ -21,6 +21,7 @@ from bot.core.extract.anchors import epoch_attributes
 from bot.core.extract.blocks import html_candidates
 from bot.core.extract.candidate import RANK_EPOCH, Candidate
 from bot.core.extract.caps import Tally
+from bot.core.extract.closing import closing_links, coverage_end
 from bot.core.extract.dating import Reference
 from bot.core.extract.document import read_document
 from bot.core.extract.feeds import feed_candidates
@@ -174,7 +175,11 @@ def _html_page(
         primary = [_in_zone(candidate, stated) for candidate in primary]
     zone = page_zone(info, primary, stated)
     entries, ordered = merge(date_candidates(primary, zone, info.reference), structured, zone)
-    return _Read(Page(info.title, entries, base), ordered, info.reference)
+    end = coverage_end(objects)
+    closing, live = closing_links(tree, base, ended=end is not None and end <= now)
+    page = Page(info.title, entries, base, coverage_end=end, closing_links=closing,
+                next_links=live)
+    return _Read(page, ordered, info.reference)
 
 
 def _zone_unshown(candidates: list[Candidate]) -> bool:

@@ -1,0 +1,110 @@
+"""Follow a story to the page that continues it (docs/BEHAVIOUR.md, Successors).
+
+One hop per check: the check's leads (`bot.core.successor`) are fetched in turn, through
+the same fetcher and SSRF guard as /subscribe, and the first that is a live page on the
+story's site, not already in its chain, becomes its successor. The move is one
+transaction: the successor story (due now, so its first check comes with the next poll
+tick), the subscriptions that follow successors moved with their filters and numbers, a
+notice for each of their chats, and the old page retired when no one is left on it. A crash
+before the commit moves nothing; after it, the story has its successor and is not moved
+again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bot.core.errors import FetchError
+from bot.core.model import Fetched, Notice, Page
+from bot.core.ports import Fetcher
+from bot.core.successor import Lead, Seen, refusal, successor_leads
+from storage import Database, outbox, stories, subscriptions
+from storage.outbox import NewDelivery
+from storage.stories import Story
+
+log = logging.getLogger(__name__)
+
+MAX_LEADS = 3
+"""Leads fetched per check at most: a page full of links costs a few fetches, not dozens."""
+
+ReadPage = Callable[[Fetched], Awaitable[Page]]
+
+
+class Successors:
+    """Finds and follows the successor of a story that a check found ended."""
+
+    def __init__(self, db: Database, fetcher: Fetcher, read: ReadPage, *, interval: float
+                 ) -> None:
+        """`read` extracts a fetched page (as the watcher does); `interval` is a new
+        successor story's first polling interval."""
+        self._db = db
+        self._fetcher = fetcher
+        self._read = read
+        self._interval = interval
+
+    async def follow(self, story: Story, fetched: Fetched, page: Page, now: datetime
+                     ) -> Story | None:
+        """Move the story's followers to its successor when this check shows one; returns the
+        successor's story, or None (no lead, none acceptable, or moved already)."""
+        if not story.baseline_done or story.successor_url is not None:
+            return None
+        seen = Seen(story.url, story.final_url, story.canonical_url)
+        leads = successor_leads(seen, fetched, page, now)
+        if not leads:
+            return None
+        chain = frozenset({story.url, *await stories.chain_before(self._db, story.url)})
+        for lead in leads[:MAX_LEADS]:
+            found = await self._verified(story, lead, fetched, page, chain)
+            if found is not None:
+                return await self._move(story, found, lead, now)
+        return None
+
+    async def _verified(self, story: Story, lead: Lead, fetched: Fetched, page: Page,
+                        chain: frozenset[str]) -> tuple[str, Page] | None:
+        """The URL reached from the lead and its page, when it can continue the story."""
+        if lead.reason == "permanent redirect":
+            reached, lead_page = fetched.final_url, page  # the check fetched it already
+        else:
+            try:
+                lead_fetched = await self._fetcher.fetch(lead.url)
+                lead_page = await self._read(lead_fetched)
+            except FetchError as error:
+                log.info("story %s: successor %s (%s) refused: %s", story.id, lead.url,
+                         lead.reason, error, extra={"story_id": story.id})
+                return None
+            reached = lead_fetched.final_url
+        why = refusal(reached, lead_page, chain, story.url)
+        if why is not None:
+            log.info("story %s: successor %s (%s) refused: %s", story.id, lead.url,
+                     lead.reason, why, extra={"story_id": story.id})
+            return None
+        return reached, lead_page
+
+    async def _move(self, story: Story, found: tuple[str, Page], lead: Lead,
+                    now: datetime) -> Story:
+        url, page = found
+        async with self._db.write() as tx:
+            successor = await stories.by_url(tx, url)
+            if successor is None:
+                successor = await stories.add(tx, url, now=now, interval=self._interval)
+            elif successor.state == "ended":
+                await stories.resume(tx, successor.id, now=now)
+            moved = await subscriptions.move_to_successor(tx, story.id, successor.id)
+            left = await subscriptions.stayers(tx, story.id)
+            await stories.set_successor(tx, story.id, successor.url, ended=not left)
+            notice = Notice(_continues(story, page, successor.url), successor.url)
+            await outbox.enqueue(tx, [NewDelivery(chat_id, "notice", notice, now, successor.id)
+                                      for chat_id in moved], now=now)
+        log.info("story %s continues at %s (%s): %d chats moved, %d stay", story.id,
+                 successor.url, lead.reason, len(moved), len(left),
+                 extra={"event": "story_moved", "story_id": story.id})
+        return successor
+
+
+def _continues(story: Story, page: Page, url: str) -> str:
+    old = f"“{story.title}”" if story.title else story.url
+    new = f" (“{page.title}”)" if page.title else ""
+    return (f"{old} has ended. The story continues at {url}{new}: this chat follows it "
+            "there now, with the same filters. (/successors off keeps a chat on its pages.)")
