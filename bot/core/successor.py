@@ -47,7 +47,7 @@ def successor_leads(seen: Seen, fetched: Fetched, page: Page, now: datetime
     """The pages this check says may continue the story, strongest signal first, each on the
     story's site and none the story's own page."""
     leads = [*_moved(seen, fetched), *(Lead(url, "closing line") for url in page.closing_links),
-             *_coverage_ended(page, now), *_canonical_moved(seen, page)]
+             *_coverage_ended(page, now), *_canonical_moved(seen, fetched, page)]
     own = (seen.url, seen.final_url, seen.canonical_url)
     kept: list[Lead] = []
     for lead in leads:
@@ -90,11 +90,14 @@ def _coverage_ended(page: Page, now: datetime) -> list[Lead]:
     return [Lead(url, "coverage end") for url in page.next_links]
 
 
-def _canonical_moved(seen: Seen, page: Page) -> list[Lead]:
-    # Only a change counts: many pages name another page (AMP, a slug) from the start.
+def _canonical_moved(seen: Seen, fetched: Fetched, page: Page) -> list[Lead]:
+    # Only a change counts: many pages name another page (AMP, a slug) from the start. And
+    # only a link the page writes: without one, the canonical URL is where it was served
+    # (a temporary redirect is no move).
     canonical = page.canonical_url
-    if canonical is None or seen.canonical_url is None or same_page(canonical,
-                                                                    seen.canonical_url):
+    if (canonical is None or seen.canonical_url is None
+            or same_page(canonical, seen.canonical_url)
+            or same_page(canonical, fetched.final_url)):
         return []
     return [Lead(canonical, "canonical link")]
 

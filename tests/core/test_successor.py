@@ -115,6 +115,14 @@ def test_a_canonical_link_that_moved_is_a_lead() -> None:
     assert leads(page, seen=Seen(OLD, OLD, NEW)) == ()
 
 
+def test_a_temporary_redirect_is_no_lead() -> None:
+    """Served from another page through a 302 (no permanent move, no canonical link of its
+    own): no lead, though the page's URL is not the story's."""
+    page = page_of("", url=NEW)
+    temporary = Fetched(OLD, NEW, NOW, b"", "text/html", None, Validators(), False)
+    assert page.canonical_url == NEW and leads(page, fetch=temporary) == ()
+
+
 def live(count: int) -> Page:
     at = datetime(2024, 5, 2, 8, 0, tzinfo=UTC)
     return Page("Day two", tuple(Entry(f"k{n}", at + timedelta(minutes=n), f"update {n}")
