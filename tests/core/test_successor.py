@@ -17,7 +17,6 @@ SITE = "https://www.example.co.uk"
 OLD = f"{SITE}/news/live/war-day-1"
 NEW = f"{SITE}/news/live/war-day-2"
 NOW = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "raw"
 
 UPDATES = "".join(
     f'<article id="u{n}"><time datetime="2024-05-01T{20 - n}:00:00+00:00">{20 - n}:00</time>'
@@ -151,9 +150,8 @@ def test_same_site_is_the_registrable_domain(first: str, second: str, same: bool
     assert site_of("news.bbc.co.uk") == "bbc.co.uk"
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
-def test_no_real_page_of_the_corpus_reads_as_closed() -> None:
+def test_no_real_page_of_the_corpus_reads_as_closed(corpus_dir: Path) -> None:
     """None of the corpus's running live pages has a closing line (no false move)."""
-    for path in sorted(CORPUS.iterdir()):
+    for path in sorted((corpus_dir / "raw").iterdir()):
         page = extract_page(path.read_bytes(), url="https://example.com/live", fetched_at=NOW)
         assert page.closing_links == (), path.name
