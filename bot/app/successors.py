@@ -88,7 +88,10 @@ class Successors:
         async with self._db.write() as tx:
             successor = await stories.by_url(tx, url)
             if successor is None:
-                successor = await stories.add(tx, url, now=now, interval=self._interval)
+                # A fixed interval (`watch --every`) is the story's setting: it carries over.
+                successor = await stories.add(
+                    tx, url, now=now, fixed=story.interval_fixed,
+                    interval=story.interval if story.interval_fixed else self._interval)
             elif successor.state == "ended":
                 await stories.resume(tx, successor.id, now=now)
             moved = await subscriptions.move_to_successor(tx, story.id, successor.id)
