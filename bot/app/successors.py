@@ -44,15 +44,20 @@ class Successors:
         self._read = read
         self._interval = interval
 
-    async def follow(self, story: Story, fetched: Fetched, page: Page, now: datetime
-                     ) -> Story | None:
-        """Move the story's followers to its successor when this check shows one; returns the
-        successor's story, or None (no lead, none acceptable, or moved already)."""
-        if not story.baseline_done or story.successor_url is not None:
-            return None
+    @staticmethod
+    def leads(story: Story, fetched: Fetched, page: Page, now: datetime) -> tuple[Lead, ...]:
+        """The pages this check says may continue the story (none once it has moved)."""
+        if story.successor_url is not None:
+            return ()
         seen = Seen(story.url, story.final_url, story.canonical_url)
-        leads = successor_leads(seen, fetched, page, now)
-        if not leads:
+        return successor_leads(seen, fetched, page, now)
+
+    async def follow(self, story: Story, leads: tuple[Lead, ...], fetched: Fetched, page: Page,
+                     now: datetime) -> Story | None:
+        """Move the story's followers to the first of `leads` (this check's) that continues
+        it; returns the successor's story, or None (none acceptable, or the check was the
+        baseline: its chats are not subscribed yet)."""
+        if not leads or not story.baseline_done:
             return None
         chain = frozenset({story.url, *await stories.chain_before(self._db, story.url)})
         for lead in leads[:MAX_LEADS]:

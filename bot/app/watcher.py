@@ -27,7 +27,7 @@ from bot.core.diff import FUZZY_WINDOW, Diff, diff_entries
 from bot.core.errors import FetchError
 from bot.core.filters import judge_levels
 from bot.core.identity import is_own_text, marks_of
-from bot.core.model import Alert, CheckResult, Fetched, Page, StoryRef
+from bot.core.model import Alert, CheckResult, Fetched, Page, StoryRef, Validators
 from bot.core.ports import Fetcher, Summarizer
 from bot.core.render.console import ignored_text
 from bot.core.route import Routed, holds_alerts, route_entries, sort_time
@@ -163,18 +163,22 @@ class Watcher:
         if page.ignored:
             log.warning("story %d: past extraction's caps, ignored %s", story.id,
                         ignored_text(page), extra={"story_id": story.id})
+        leads = self._successors.leads(story, fetched, page, now)
+        # A page pointing to a successor not taken yet (not live yet, say) is read again at
+        # its next check, not skipped as unchanged.
+        reread = bool(leads)
         if fetched.moved_to is not None:
             # A page moved for good: what was fetched is its successor's, not its update.
-            moved = await self._successors.follow(story, fetched, page, now)
+            moved = await self._successors.follow(story, leads, fetched, page, now)
             if moved is not None and not await subscriptions.stayers(self._db, story.id):
                 return CheckResult(story.id, "checked", now, moved_to=moved.url)
+            leads = ()
         diff = await self._diff(story, page)
         if diff.failed_reason is not None:
             return await self._fail(story, diff.failed_reason, now)
-        result = await self._record(story, fetched, page, diff, now)
-        if fetched.moved_to is not None:
-            return result
-        moved = await self._successors.follow(story, fetched, page, now)
+        recorded = replace(fetched, validators=Validators()) if reread else fetched
+        result = await self._record(story, recorded, page, diff, now)
+        moved = await self._successors.follow(story, leads, fetched, page, now)
         return result if moved is None else replace(result, moved_to=moved.url)
 
     async def _diff(self, story: Story, page: Page) -> Diff:

@@ -221,3 +221,37 @@ async def test_successors_off_keeps_a_chat_on_its_page(
         assert (await bot.tracked()).state == "active"
         assert NEXT not in await bot.command(CHAT, "/list")
         assert NEXT in await bot.command(OTHER, "/list")
+
+
+async def test_a_successor_not_live_yet_is_taken_once_it_is(
+    tmp_path: Path, web_server: WebServer
+) -> None:
+    """The closing line points to a page with one timed update: not live yet, nobody moves; the
+    old page, unchanged since, is read again at its next check, and once the new page shows a
+    second update the chats move."""
+    async with service(tmp_path, web_server, T0) as bot:
+        await follow(bot, CHAT)
+        nxt = LiveStory(web_server, NEXT, "Day two: live")
+        nxt.post("Day two: the first update.", at=START + timedelta(hours=1))
+        close(bot, web_server, CLOSING_LINES["en"])
+        await next_poll(bot)
+        assert notices(bot, CHAT) == [] and not await old_story_ended(bot)
+        nxt.post("Day two: the second update.", at=START + timedelta(hours=1, minutes=5))
+        await next_poll(bot, 600)
+        [notice] = notices(bot, CHAT)
+        assert nxt.url in notice and await old_story_ended(bot)
+
+
+async def test_a_page_that_closed_before_it_was_followed_moves_at_its_next_check(
+    tmp_path: Path, web_server: WebServer
+) -> None:
+    """/subscribe to a page that already points to its successor: the chat follows it, and
+    its next check moves the chat on."""
+    async with service(tmp_path, web_server, T0) as bot:
+        nxt = successor(web_server)
+        close(bot, web_server, CLOSING_LINES["en"])
+        await follow(bot, CHAT)
+        await next_poll(bot, 600)
+        [notice] = notices(bot, CHAT)
+        assert nxt.url in notice
+        assert NEXT in await bot.command(CHAT, "/list")
