@@ -112,7 +112,6 @@ class Fetched:
     validators: Validators
     unchanged: bool
     max_age: float | None = None
-    # Where the URL's permanent redirects (301, 308) led, when it was permanently moved.
     moved_to: str | None = None
 
 
