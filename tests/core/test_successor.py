@@ -52,6 +52,11 @@ def leads(page: Page, seen: Seen | None = None, fetch: Fetched | None = None,
     "</p>",
     '<p>Relacja na żywo zakończona. <a href="/news/live/war-day-2">Zapraszamy do nowej relacji'
     "</a></p>",
+    '<p>Our live coverage has now ended. <a href="/news/live/war-day-2">Latest</a></p>',
+    '<p>Die aktuellen Entwicklungen lesen Sie <a href="/news/live/war-day-2">im neuen '
+    "Liveblog</a>.</p>",
+    '<p>Retrouvez <a href="/news/live/war-day-2">la suite de notre direct ici</a>.</p>',
+    '<p>Abrimos página: <a href="/news/live/war-day-2">sigue en nuestro nuevo directo</a></p>',
 ])
 def test_a_closing_line_in_each_language_leads_to_its_link(line: str) -> None:
     """A closing line or banner (English, German, French, Italian, Spanish, Polish) leads to the

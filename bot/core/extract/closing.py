@@ -19,31 +19,36 @@ from bot.core.extract.structured import has_type
 CLOSING = re.compile(
     "|".join((
         # English
-        r"\b(?:this|the) (?:live )?(?:blog|page|coverage) (?:is|has) (?:now )?(?:closed|ended)",
+        r"\b(?:this|the|our) (?:live )?(?:blog|page|coverage) (?:is|has) (?:now )?"
+        r"(?:closed|ended)",
         r"\bwe(?:'re| are) (?:now )?(?:closing|pausing) (?:this|our) (?:live )?(?:blog|coverage)",
+        r"\bwe(?:'ve| have) (?:now )?(?:closed|ended) (?:this|our) (?:live )?(?:blog|coverage)",
         r"\bfollow (?:our|the) (?:new|latest) live",
         r"\bwe(?:'ve| have) (?:launched|started|opened|moved to) a new live",
         r"\b(?:continues|continuing|continue) (?:on|in|at) (?:our|a|the) new live",
         r"\bnew live (?:blog|page|coverage) (?:here|is here)",
         # German
-        r"\bweiter (?:geht es |geht's )?im neuen (?:live-?)?(?:ticker|blog)",
+        r"\bim neuen (?:live-?)?(?:ticker|blog|liveblog)",
         r"\bzum neuen (?:live-?)?(?:ticker|blog|liveblog)",
-        r"\b(?:dieser|unser) (?:live-?)?(?:ticker|blog|liveblog) (?:ist|wird) (?:hiermit )?"
-        r"(?:beendet|geschlossen)",
+        r"\b(?:dieser|der|unser) (?:live-?)?(?:ticker|blog|liveblog) (?:ist|wird) "
+        r"(?:hiermit |nun |jetzt )?(?:beendet|geschlossen)",
+        r"\bwir beenden (?:diesen|unseren|den) (?:live-?)?(?:ticker|blog|liveblog)",
         # French
-        r"\bsuivez notre nouveau (?:direct|live)",
-        r"\b(?:ce|notre) (?:direct|live) est (?:désormais |maintenant )?(?:terminé|clos)",
-        r"\bretrouvez notre nouveau (?:direct|live)",
+        r"\b(?:suivez|retrouvez|rejoignez) notre nouveau (?:direct|live)",
+        r"\b(?:ce|notre) (?:direct|live) est (?:désormais |maintenant |à présent )?"
+        r"(?:terminé|clos)",
+        r"\bla suite de (?:notre|ce) (?:direct|live) (?:ici|dans|sur)",
         # Italian
-        r"\bsegui(?:te)? la nuova diretta",
+        r"\b(?:segui(?:te)?|prosegue|continua) (?:la|nella) nuova diretta",
         r"\b(?:questa|la) diretta (?:è|e') (?:terminata|chiusa|finita)",
-        r"\bcontinua nella nuova diretta",
+        r"\bla diretta (?:termina|si chiude) qui",
         # Spanish
-        r"\bsigue (?:nuestro|el) nuevo directo",
+        r"\b(?:sigue|siga|seguimos) (?:en )?(?:nuestro|el) nuevo directo",
         r"\b(?:este|nuestro) directo (?:ha )?(?:terminado|finalizado|concluido)",
         # Polish
         r"\b(?:relacja|transmisja) (?:na żywo )?(?:została )?zakończona",
         r"\bzapraszamy do (?:nowej|kolejnej) relacji",
+        r"\b(?:kontynuujemy|kontynuacja) w nowej relacji",
     )),
     re.IGNORECASE,
 )
