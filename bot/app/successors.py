@@ -3,18 +3,19 @@
 One hop per check: the check's leads (`bot.core.successor`) are fetched in turn, through
 the same fetcher and SSRF guard as /subscribe, and the first that is a live page on the
 story's site, not already in its chain, becomes its successor. The move is one
-transaction: the successor story (due now, so its first check comes with the next poll
-tick), the subscriptions that follow successors moved with their filters and numbers, a
-notice for each of their chats, and the old page retired when no one is left on it. A crash
-before the commit moves nothing; after it, the story has its successor and is not moved
-again.
+transaction: the successor story, the subscriptions that follow successors moved with their
+filters and numbers, a notice for each of their chats, and the old page retired when no one
+is left on it. A crash before the commit moves nothing; after it, the story has its
+successor and is not moved again. A new successor's first check is the move's fetch of it
+(the watcher records it right after), so an update it gains later is new.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.core.errors import FetchError
 from bot.core.model import Fetched, Notice, Page
@@ -30,6 +31,18 @@ MAX_LEADS = 3
 """Leads fetched per check at most: a page full of links costs a few fetches, not dozens."""
 
 ReadPage = Callable[[Fetched], Awaitable[Page]]
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A story's followers moved to `successor`. `first_fetch` is the successor's page as the
+    move fetched it when the successor is new (its baseline, to record); `kept` when some
+    chats stay on the old page."""
+
+    successor: Story
+    first_fetch: Fetched | None
+    page: Page
+    kept: bool
 
 
 class Successors:
@@ -53,10 +66,10 @@ class Successors:
         return successor_leads(seen, fetched, page, now)
 
     async def follow(self, story: Story, leads: tuple[Lead, ...], fetched: Fetched, page: Page,
-                     now: datetime) -> Story | None:
+                     now: datetime) -> Moved | None:
         """Move the story's followers to the first of `leads` (this check's) that continues
-        it; returns the successor's story, or None (none acceptable, or the check was the
-        baseline: its chats are not subscribed yet)."""
+        it; returns the move, or None (none acceptable, or the check was the baseline: its
+        chats are not subscribed yet)."""
         if not leads or not story.baseline_done:
             return None
         chain = frozenset({story.url, *await stories.chain_before(self._db, story.url)})
@@ -67,10 +80,11 @@ class Successors:
         return None
 
     async def _verified(self, story: Story, lead: Lead, fetched: Fetched, page: Page,
-                        chain: frozenset[str]) -> tuple[str, Page] | None:
-        """The URL reached from the lead and its page, when it can continue the story."""
+                        chain: frozenset[str]) -> tuple[Fetched, Page] | None:
+        """The lead's fetch (its final URL the page reached) and page, when it can continue
+        the story."""
         if lead.reason == "permanent redirect":
-            reached, lead_page = fetched.final_url, page  # the check fetched it already
+            lead_fetched, lead_page = fetched, page  # the check fetched it already
         else:
             try:
                 lead_fetched = await self._fetcher.fetch(lead.url)
@@ -79,24 +93,28 @@ class Successors:
                 log.info("story %s: successor %s (%s) refused: %s", story.id, lead.url,
                          lead.reason, error, extra={"story_id": story.id})
                 return None
-            reached = lead_fetched.final_url
-        why = refusal(reached, lead_page, chain, story.url)
+        why = refusal(lead_fetched.final_url, lead_page, chain, story.url)
         if why is not None:
             log.info("story %s: successor %s (%s) refused: %s", story.id, lead.url,
                      lead.reason, why, extra={"story_id": story.id})
             return None
-        return reached, lead_page
+        return lead_fetched, lead_page
 
-    async def _move(self, story: Story, found: tuple[str, Page], lead: Lead,
-                    now: datetime) -> Story:
-        url, page = found
+    async def _move(self, story: Story, found: tuple[Fetched, Page], lead: Lead,
+                    now: datetime) -> Moved:
+        fetched, page = found
+        interval = story.interval if story.interval_fixed else self._interval
         async with self._db.write() as tx:
-            successor = await stories.by_url(tx, url)
+            successor = await stories.by_url(tx, fetched.final_url)
+            new = successor is None
             if successor is None:
                 # A fixed interval (`watch --every`) is the story's setting: it carries over.
-                successor = await stories.add(
-                    tx, url, now=now, fixed=story.interval_fixed,
-                    interval=story.interval if story.interval_fixed else self._interval)
+                successor = await stories.add(tx, fetched.final_url, now=now,
+                                              fixed=story.interval_fixed, interval=interval)
+                # Its first check is this fetch, recorded next by the caller: not due before.
+                await stories.set_schedule(tx, successor.id, interval=interval,
+                                           fixed=story.interval_fixed,
+                                           next_check_at=now + timedelta(seconds=interval))
             elif successor.state == "ended":
                 await stories.resume(tx, successor.id, now=now)
             moved = await subscriptions.move_to_successor(tx, story.id, successor.id)
@@ -108,7 +126,7 @@ class Successors:
         log.info("story %s continues at %s (%s): %d chats moved, %d stay", story.id,
                  successor.url, lead.reason, len(moved), len(left),
                  extra={"event": "story_moved", "story_id": story.id})
-        return successor
+        return Moved(successor, fetched if new else None, page, bool(left))
 
 
 def _continues(story: Story, page: Page, url: str) -> str:

@@ -19,7 +19,7 @@ from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.app.successors import Successors
+from bot.app.successors import Moved, Successors
 from bot.app.summaries import summarize_all
 from bot.app.telemetry import SILENT, WatchEvents, error_label
 from bot.core.cadence import failure_delay, next_interval
@@ -170,8 +170,10 @@ class Watcher:
         if fetched.moved_to is not None:
             # A page moved for good: what was fetched is its successor's, not its update.
             moved = await self._successors.follow(story, leads, fetched, page, now)
-            if moved is not None and not await subscriptions.stayers(self._db, story.id):
-                return CheckResult(story.id, "checked", now, moved_to=moved.url)
+            if moved is not None:
+                await self._first_check(moved, now)
+                if not moved.kept:
+                    return CheckResult(story.id, "checked", now, moved_to=moved.successor.url)
             leads = ()
         diff = await self._diff(story, page)
         if diff.failed_reason is not None:
@@ -179,7 +181,18 @@ class Watcher:
         recorded = replace(fetched, validators=Validators()) if reread else fetched
         result = await self._record(story, recorded, page, diff, now)
         moved = await self._successors.follow(story, leads, fetched, page, now)
-        return result if moved is None else replace(result, moved_to=moved.url)
+        if moved is None:
+            return result
+        await self._first_check(moved, now)
+        return replace(result, moved_to=moved.successor.url)
+
+    async def _first_check(self, moved: Moved, now: datetime) -> None:
+        """Record a new successor's page, as fetched for the move, as its baseline."""
+        if moved.first_fetch is None:
+            return
+        diff = await self._diff(moved.successor, moved.page)
+        if diff.failed_reason is None:
+            await self._record(moved.successor, moved.first_fetch, moved.page, diff, now)
 
     async def _diff(self, story: Story, page: Page) -> Diff:
         # Only what this page can match: the story's whole history would grow every check.

@@ -61,14 +61,14 @@ async def old_story_ended(bot: Service) -> bool:
 
 async def assert_moved(bot: Service, web: WebServer, nxt: LiveStory) -> None:
     """Both chats moved to `nxt` once, CHAT with its filter; the successor's next updates reach
-    them through their filters at the next poll; /list shows it; the old page is not fetched
-    again."""
+    them through their filters at the next poll (one interval after the move); /list shows it;
+    the old page is not fetched again."""
     await next_poll(bot)
     assert await old_story_ended(bot)
     for chat in (CHAT, OTHER):
         [notice] = notices(bot, chat)
         assert nxt.url in notice
-    await next_poll(bot, 1)  # the successor's first check: what it showed is the baseline
+    # What the successor showed when it was taken is its baseline: an update after it is new.
     nxt.post("Iran answers the strikes.")
     nxt.post("Markets open calmly.")
     hits = web.hits[bot.story.path]
