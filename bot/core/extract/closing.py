@@ -7,6 +7,7 @@ closing line or banner ("This blog is now closed, follow our new live blog here"
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -15,6 +16,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.core.extract.clock import parse_iso
 from bot.core.extract.structured import has_type
+from bot.core.model import Entry
 
 CLOSING = re.compile(
     "|".join((
@@ -53,6 +55,19 @@ CLOSING = re.compile(
     re.IGNORECASE,
 )
 """Closing lines in the corpus's languages (en, de, fr, it, es, pl)."""
+ANCHORS = (
+    "is closed", "is now closed", "is ended", "is now ended", "has closed", "has now closed",
+    "has ended", "has now ended", "closing this", "closing our", "pausing this", "pausing our",
+    "closed this blog", "closed this live", "closed our", "ended this blog", "ended this live",
+    "ended our live", "ended our blog", "ended our coverage", "new live", "latest live",
+    "m neuen live", "m neuen tick", "m neuen blog", "ticker ist", "ticker wird", "blog ist",
+    "blog wird", "wir beenden", "nouveau direct", "nouveau live", "direct est", "live est",
+    "suite de", "nuova diretta", "diretta è", "diretta e'", "diretta termina",
+    "diretta si chiude", "nuevo directo", "directo ha", "directo terminado",
+    "directo finalizado", "directo concluido", "zakończona", "ej relacji",
+)
+"""Words one of which every closing line holds (lower case, single-spaced as pages write
+them)."""
 
 LIVE_WORDS = re.compile(
     r"\b(?:live|liveblog|liveticker|ticker|direct|diretta|directo|en vivo|na żywo)\b",
@@ -65,6 +80,10 @@ BLOCK_CHARS = 500
 CLIMB = 4
 """Ancestors of a link looked at for the line it stands in."""
 MAX_LINKS = 5
+TOP_CHARS = 30_000
+"""The top of a page's text, where a closing banner stands, read for a closing phrase's words."""
+NEWEST = 3
+"""The newest updates read for a closing line."""
 
 
 def coverage_end(objects: list[dict[str, Any]]) -> datetime | None:
@@ -81,49 +100,76 @@ def coverage_end(objects: list[dict[str, Any]]) -> datetime | None:
     return None
 
 
-def closing_links(tree: LexborHTMLParser, base: str, *, ended: bool
-                  ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def closing_links(tree: LexborHTMLParser, base: str, *, ended: bool,
+                  newest: Sequence[Entry] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Absolute http(s) links of the page, in page order: those standing in a closing line or
-    banner, and (only when its coverage has `ended`) those in short lines naming a live page."""
+    banner, and (only when its coverage has `ended`) those in short lines naming a live page.
+
+    The page's lines are searched only when it may be closing: its coverage `ended`, one of
+    its `newest` updates is a closing line, or the top of its text (where banners stand)
+    holds a closing phrase's words. Searching every page's lines cost a third of its
+    extraction, its whole text for every phrase more than the rest of its extraction.
+    """
     body = tree.body
-    if body is None:
-        return (), ()
-    if not ended and not CLOSING.search(body.text(separator=" ")):
+    if body is None or not (ended or any(_closing(f"{e.title or ''} {e.text}") for e in newest)
+                            or _may_close(body.text(separator=" ")[:TOP_CHARS])):
         return (), ()
     closing: list[str] = []
     live: list[str] = []
+    lines = _Lines()
     for link in body.css("a[href]"):
-        line = _line_of(link)
-        url = _absolute(link.attributes.get("href") or "", base) if line else None
-        if line is None or url is None:
+        line = lines.of(link)
+        if line is None:
             continue
-        if CLOSING.search(line):
-            _add(closing, url)
-        elif ended and LIVE_WORDS.search(line):
-            _add(live, url)
+        found = (closing if _closing(line)
+                 else live if ended and LIVE_WORDS.search(line) else None)
+        url = _absolute(link.attributes.get("href") or "", base) if found is not None else None
+        if found is not None and url is not None and url not in found and len(found) < MAX_LINKS:
+            found.append(url)
     return tuple(closing), tuple(live)
 
 
-def _add(found: list[str], url: str) -> None:
-    if url not in found and len(found) < MAX_LINKS:
-        found.append(url)
+def _may_close(text: str) -> bool:
+    lowered = text.lower()
+    return any(anchor in lowered for anchor in ANCHORS)
 
 
-def _line_of(link: LexborNode) -> str | None:
-    """The text of the shortest ancestor of `link` (or the link itself) that reads as a
-    sentence: with words beyond the link's own, within BLOCK_CHARS."""
-    node: LexborNode | None = link
-    own = " ".join(link.text(separator=" ").split())
-    for _ in range(CLIMB):
-        if node is None:
+def _closing(line: str) -> bool:
+    return CLOSING.search(line) is not None
+
+
+class _Lines:
+    """The line each link stands in; the texts of the elements around links read once each
+    (a menu of a hundred links is one long text, not a hundred)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, str | None] = {}
+
+    def of(self, link: LexborNode) -> str | None:
+        """The text of the shortest ancestor of `link` (or the link itself) that reads as a
+        sentence: with words beyond the link's own, within BLOCK_CHARS."""
+        own = self._text(link)
+        if own is None:
             return None
-        text = " ".join(node.text(separator=" ").split())
-        if len(text) > BLOCK_CHARS:
-            return None
-        if len(text) > len(own):
-            return text
-        node = node.parent
-    return own or None
+        node = link.parent
+        for _ in range(CLIMB):
+            if node is None:
+                break
+            text = self._text(node)
+            if text is None:
+                return None
+            if len(text) > len(own):
+                return text
+            node = node.parent
+        return own or None
+
+    def _text(self, node: LexborNode) -> str | None:
+        """The node's text with spaces collapsed; None past BLOCK_CHARS."""
+        key = node.mem_id
+        if key not in self._texts:
+            text = " ".join(node.text(separator=" ").split())
+            self._texts[key] = text if len(text) <= BLOCK_CHARS else None
+        return self._texts[key]
 
 
 def _absolute(href: str, base: str) -> str | None:
