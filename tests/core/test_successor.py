@@ -64,6 +64,18 @@ def test_a_closing_line_in_each_language_leads_to_its_link(line: str) -> None:
     assert leads(page_of(line)) == (Lead(NEW, "closing line"),)
 
 
+def test_a_closing_update_below_a_long_menu_leads_to_its_link() -> None:
+    """The closing line is the newest update, far down a page whose menu alone is longer than
+    the top read for banners: its link is found."""
+    menu = "".join(f'<li><a href="/section/{n}">Section number {n}</a></li>' for n in range(2000))
+    closing = ('<article id="u0"><time datetime="2024-05-01T21:00:00+00:00">21:00</time>'
+               '<p>This blog is now closed. <a href="/news/live/war-day-2">Follow our new live '
+               "blog</a>.</p></article>")
+    page = page_of(f"<nav><ul>{menu}</ul></nav>{closing}")
+    assert page.entries[0].text.startswith("This blog is now closed")
+    assert leads(page) == (Lead(NEW, "closing line"),)
+
+
 def test_a_page_without_a_closing_line_has_no_lead() -> None:
     """Links in ordinary text, even to another live page, are no lead while the page runs."""
     page = page_of('<p>Read <a href="/news/live/war-day-2">our other live blog</a> too.</p>')
