@@ -111,8 +111,7 @@ def closing_links(tree: LexborHTMLParser, base: str, *, ended: bool,
     extraction, its whole text for every phrase more than the rest of its extraction.
     """
     body = tree.body
-    if body is None or not (ended or any(_closing(f"{e.title or ''} {e.text}") for e in newest)
-                            or _may_close(body.text(separator=" ")[:TOP_CHARS])):
+    if body is None or not _may_be_closing(body, ended, newest):
         return (), ()
     closing: list[str] = []
     live: list[str] = []
@@ -129,9 +128,11 @@ def closing_links(tree: LexborHTMLParser, base: str, *, ended: bool,
     return tuple(closing), tuple(live)
 
 
-def _may_close(text: str) -> bool:
-    lowered = text.lower()
-    return any(anchor in lowered for anchor in ANCHORS)
+def _may_be_closing(body: LexborNode, ended: bool, newest: Sequence[Entry]) -> bool:
+    if ended or any(_closing(f"{entry.title or ''} {entry.text}") for entry in newest):
+        return True
+    top = body.text(separator=" ")[:TOP_CHARS].lower()
+    return any(anchor in top for anchor in ANCHORS)
 
 
 def _closing(line: str) -> bool:
