@@ -41,7 +41,7 @@ class Moved:
 
     successor: Story
     first_fetch: Fetched | None
-    page: Page
+    page: Page | None
     kept: bool
 
 
@@ -78,6 +78,24 @@ class Successors:
             if found is not None:
                 return await self._move(story, found, lead, now)
         return None
+
+    async def follow_late(self, story: Story, now: datetime) -> Moved | None:
+        """Move to the story's successor, taken at an earlier check, the followers that came
+        since (a /subscribe of the old page, /successors on); None when there are none."""
+        assert story.successor_url is not None
+        async with self._db.write() as tx:
+            successor = await stories.by_url(tx, story.successor_url)
+            if successor is None:
+                return None
+            moved = await subscriptions.move_to_successor(tx, story.id, successor.id)
+            if not moved:
+                return None
+            left = await subscriptions.stayers(tx, story.id)
+            await stories.set_successor(tx, story.id, successor.url, ended=not left)
+            notice = Notice(_continues(story, successor.title, successor.url), successor.url)
+            await outbox.enqueue(tx, [NewDelivery(chat_id, "notice", notice, now, successor.id)
+                                      for chat_id in moved], now=now)
+        return Moved(successor, None, None, bool(left))
 
     async def _verified(self, story: Story, lead: Lead, fetched: Fetched, page: Page,
                         chain: frozenset[str]) -> tuple[Fetched, Page] | None:
@@ -120,7 +138,7 @@ class Successors:
             moved = await subscriptions.move_to_successor(tx, story.id, successor.id)
             left = await subscriptions.stayers(tx, story.id)
             await stories.set_successor(tx, story.id, successor.url, ended=not left)
-            notice = Notice(_continues(story, page, successor.url), successor.url)
+            notice = Notice(_continues(story, page.title, successor.url), successor.url)
             await outbox.enqueue(tx, [NewDelivery(chat_id, "notice", notice, now, successor.id)
                                       for chat_id in moved], now=now)
         log.info("story %s continues at %s (%s): %d chats moved, %d stay", story.id,
@@ -129,8 +147,8 @@ class Successors:
         return Moved(successor, fetched if new else None, page, bool(left))
 
 
-def _continues(story: Story, page: Page, url: str) -> str:
+def _continues(story: Story, title: str | None, url: str) -> str:
     old = f"“{story.title}”" if story.title else story.url
-    new = f" (“{page.title}”)" if page.title else ""
+    new = f" (“{title}”)" if title else ""
     return (f"{old} has ended. The story continues at {url}{new}: this chat follows it "
             "there now, with the same filters. (/successors off keeps a chat on its pages.)")

@@ -153,6 +153,10 @@ class Watcher:
         if story is None:
             raise LookupError(f"no story with id {story_id}")
         now = self._clock()
+        if story.successor_url is not None:
+            late = await self._successors.follow_late(story, now)
+            if late is not None and not late.kept:
+                return CheckResult(story.id, "checked", now, moved_to=late.successor.url)
         try:
             fetched = await self._fetch(story)
             if fetched.unchanged:
@@ -188,7 +192,7 @@ class Watcher:
 
     async def _first_check(self, moved: Moved, now: datetime) -> None:
         """Record a new successor's page, as fetched for the move, as its baseline."""
-        if moved.first_fetch is None:
+        if moved.first_fetch is None or moved.page is None:
             return
         diff = await self._diff(moved.successor, moved.page)
         if diff.failed_reason is None:

@@ -255,3 +255,22 @@ async def test_a_page_that_closed_before_it_was_followed_moves_at_its_next_check
         [notice] = notices(bot, CHAT)
         assert nxt.url in notice
         assert NEXT in await bot.command(CHAT, "/list")
+
+
+async def test_a_chat_that_follows_the_old_page_later_is_moved_too(
+    tmp_path: Path, web_server: WebServer
+) -> None:
+    """After the move a third chat subscribes to the old page: at its next check it moves to
+    the same successor, with one notice, and the old page retires again."""
+    async with service(tmp_path, web_server, T0) as bot:
+        await follow(bot, CHAT)
+        nxt = successor(web_server)
+        close(bot, web_server, CLOSING_LINES["en"])
+        await next_poll(bot)
+        assert await old_story_ended(bot)
+        await follow(bot, OTHER)
+        await next_poll(bot, 600)
+        [notice] = notices(bot, OTHER)
+        assert nxt.url in notice and await old_story_ended(bot)
+        assert NEXT in await bot.command(OTHER, "/list")
+        assert len(notices(bot, CHAT)) == 1
