@@ -21,7 +21,7 @@ from bot.core.errors import FetchError
 from bot.core.model import Fetched, Notice, Page
 from bot.core.ports import Fetcher
 from bot.core.successor import Lead, Seen, refusal, successor_leads
-from storage import Database, outbox, stories, subscriptions
+from storage import Database, Transaction, outbox, stories, subscriptions
 from storage.outbox import NewDelivery
 from storage.stories import Story
 
@@ -35,9 +35,9 @@ ReadPage = Callable[[Fetched], Awaitable[Page]]
 
 @dataclass(frozen=True, slots=True)
 class Moved:
-    """A story's followers moved to `successor`. `first_fetch` is the successor's page as the
-    move fetched it when the successor is new (its baseline, to record); `kept` when some
-    chats stay on the old page."""
+    """A story's followers moved to `successor`. `first_fetch` and `page` are the successor's
+    page as the move fetched it, when the successor is new (its baseline, to record); `kept`
+    when some chats stay on the old page."""
 
     successor: Story
     first_fetch: Fetched | None
@@ -89,13 +89,9 @@ class Successors:
                 return None
             moved = await subscriptions.move_to_successor(tx, story.id, successor.id)
             if not moved:
-                return None
-            left = await subscriptions.stayers(tx, story.id)
-            await stories.set_successor(tx, story.id, successor.url, ended=not left)
-            notice = Notice(_continues(story, successor.title, successor.url), successor.url)
-            await outbox.enqueue(tx, [NewDelivery(chat_id, "notice", notice, now, successor.id)
-                                      for chat_id in moved], now=now)
-        return Moved(successor, None, None, bool(left))
+                return None  # nothing changes: a chat subscribing now is not subscribed yet
+            left = await _hand_over(tx, story, successor, moved, successor.title, now)
+        return Moved(successor, None, None, left)
 
     async def _verified(self, story: Story, lead: Lead, fetched: Fetched, page: Page,
                         chain: frozenset[str]) -> tuple[Fetched, Page] | None:
@@ -136,15 +132,23 @@ class Successors:
             elif successor.state == "ended":
                 await stories.resume(tx, successor.id, now=now)
             moved = await subscriptions.move_to_successor(tx, story.id, successor.id)
-            left = await subscriptions.stayers(tx, story.id)
-            await stories.set_successor(tx, story.id, successor.url, ended=not left)
-            notice = Notice(_continues(story, page.title, successor.url), successor.url)
-            await outbox.enqueue(tx, [NewDelivery(chat_id, "notice", notice, now, successor.id)
-                                      for chat_id in moved], now=now)
-        log.info("story %s continues at %s (%s): %d chats moved, %d stay", story.id,
-                 successor.url, lead.reason, len(moved), len(left),
+            left = await _hand_over(tx, story, successor, moved, page.title, now)
+        log.info("story %s continues at %s (%s): %d chats moved%s", story.id, successor.url,
+                 lead.reason, len(moved), ", some stay" if left else "",
                  extra={"event": "story_moved", "story_id": story.id})
-        return Moved(successor, fetched if new else None, page, bool(left))
+        return Moved(successor, fetched if new else None, page, left)
+
+
+async def _hand_over(tx: Transaction, story: Story, successor: Story, moved: list[int],
+                     title: str | None, now: datetime) -> bool:
+    """Tell each chat `moved` to the successor once, record the successor, and retire the
+    story when no one stays on it; returns whether some stay."""
+    left = bool(await subscriptions.stayers(tx, story.id))
+    await stories.set_successor(tx, story.id, successor.url, ended=not left)
+    notice = Notice(_continues(story, title, successor.url), successor.url)
+    await outbox.enqueue(tx, [NewDelivery(chat_id, "notice", notice, now, successor.id)
+                              for chat_id in moved], now=now)
+    return left
 
 
 def _continues(story: Story, title: str | None, url: str) -> str:
