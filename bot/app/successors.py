@@ -142,9 +142,10 @@ class Successors:
 async def _hand_over(tx: Transaction, story: Story, successor: Story, moved: list[int],
                      title: str | None, now: datetime) -> bool:
     """Tell each chat `moved` to the successor once, record the successor, and retire the
-    story when no one stays on it; returns whether some stay."""
+    story when everyone moved (none moved: a chat subscribing now is about to follow it, and
+    moves at its next check); returns whether some stay."""
     left = bool(await subscriptions.stayers(tx, story.id))
-    await stories.set_successor(tx, story.id, successor.url, ended=not left)
+    await stories.set_successor(tx, story.id, successor.url, ended=bool(moved) and not left)
     notice = Notice(_continues(story, title, successor.url), successor.url)
     await outbox.enqueue(tx, [NewDelivery(chat_id, "notice", notice, now, successor.id)
                               for chat_id in moved], now=now)

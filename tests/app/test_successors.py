@@ -274,3 +274,21 @@ async def test_a_chat_that_follows_the_old_page_later_is_moved_too(
         assert nxt.url in notice and await old_story_ended(bot)
         assert NEXT in await bot.command(OTHER, "/list")
         assert len(notices(bot, CHAT)) == 1
+
+
+async def test_following_again_a_retired_page_that_closed_meanwhile_moves_to_its_successor(
+    tmp_path: Path, web_server: WebServer
+) -> None:
+    """A page retired as quiet closes later with a link; its follower's /subscribe resumes it,
+    and the check moves the chat to the successor."""
+    async with service(tmp_path, web_server, T0, retire_after=3600) as bot:
+        await follow(bot, CHAT)
+        bot.clock.now = T0 + timedelta(hours=2)
+        assert await bot.housekeeping.tick() == 1
+        nxt = successor(web_server)
+        close(bot, web_server, CLOSING_LINES["en"])
+        await follow(bot, CHAT)
+        await next_poll(bot, 600)
+        [notice] = notices(bot, CHAT)
+        assert nxt.url in notice and await old_story_ended(bot)
+        assert NEXT in await bot.command(CHAT, "/list")
