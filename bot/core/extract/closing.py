@@ -135,8 +135,10 @@ def _may_be_closing(body: LexborNode, ended: bool, newest: Sequence[Entry]) -> b
     return any(anchor in top for anchor in ANCHORS)
 
 
-def _closing(line: str) -> bool:
-    return CLOSING.search(line) is not None
+def _closing(text: str) -> bool:
+    # The phrases' words first: the phrases themselves are slow to look for.
+    lowered = text.lower()
+    return any(anchor in lowered for anchor in ANCHORS) and CLOSING.search(text) is not None
 
 
 class _Lines:
