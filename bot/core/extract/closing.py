@@ -80,7 +80,7 @@ BLOCK_CHARS = 500
 CLIMB = 4
 """Ancestors of a link looked at for the line it stands in."""
 MAX_LINKS = 5
-TOP_CHARS = 30_000
+TOP_CHARS = 15_000
 """The top of a page's text, where a closing banner stands, read for a closing phrase's words."""
 NEWEST = 3
 """The newest updates read for a closing line."""
