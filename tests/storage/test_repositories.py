@@ -245,3 +245,7 @@ async def test_a_story_s_followers_move_to_its_successor_once_with_their_filters
     again = await stories.get(db, old.id)
     assert again is not None and again.successor_url == new.url and again.state == "active"
     assert await stories.chain_before(db, new.url) == [old.url]
+    async with db.write() as tx:
+        await stories.set_successor(tx, new.id, "https://example.com/live/3", ended=True)
+    assert [s.id for s in await stories.due(db, NOW)] == [old.id]  # an ended story is not due
+    assert await stories.chain_before(db, "https://example.com/live/3") == [new.url, old.url]
