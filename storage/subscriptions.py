@@ -113,6 +113,16 @@ async def stayers(db: Reader, story_id: int) -> list[int]:
     return [row["chat_id"] for row in rows]
 
 
+async def staying_by_choice(db: Reader, story_id: int) -> list[int]:
+    """The ids of the active chats whose active subscriptions of the story do not follow
+    successors (their own setting, else their chat's)."""
+    rows = await db.fetch_all(
+        "SELECT s.chat_id FROM subscriptions s JOIN chats c ON c.id = s.chat_id"
+        " WHERE s.story_id = ? AND s.active = 1 AND c.active = 1"
+        " AND COALESCE(s.successors, c.successors) = 0 ORDER BY s.id", (story_id,))
+    return [row["chat_id"] for row in rows]
+
+
 async def set_successors(tx: Transaction, subscription_id: int, follow: bool) -> None:
     """Whether this subscription moves to its page's successor (over its chat's setting)."""
     await tx.execute("UPDATE subscriptions SET successors = ? WHERE id = ?",

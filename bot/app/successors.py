@@ -133,6 +133,7 @@ class Successors:
                 await stories.resume(tx, successor.id, now=now)
             moved = await subscriptions.move_to_successor(tx, story.id, successor.id)
             left = await _hand_over(tx, story, successor, moved, page.title, now)
+            await _tell_who_stays(tx, story, successor, page.title, now)
         log.info("story %s continues at %s (%s): %d chats moved%s", story.id, successor.url,
                  lead.reason, len(moved), ", some stay" if left else "",
                  extra={"event": "story_moved", "story_id": story.id})
@@ -150,6 +151,20 @@ async def _hand_over(tx: Transaction, story: Story, successor: Story, moved: lis
     await outbox.enqueue(tx, [NewDelivery(chat_id, "notice", notice, now, successor.id)
                               for chat_id in moved], now=now)
     return left
+
+
+async def _tell_who_stays(tx: Transaction, story: Story, successor: Story, title: str | None,
+                          now: datetime) -> None:
+    """Tell once each chat that keeps the story by its own choice (/successors off) where the
+    story went on."""
+    name = f"“{story.title}”" if story.title else story.url
+    new = f" (“{title}”)" if title else ""
+    notice = Notice(f"{name} has ended and points to {successor.url}{new}, which continues "
+                    "its story. This chat stays on its page (/successors on to follow the story "
+                    "there).", successor.url)
+    await outbox.enqueue(tx, [NewDelivery(chat_id, "notice", notice, now, story.id)
+                              for chat_id in await subscriptions.staying_by_choice(tx, story.id)],
+                         now=now)
 
 
 def _continues(story: Story, title: str | None, url: str) -> str:

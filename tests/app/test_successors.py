@@ -206,8 +206,8 @@ async def test_a_loop_is_refused(tmp_path: Path, web_server: WebServer) -> None:
 async def test_successors_off_keeps_a_chat_on_its_page(
     tmp_path: Path, web_server: WebServer
 ) -> None:
-    """/successors off in one chat: it stays on the old page, which is still polled for it;
-    the other chat moves."""
+    """/successors off in one chat: it stays on the old page, which is still polled for it, and
+    is told once where the story went on; the other chat moves."""
     async with service(tmp_path, web_server, T0) as bot:
         await follow(bot, CHAT, OTHER)
         assert (await bot.command(CHAT, "/successors off")).startswith("Successors off")
@@ -217,6 +217,8 @@ async def test_successors_off_keeps_a_chat_on_its_page(
         await next_poll(bot)
         await next_poll(bot, 600)
         assert len(notices(bot, OTHER)) == 1 and notices(bot, CHAT) == []
+        [stays] = [text for text in bot.alerts(CHAT) if "This chat stays on its page" in text]
+        assert NEXT in stays
         assert web_server.hits[bot.story.path] >= hits + 2
         assert (await bot.tracked()).state == "active"
         assert NEXT not in await bot.command(CHAT, "/list")
