@@ -6,6 +6,7 @@ a loop, a page that is not live, a blocked address, a chat that turned successor
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -294,3 +295,30 @@ async def test_following_again_a_retired_page_that_closed_meanwhile_moves_to_its
         [notice] = notices(bot, CHAT)
         assert nxt.url in notice and await old_story_ended(bot)
         assert NEXT in await bot.command(CHAT, "/list")
+
+
+async def test_a_check_stopped_mid_move_moves_nothing_and_the_next_moves_once(
+    tmp_path: Path, web_server: WebServer
+) -> None:
+    """The check is stopped (as a stop or a crash stops it) while it fetches the successor:
+    nobody moved, no notice; the next check moves each chat once, with one notice."""
+    async with service(tmp_path, web_server, T0) as bot:
+        await follow(bot, CHAT, OTHER)
+        nxt = successor(web_server)
+        close(bot, web_server, CLOSING_LINES["en"])
+        gate = web_server.gates[NEXT] = asyncio.Event()
+        bot.clock.now += timedelta(seconds=POLICY.interval)
+        assert await bot.poller.tick() == 1
+        await web_server.wait_hits(NEXT, 1)
+        await bot.poller.aclose()
+        await bot.dispatcher.drain()
+        assert not await old_story_ended(bot)
+        assert notices(bot, CHAT) == notices(bot, OTHER) == []
+        assert await stories.by_url(bot.db, nxt.url) is None
+        gate.set()
+        await next_poll(bot, 1)
+        await next_poll(bot, 600)
+        assert await old_story_ended(bot)
+        for chat in (CHAT, OTHER):
+            assert len(notices(bot, chat)) == 1
+            assert NEXT in await bot.command(chat, "/list")
