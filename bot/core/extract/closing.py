@@ -80,6 +80,9 @@ BLOCK_CHARS = 500
 CLIMB = 4
 """Ancestors of a link looked at for the line it stands in."""
 MAX_LINKS = 5
+MAX_SCANNED = 3000
+"""Links looked at, at most, in page order: a page of a hundred thousand links costs no more
+than a big real one (the BBC's has a few hundred)."""
 TOP_CHARS = 15_000
 """The top of a page's text, where a closing banner stands, read for a closing phrase's words."""
 NEWEST = 3
@@ -116,7 +119,7 @@ def closing_links(tree: LexborHTMLParser, base: str, *, ended: bool,
     closing: list[str] = []
     live: list[str] = []
     lines = _Lines()
-    for link in body.css("a[href]"):
+    for link in body.css("a[href]")[:MAX_SCANNED]:
         line = lines.of(link)
         if line is None:
             continue
