@@ -48,12 +48,11 @@ def successor_leads(seen: Seen, fetched: Fetched, page: Page, now: datetime
     story's site and none the story's own page."""
     leads = [*_moved(seen, fetched), *(Lead(url, "closing line") for url in page.closing_links),
              *_coverage_ended(page, now), *_canonical_moved(seen, fetched, page)]
-    own = (seen.url, seen.final_url, seen.canonical_url)
+    own = [name for name in (seen.url, seen.final_url, seen.canonical_url) if name]
     kept: list[Lead] = []
     for lead in leads:
-        if (same_site(lead.url, seen.url) and not any(same_page(lead.url, name)
-                                                       for name in own if name)
-                and all(not same_page(lead.url, k.url) for k in kept)):
+        known = [*own, *(earlier.url for earlier in kept)]
+        if same_site(lead.url, seen.url) and not any(same_page(lead.url, url) for url in known):
             kept.append(lead)
     return tuple(kept)
 
