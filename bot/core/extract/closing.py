@@ -80,6 +80,7 @@ BLOCK_CHARS = 500
 CLIMB = 4
 """Ancestors of a link looked at for the line it stands in."""
 MAX_LINKS = 5
+"""Links kept of each kind: the successor is among the first a closing line gives."""
 MAX_SCANNED = 3000
 """Links looked at, at most, in page order: a page of a hundred thousand links costs no more
 than a big real one (the BBC's has a few hundred)."""
