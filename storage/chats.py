@@ -104,6 +104,13 @@ async def set_digest(
     )
 
 
+async def set_successors(tx: Transaction, chat_id: int, follow: bool) -> None:
+    """Whether the chat's subscriptions move to their pages' successors (those that say
+    nothing of their own: a chat-wide setting clears theirs)."""
+    await tx.execute("UPDATE chats SET successors = ? WHERE id = ?", (int(follow), chat_id))
+    await tx.execute("UPDATE subscriptions SET successors = NULL WHERE chat_id = ?", (chat_id,))
+
+
 async def set_edits(tx: Transaction, chat_id: int, edits: bool) -> None:
     """Set whether corrected updates edit the message already sent."""
     await tx.execute("UPDATE chats SET edits = ? WHERE id = ?", (int(edits), chat_id))

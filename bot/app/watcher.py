@@ -16,9 +16,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.app.successors import Moved, Successors
 from bot.app.summaries import summarize_all
 from bot.app.telemetry import SILENT, WatchEvents, error_label
 from bot.core.cadence import failure_delay, next_interval
@@ -26,7 +27,7 @@ from bot.core.diff import FUZZY_WINDOW, Diff, diff_entries
 from bot.core.errors import FetchError
 from bot.core.filters import judge_levels
 from bot.core.identity import is_own_text, marks_of
-from bot.core.model import Alert, CheckResult, Fetched, Page, StoryRef
+from bot.core.model import Alert, CheckResult, Fetched, Page, StoryRef, Validators
 from bot.core.ports import Fetcher, Summarizer
 from bot.core.render.console import ignored_text
 from bot.core.route import Routed, holds_alerts, route_entries, shown_entry, sort_time
@@ -118,6 +119,7 @@ class Watcher:
         self._pool = pool
         self._unchanged_states = CheckBatch(db)
         self._events = events
+        self._successors = Successors(db, fetcher, self._page, interval=policy.interval)
 
     @property
     def summarizer(self) -> Summarizer:
@@ -151,6 +153,10 @@ class Watcher:
         if story is None:
             raise LookupError(f"no story with id {story_id}")
         now = self._clock()
+        if story.successor_url is not None:
+            late = await self._successors.follow_late(story, now)
+            if late is not None and not late.kept:
+                return CheckResult(story.id, "checked", now, moved_to=late.successor.url)
         try:
             fetched = await self._fetch(story)
             if fetched.unchanged:
@@ -161,10 +167,36 @@ class Watcher:
         if page.ignored:
             log.warning("story %d: past extraction's caps, ignored %s", story.id,
                         ignored_text(page), extra={"story_id": story.id})
+        leads = self._successors.leads(story, fetched, page, now)
+        # A page pointing to a successor not taken yet (not live yet, say) is read again at
+        # its next check, not skipped as unchanged.
+        reread = bool(leads)
+        if fetched.moved_to is not None:
+            # A page moved for good: what was fetched is its successor's, not its update.
+            moved = await self._successors.follow(story, leads, fetched, page, now)
+            if moved is not None:
+                await self._first_check(moved, now)
+                if not moved.kept:
+                    return CheckResult(story.id, "checked", now, moved_to=moved.successor.url)
+            leads = ()
         diff = await self._diff(story, page)
         if diff.failed_reason is not None:
             return await self._fail(story, diff.failed_reason, now)
-        return await self._record(story, fetched, page, diff, now)
+        recorded = replace(fetched, validators=Validators()) if reread else fetched
+        result = await self._record(story, recorded, page, diff, now)
+        moved = await self._successors.follow(story, leads, fetched, page, now)
+        if moved is None:
+            return result
+        await self._first_check(moved, now)
+        return replace(result, moved_to=moved.successor.url)
+
+    async def _first_check(self, moved: Moved, now: datetime) -> None:
+        """Record a new successor's page, as fetched for the move, as its baseline."""
+        if moved.first_fetch is None or moved.page is None:
+            return
+        diff = await self._diff(moved.successor, moved.page)
+        if diff.failed_reason is None:
+            await self._record(moved.successor, moved.first_fetch, moved.page, diff, now)
 
     async def _diff(self, story: Story, page: Page) -> Diff:
         # Only what this page can match: the story's whole history would grow every check.

@@ -42,7 +42,7 @@ DM = "1300000000000000066"
 ADMIN = objects.MANAGE_CHANNELS
 EPHEMERAL = 64
 ADMIN_COMMANDS = {"mute", "unmute", "digest", "timezone", "edits", "images", "lock", "unlock",
-                  "status", "track", "untrack"}
+                  "status", "successors", "track", "untrack"}
 
 
 def live_page(count: int = 3, title: str = "Storm live") -> str:
