@@ -171,5 +171,6 @@ def _entries(candidates: list[Candidate]) -> tuple[tuple[Entry, ...], list[Candi
         updated = candidate.updated_at
         if updated is not None and (candidate.instant is None or updated <= candidate.instant):
             updated = None
-        entries.append(Entry(key, candidate.instant, text, title, updated, candidate.url))
+        entries.append(Entry(key, candidate.instant, text, title, updated, candidate.url,
+                             embeds=candidate.embeds))
     return tuple(entries), ordered
