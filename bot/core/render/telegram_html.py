@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.model import Alert, Digest, Folded, Message, Notice
 from bot.core.render import clean_text, one_line, safe_link, shown_word, when
+from bot.core.render.embeds import embed_lines
 
 MAX_LENGTH = 4096
 FOLDED_SHOWN = 20
@@ -26,6 +27,7 @@ _FOLDED_GIST_CHARS = 140  # 20 lines of this, with their times, stay well within
 _TITLE_CHARS = 256
 _HEADLINE_CHARS = 512
 _MATCHED_CHARS = 300
+_EMBED_WORDS_CHARS = 300
 _NOTICE_LINE_CHARS = 1000
 _DIGEST_HEADER_RESERVE = 96  # the digest's header line and its "… and N more" line
 _TAG = re.compile(r"<[^>]*>")
@@ -107,7 +109,7 @@ def _alert_block(alert: Alert, zone: str, budget: int = MAX_LENGTH - _DIGEST_HEA
     # The extractive summary starts with the headline; don't show it twice.
     if headline and not summary.startswith(headline):
         head.append(f"<b>{_escape(headline, _HEADLINE_CHARS)}</b>")
-    tail = []
+    tail = _embeds_html(alert)
     entry_link = safe_link(entry.url)
     link = entry_link or safe_link(alert.story.url)
     if link:
@@ -120,6 +122,15 @@ def _alert_block(alert: Alert, zone: str, budget: int = MAX_LENGTH - _DIGEST_HEA
     if summary:
         head.append(_escape(summary, budget - fixed))
     return "\n".join([*head, *tail])
+
+
+def _embeds_html(alert: Alert) -> list[str]:
+    """The alert's embed lines: the lead linked, the words escaped after it."""
+    lines = []
+    for line in embed_lines(alert.entry, alert.summary):
+        link = f'<a href="{html.escape(line.url, quote=True)}">{html.escape(line.lead)}</a>'
+        lines.append(f"{link}: {_escape(line.words, _EMBED_WORDS_CHARS)}" if line.words else link)
+    return lines
 
 
 def _folded(folded: Folded) -> TelegramText:
