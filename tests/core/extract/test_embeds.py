@@ -122,3 +122,20 @@ def test_telegraph_tweet_only_update_read_from_its_frame_fallback() -> None:
     assert "So many ambulances" not in quoted[0].text
     assert "(@tomphillipsin)" not in quoted[0].text
     assert sum(len(e.embeds) for e in page.entries) == 12
+
+
+def test_a_feed_items_quoted_tweet_is_its_embed() -> None:
+    """A feed item's HTML quoting a tweet: the tweet is an embed, its words not in the text."""
+    feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>Summit live</title>
+<item><title>Reaction</title><guid>g2</guid><link>https://news.example.com/live#g2</link>
+<pubDate>Sun, 03 Mar 2024 14:05:00 GMT</pubDate><description><![CDATA[
+<p>Reaction is pouring in from abroad.</p>{embed_pages.TWEET}]]></description></item>
+<item><title>Arrival</title><guid>g1</guid><pubDate>Sun, 03 Mar 2024 13:40:00 GMT</pubDate>
+<description>Leaders arrived this morning.</description></item></channel></rss>"""
+    page = extract_page(feed, url="https://news.example.com/feed", fetched_at=_NOW,
+                        content_type="application/rss+xml")
+    newest = page.entries[0]
+    assert newest.text == "Reaction is pouring in from abroad."
+    assert [(e.url, e.author) for e in newest.embeds] == [
+        ("https://twitter.com/janeminister/status/1764321987654321098", "@janeminister")]
+    assert page.entries[1].embeds == ()
