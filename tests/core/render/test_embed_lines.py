@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.core.model import Alert, Embed, Entry, Page, StoryRef
 from bot.core.render.console import render_check, render_text
 from bot.core.render.discord_embed import DESCRIPTION_LIMIT, render_discord
@@ -117,3 +120,25 @@ def test_check_shows_embeds_and_lists_them_in_json() -> None:
     assert '"embeds": [{"kind": "post", "url": "https://twitter.com/janeminister/status/' \
         '1764321987654321098", "text": "Talks were <b>frank</b> & useful", ' \
         '"author": "@janeminister"}]' in document
+
+
+_EMBEDS = st.lists(st.builds(
+    Embed, kind=st.sampled_from(["video", "audio", "post"]),
+    url=st.one_of(st.just("https://x.com/a/status/1"), st.text(max_size=60).map(
+        lambda tail: "https://v.test/" + tail)),
+    text=st.text(max_size=2000), author=st.one_of(st.none(), st.text(max_size=120))),
+    max_size=8)
+
+
+@settings(max_examples=120, deadline=None)
+@given(embeds=_EMBEDS, summary=st.text(max_size=6000), headline=st.text(max_size=700))
+def test_any_embeds_render_valid_and_within_limits(embeds: list[Embed], summary: str,
+                                                   headline: str) -> None:
+    """Whatever the embeds say, Telegram accepts the alert within 4096 and Discord's
+    description stays within 4096."""
+    entry = Entry("u1", WHEN, summary, headline or None, None, "https://news.test/live#u1",
+                  embeds=tuple(embeds))
+    alert = Alert(STORY, entry, summary + "x", ("word",))
+    shown = check_message_text(render_telegram(alert).text, "HTML")
+    assert len(shown.encode("utf-16-le")) // 2 <= MAX_LENGTH
+    assert len(render_discord(alert).embeds[0]["description"]) <= DESCRIPTION_LIMIT
