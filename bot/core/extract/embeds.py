@@ -126,7 +126,9 @@ def _tweet(node: LexborNode, base_url: str) -> Embed | None:
     if status is None:
         return None
     url = _tweet_url(status)
-    author = _handle(node) or "@" + urlsplit(url).path.split("/")[1]
+    user = urlsplit(url).path.split("/")[1]
+    # The status link names its author, except in the "i/status" form.
+    author = f"@{user}" if user != "i" else _handle(node)
     return Embed("post", url, _first_paragraph(node), author)
 
 
@@ -253,7 +255,8 @@ def _first_paragraph(node: LexborNode, drop: str = "") -> str:
 
 
 def _handle(node: LexborNode) -> str | None:
-    match = _HANDLE.search(node.text(separator=" "))
-    return match[1] if match else None
+    """The "(@handle)" of a post's byline, which follows its words (that may name others)."""
+    found = _HANDLE.findall(node.text(separator=" "))
+    return found[-1] if found else None
 
 

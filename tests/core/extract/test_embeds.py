@@ -85,6 +85,19 @@ def test_an_update_that_is_only_a_quoted_post_says_its_words() -> None:
     assert entry.embeds[0].author == "@janeminister"
 
 
+def test_a_handle_named_in_the_quoted_words_is_not_the_author() -> None:
+    """A tweet thanking "(@bob)" is still by the account its byline and status link name."""
+    tweet = embed_pages.TWEET.replace("Talks were\n frank", "Thanks (@bob): talks were frank")
+    entry = _newest(embed_pages.page(tweet))
+    assert entry.embeds[0].text.startswith("Thanks (@bob)")
+    assert entry.embeds[0].author == "@janeminister"
+    post = embed_pages.INSTAGRAM.replace("View this post on Instagram",
+                                         "<p>Thanks (@bob) for the photos</p>")
+    entry = _newest(embed_pages.page(post))
+    assert entry.embeds[0].text == "Thanks (@bob) for the photos"
+    assert entry.embeds[0].author == "@summitteam"
+
+
 def test_plain_updates_and_unknown_frames_have_no_embeds() -> None:
     """An update without embed codes, or with a frame of no known player, has none."""
     frame = '<iframe src="https://ads.example.net/slot.html" title="Advertisement"></iframe>'
