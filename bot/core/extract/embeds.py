@@ -38,6 +38,8 @@ _QUOTE_CLASSES = frozenset({"twitter-tweet", "twitter-video", "bluesky-embed", "
 # A quoted post's date ("March 3, 2024 at 2:01 PM") sits this close below its blockquote.
 _QUOTE_DEPTH = 4
 _TAGS = frozenset({"blockquote", "iframe", "lite-youtube", "audio", "script", "div"})
+MAX_EMBEDS = 20
+"""What one update keeps of its embeds at most (alerts show a few; a page may hold thousands)."""
 _HANDLE = re.compile(r"\(\s*(@[\w.@-]+)\s*\)")
 
 
@@ -57,7 +59,7 @@ def find_embeds(nodes: Iterable[LexborNode], base_url: str) -> Found:
 
     `base_url` resolves relative links; only http(s) links are kept.
     """
-    embeds: list[Embed] = []
+    embeds: dict[Embed, None] = {}
     elements: set[int] = set()
     words: list[str] = []
     for node in nodes:
@@ -65,12 +67,15 @@ def find_embeds(nodes: Iterable[LexborNode], base_url: str) -> Found:
             continue
         matches = [node] if node.tag in _TAGS else []
         for found in (*matches, *node.css(_SELECTOR)):
-            if found.mem_id in elements or _inside(found, elements):
+            if found.mem_id in elements or (elements and _inside(found, elements)):
                 continue
             embed = _read(found, base_url)
-            if embed is not None and embed not in embeds:
-                embeds.append(embed)
-                elements.add(found.mem_id)
+            if embed is None:
+                continue
+            # Past the cap an embed is still set apart from the text, only not kept.
+            elements.add(found.mem_id)
+            if embed not in embeds and len(embeds) < MAX_EMBEDS:
+                embeds[embed] = None
                 words.append(frame_fallback(found) if found.tag == "iframe" else embed.text)
     return Found(tuple(embeds), frozenset(elements), "\n\n".join(w for w in words if w))
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.extract import extract_page
+from bot.core.extract.embeds import MAX_EMBEDS
 from bot.core.model import Embed, Entry
 from tests.core.extract import embed_pages
 from tests.core.extract.corpus import SHARED_CORPUS
@@ -152,3 +153,13 @@ def test_a_feed_items_quoted_tweet_is_its_embed() -> None:
     assert [(e.url, e.author) for e in newest.embeds] == [
         ("https://twitter.com/janeminister/status/1764321987654321098", "@janeminister")]
     assert page.entries[1].embeds == ()
+
+
+def test_an_update_quoting_hundreds_of_posts_keeps_a_bounded_few() -> None:
+    """A page stuffing one update with 300 tweets: the first MAX_EMBEDS are kept, none of
+    their words reach the update's text."""
+    tweets = "".join(embed_pages.TWEET.replace("1764321987654321098", str(n)) for n in range(300))
+    entry = _newest(embed_pages.page(tweets))
+    assert len(entry.embeds) == MAX_EMBEDS
+    assert entry.embeds[0].url == "https://twitter.com/janeminister/status/0"
+    assert entry.text == "Reaction is pouring in from abroad."
