@@ -84,6 +84,10 @@ def test_discord_shows_embeds_as_inert_markdown_links() -> None:
         in description
     assert f"[▶ Video]({VIDEO.url}): Leaders arrive" in description
     assert description.startswith("Reaction is pouring in.\n\n")
+    loud = Embed("post", "https://x.com/b/status/2", "", "@here [x](https://evil.test)")
+    description = render_discord(_alert(loud)).embeds[0]["description"]
+    assert "[Quoted @\u200bhere \\[x\\](https://evil.test)](https://x.com/b/status/2)" \
+        in description
 
 
 def test_discord_description_keeps_its_limit_with_many_embeds() -> None:
