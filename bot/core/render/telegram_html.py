@@ -109,7 +109,7 @@ def _alert_block(alert: Alert, zone: str, budget: int = MAX_LENGTH - _DIGEST_HEA
     # The extractive summary starts with the headline; don't show it twice.
     if headline and not summary.startswith(headline):
         head.append(f"<b>{_escape(headline, _HEADLINE_CHARS)}</b>")
-    tail = _embeds_html(alert)
+    tail = _embeds_html(alert, budget // 3)
     entry_link = safe_link(entry.url)
     link = entry_link or safe_link(alert.story.url)
     if link:
@@ -124,12 +124,20 @@ def _alert_block(alert: Alert, zone: str, budget: int = MAX_LENGTH - _DIGEST_HEA
     return "\n".join([*head, *tail])
 
 
-def _embeds_html(alert: Alert) -> list[str]:
-    """The alert's embed lines: the lead linked, the words escaped after it."""
+def _embeds_html(alert: Alert, room: int) -> list[str]:
+    """The alert's embed lines within `room` visible characters (the summary keeps the rest):
+    the lead linked, the words escaped after it and trimmed to fit; a line whose lead does
+    not fit is left out."""
     lines = []
     for line in embed_lines(alert.entry, alert.summary):
+        lead = utf16_length(line.lead)
+        if lead + 1 > room:
+            break
         link = f'<a href="{html.escape(line.url, quote=True)}">{html.escape(line.lead)}</a>'
-        lines.append(f"{link}: {_escape(line.words, _EMBED_WORDS_CHARS)}" if line.words else link)
+        words = min(_EMBED_WORDS_CHARS, room - lead - 3)
+        text = f"{link}: {_escape(line.words, words)}" if line.words and words > 8 else link
+        lines.append(text)
+        room -= visible_length(text) + 1
     return lines
 
 

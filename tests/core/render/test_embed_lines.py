@@ -146,3 +146,4 @@ def test_any_embeds_render_valid_and_within_limits(embeds: list[Embed], summary:
     shown = check_message_text(render_telegram(alert).text, "HTML")
     assert len(shown.encode("utf-16-le")) // 2 <= MAX_LENGTH
     assert len(render_discord(alert).embeds[0]["description"]) <= DESCRIPTION_LIMIT
+
