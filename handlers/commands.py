@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.errors import CommandError, FetchError, NotAllowed
-from bot.core.model import ChatRef
+from bot.core.model import ChatRef, Notice
 from handlers import following, membership
 from handlers.caller import Caller, Reply
 from handlers.command_values import Command
@@ -32,6 +32,7 @@ class Held:
 
 
 NOT_ADMIN = "Only an admin of this chat can do that."
+NOT_HERE = "/{name} does not work here; /help lists the commands that do."
 LOCKED = "This chat is locked: only an admin can (un)subscribe."
 SLOW_DOWN = ("Slow down: that is over {limit} commands a minute. "
              "Your commands are ignored for a minute; example: /help after that.")
@@ -77,10 +78,13 @@ class CommandLayer:
             return held.reply
         try:
             await self._check_allowed(caller, command)
-            text = await self._carry_out(caller, command)
+            answer = await self._carry_out(caller, command)
         except (CommandError, FetchError) as error:
             return Reply(_sentence(str(error)), private=True)
-        return Reply(text, private=spec_of(command).is_private(command))
+        private = spec_of(command).is_private(command)
+        if isinstance(answer, Notice):
+            return Reply(answer.text, private=private, attachment=answer.attachment)
+        return Reply(answer, private=private)
 
     def _held(self, caller: Caller) -> Held | None:
         """None when the caller's command may go on; else what the throttle answers."""
@@ -112,7 +116,10 @@ class CommandLayer:
         return []
 
     async def _check_allowed(self, caller: Caller, command: Command) -> None:
-        access = spec_of(command).access_to(command)
+        spec = spec_of(command)
+        if not spec.works_on(caller.chat.platform):
+            raise NotAllowed(NOT_HERE.format(name=spec.name))
+        access = spec.access_to(command)
         if access == "admins":
             if not await caller.is_admin():
                 raise NotAllowed(NOT_ADMIN)
@@ -121,7 +128,7 @@ class CommandLayer:
             if chat is not None and chat.locked and not await caller.is_admin():
                 raise NotAllowed(LOCKED)
 
-    async def _carry_out(self, caller: Caller, command: Command) -> str:
+    async def _carry_out(self, caller: Caller, command: Command) -> str | Notice:
         return await spec_of(command).run(self._context, caller, command)
 
 

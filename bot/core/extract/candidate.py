@@ -37,7 +37,8 @@ class Candidate:
     `instant` is an aware UTC time with `rank` saying how trustworthy it is;
     `shown` is a visible clock time still to be dated; `ident` is the source's own id;
     `basis` says what the instant came from and `evidence` what time evidence was seen;
-    `embeds` what the update quotes or plays.
+    `image` is the update's lead picture as the source writes its URL; `embeds` what the
+    update quotes or plays.
     """
 
     source: str
@@ -52,6 +53,7 @@ class Candidate:
     header_day: tuple[int | None, int, int] | None = None
     basis: str = ""
     evidence: tuple[Evidence, ...] = ()
+    image: str | None = None
     embeds: tuple[Embed, ...] = ()
 
 

@@ -111,6 +111,7 @@ def _combine(seen: Candidate, data: Candidate, zone_holds: bool) -> Candidate:
         updated_at=seen.updated_at or data.updated_at,
         basis=basis,
         evidence=seen.evidence + data.evidence,
+        image=seen.image or data.image,
     )
 
 
@@ -172,5 +173,5 @@ def _entries(candidates: list[Candidate]) -> tuple[tuple[Entry, ...], list[Candi
         if updated is not None and (candidate.instant is None or updated <= candidate.instant):
             updated = None
         entries.append(Entry(key, candidate.instant, text, title, updated, candidate.url,
-                             embeds=candidate.embeds))
+                             image=candidate.image, embeds=candidate.embeds))
     return tuple(entries), ordered

@@ -19,6 +19,7 @@ from bot.core.extract.candidate import (
 from bot.core.extract.clock import Shown, find_clock, find_day
 from bot.core.extract.embeds import find_embeds
 from bot.core.extract.furniture import headline_text
+from bot.core.extract.images import lead_image
 
 _META_ROW_CHARS = 80
 _STAMP_TAIL = re.compile(r"^[\s:|–—-]+")
@@ -50,7 +51,8 @@ def block_candidate(
         return None
     ident = element_id(block)
     candidate = Candidate("html", text, title or _match_minute(anchors), ident,
-                          _url(base_url, ident), embeds=embedded.embeds)
+                          _url(base_url, ident), image=lead_image([block]),
+                          embeds=embedded.embeds)
     return _with_time(candidate, [a.hint for a in anchors], beside[0] if beside else None)
 
 
@@ -97,7 +99,8 @@ def segment_candidate(
         return None
     ident = element_id(first) if first.tag != "-text" else None
     return _with_time(Candidate("html", text, title, ident, _url(base_url, ident),
-                                embeds=embedded.embeds), [a.hint for a in anchors])
+                                image=lead_image(run), embeds=embedded.embeds),
+                      [a.hint for a in anchors])
 
 
 def strip_stamp(text: str) -> str:
@@ -197,7 +200,7 @@ def _with_time(
     return Candidate(
         candidate.source, candidate.text, candidate.title, candidate.ident, candidate.url,
         instant, rank if instant else 0, shown, max(updated, default=None), day,
-        evidence=evidence, embeds=candidate.embeds,
+        evidence=evidence, image=candidate.image, embeds=candidate.embeds,
     )
 
 

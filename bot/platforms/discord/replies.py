@@ -4,6 +4,7 @@ and on time (a reply that takes long is deferred by the caller, then followed up
 from __future__ import annotations
 
 import asyncio
+import io
 
 import discord
 
@@ -26,20 +27,36 @@ async def finished_within(task: asyncio.Future[Reply | None], seconds: float) ->
 
 
 async def send(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer the interaction with `reply`, in as many messages as Discord's limit needs."""
+    """Answer the interaction with `reply`, in as many messages as Discord's limit needs;
+    a file goes with the last."""
     first, *rest = pieces(reply.text)
     await interaction.response.send_message(first, ephemeral=reply.private,
-                                            allowed_mentions=NO_MENTIONS)
-    for piece in rest:
+                                            allowed_mentions=NO_MENTIONS,
+                                            file=_file(reply, last=not rest))
+    for number, piece in enumerate(rest, 1):
         await interaction.followup.send(piece, ephemeral=reply.private,
-                                        allowed_mentions=NO_MENTIONS)
+                                        allowed_mentions=NO_MENTIONS,
+                                        file=_file(reply, last=number == len(rest)))
 
 
 async def follow_up(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer a deferred interaction with `reply`, in follow-up messages."""
-    for piece in pieces(reply.text):
+    """Answer a deferred interaction with `reply`, in follow-up messages; a file goes with
+    the last."""
+    parts = pieces(reply.text)
+    for number, piece in enumerate(parts, 1):
         await interaction.followup.send(piece, ephemeral=reply.private,
-                                        allowed_mentions=NO_MENTIONS)
+                                        allowed_mentions=NO_MENTIONS,
+                                        file=_file(reply, last=number == len(parts)))
+
+
+def _file(reply: Reply, *, last: bool) -> discord.File:
+    """The reply's file for its last message; else discord.py's "none given" (MISSING),
+    which keeps a message without a file plain JSON."""
+    if reply.attachment is None or not last:
+        return discord.utils.MISSING
+    attached = reply.attachment
+    # A fresh File per message: discord.py closes the one it has sent.
+    return discord.File(io.BytesIO(attached.data), filename=attached.filename)
 
 
 def pieces(text: str) -> list[str]:
