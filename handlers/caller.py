@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.core.model import ChatRef
+from bot.core.model import ButtonRows, ChatRef
 
 AdminCheck = Callable[[], Awaitable[bool]]
 
@@ -28,7 +28,12 @@ class Caller:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What the bot answers. `private` replies concern only the caller (Discord: ephemeral)."""
+    """What the bot answers. `private` replies concern only the caller (Discord: ephemeral).
+
+    `buttons` go under it where the platform has them (handlers.buttons); the console shows
+    the text alone.
+    """
 
     text: str
     private: bool = False
+    buttons: ButtonRows = ()
