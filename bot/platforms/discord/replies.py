@@ -4,16 +4,18 @@ and on time (a reply that takes long is deferred by the caller, then followed up
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import discord
 
+from bot.platforms.discord.components import view_of
 from handlers.commands import Reply
 
 NO_MENTIONS = discord.AllowedMentions.none()
 CONTENT_LIMIT = 2000  # characters in one Discord message
 
 
-async def finished_within(task: asyncio.Future[Reply | None], seconds: float) -> bool:
+async def finished_within(task: asyncio.Future[Any], seconds: float) -> bool:
     """Whether `task` is done within `seconds`; it runs on either way (cancelled with us)."""
     if seconds <= 0:
         return task.done()
@@ -26,20 +28,32 @@ async def finished_within(task: asyncio.Future[Reply | None], seconds: float) ->
 
 
 async def send(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer the interaction with `reply`, in as many messages as Discord's limit needs."""
+    """Answer the interaction with `reply`, in as many messages as Discord's limit needs;
+    the last carries the reply's buttons."""
     first, *rest = pieces(reply.text)
+    view = view_of(reply.buttons)
     await interaction.response.send_message(first, ephemeral=reply.private,
-                                            allowed_mentions=NO_MENTIONS)
-    for piece in rest:
+                                            allowed_mentions=NO_MENTIONS,
+                                            view=_buttons(view, not rest))
+    for number, piece in enumerate(rest, 1):
         await interaction.followup.send(piece, ephemeral=reply.private,
-                                        allowed_mentions=NO_MENTIONS)
+                                        allowed_mentions=NO_MENTIONS,
+                                        view=_buttons(view, number == len(rest)))
 
 
 async def follow_up(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer a deferred interaction with `reply`, in follow-up messages."""
-    for piece in pieces(reply.text):
+    """Answer a deferred interaction with `reply`, in follow-up messages; the last carries
+    the reply's buttons."""
+    parts, view = pieces(reply.text), view_of(reply.buttons)
+    for number, piece in enumerate(parts, 1):
         await interaction.followup.send(piece, ephemeral=reply.private,
-                                        allowed_mentions=NO_MENTIONS)
+                                        allowed_mentions=NO_MENTIONS,
+                                        view=_buttons(view, number == len(parts)))
+
+
+def _buttons(view: discord.ui.View | None, last: bool) -> discord.ui.View:
+    """The `view` argument for a piece of a reply: only the last piece has the buttons."""
+    return view if view is not None and last else discord.utils.MISSING
 
 
 def pieces(text: str) -> list[str]:

@@ -1,0 +1,135 @@
+"""The buttons under /list on Discord, through the real discord.py client against the fake
+Discord: message components on the /list answer, presses as component interactions (type 3),
+each answered; a member with Manage Channels changes settings and the list is redrawn in
+place, another member's press is answered privately and changes nothing, an old list's
+button for a gone subscription says so."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from bot.core.model import ChatRef
+from handlers.buttons import GONE
+from handlers.commands import NOT_ADMIN
+from storage import chats, subscriptions
+from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.web import WebServer
+from tests.platforms.discord import test_bindings
+from tests.platforms.discord.test_bindings import (
+    ADMIN,
+    CHANNEL,
+    EPHEMERAL,
+    Bot,
+    live_page,
+    option,
+    subscribe,
+)
+
+REF = ChatRef("discord", CHANNEL)
+UPDATE_MESSAGE = 7
+bot = test_bindings.bot  # the bindings on a real client, as the composition root builds them
+fake = test_bindings.fake
+
+
+def labels(message: dict[str, Any]) -> list[list[str]]:
+    """The buttons' labels of a message the fake holds, row by row."""
+    return [[b["label"] for b in row["components"]] for row in message.get("components", [])]
+
+
+def custom_id(message: dict[str, Any], label: str) -> str:
+    [found] = [b["custom_id"] for row in message.get("components", [])
+               for b in row["components"] if b["label"] == label]
+    return str(found)
+
+
+async def following(bot: Bot, web_server: WebServer, *paths: str) -> dict[str, Any]:
+    """The channel follows a story at each path; returns the /list answer's message."""
+    for path in paths:
+        answer = await subscribe(bot, web_server.set(path, live_page(2)), permissions=ADMIN)
+        assert "Following" in answer.content, answer.content
+    sent = await bot.fake.send_command("list", [], permissions=0)
+    await bot.fake.wait_until(lambda: sent["id"] in bot.fake.answers)
+    return bot.fake.messages[bot.fake.answers[sent["id"]]]
+
+
+async def press(fake: FakeDiscord, message: dict[str, Any], label: str,
+                permissions: int) -> dict[str, Any]:
+    """Press `label` under `message` as a member with `permissions`; the callback's body."""
+    sent = await fake.press(message["id"], custom_id(message, label), permissions=permissions)
+    await fake.wait_until(lambda: sent["id"] in fake.callbacks)
+    return fake.callbacks[sent["id"]]
+
+
+async def test_list_carries_buttons(bot: Bot, web_server: WebServer) -> None:
+    """/list's private answer has the chat's row and a row per subscription."""
+    message = await following(bot, web_server, "/a", "/b")
+    assert message["flags"] & EPHEMERAL
+    assert labels(message) == [["Mute 1 h", "Turn edits off"], ["1: Filters", "1: Unsubscribe"],
+                               ["2: Filters", "2: Unsubscribe"]]
+
+
+async def test_a_managers_press_mutes_and_redraws_the_list(bot: Bot, web_server: WebServer
+                                                           ) -> None:
+    """Manage Channels presses Mute 1 h: the list is updated in place (UPDATE_MESSAGE) to
+    say so, with Unmute offered, and the channel is muted."""
+    message = await following(bot, web_server, "/a")
+    answer = await press(bot.fake, message, "Mute 1 h", ADMIN)
+    assert answer["type"] == UPDATE_MESSAGE
+    redrawn = bot.fake.messages[message["id"]]
+    assert redrawn["content"].startswith("Muted until")
+    assert labels(redrawn)[0] == ["Unmute", "Turn edits off"]
+    chat = await chats.by_ref(bot.db, REF)
+    assert chat is not None and chat.muted_until is not None
+    await press(bot.fake, redrawn, "Turn edits off", ADMIN)
+    chat = await chats.by_ref(bot.db, REF)
+    assert chat is not None and not chat.edits
+    assert labels(bot.fake.messages[message["id"]])[0] == ["Unmute", "Turn edits on"]
+
+
+async def test_another_members_press_is_answered_privately(bot: Bot, web_server: WebServer
+                                                          ) -> None:
+    """Without Manage Channels, Mute 1 h is answered with an ephemeral refusal; nothing
+    changes, the list included."""
+    message = await following(bot, web_server, "/a")
+    before = copy.deepcopy(message)
+    answer = await press(bot.fake, message, "Mute 1 h", 0)
+    assert answer["type"] == 4 and answer["data"]["content"] == NOT_ADMIN
+    assert answer["data"]["flags"] & EPHEMERAL
+    chat = await chats.by_ref(bot.db, REF)
+    assert chat is not None and chat.muted_until is None
+    assert bot.fake.messages[message["id"]]["content"] == before["content"]
+
+
+async def test_unsubscribe_then_the_old_button_says_gone(bot: Bot, web_server: WebServer
+                                                         ) -> None:
+    """Unsubscribe from the list stops following that story; the old list's buttons for it
+    then say it is gone, privately, and act on nothing else."""
+    message = await following(bot, web_server, "/a", "/b")
+    old = copy.deepcopy(message)
+    answer = await press(bot.fake, message, "1: Unsubscribe", ADMIN)
+    assert answer["type"] == UPDATE_MESSAGE
+    redrawn = bot.fake.messages[message["id"]]
+    assert redrawn["content"].startswith("Stopped following")
+    assert labels(redrawn)[1:] == [["1: Filters", "1: Unsubscribe"]]
+    chat = await chats.by_ref(bot.db, REF)
+    assert chat is not None
+    [left] = await subscriptions.for_chat(bot.db, chat.id)
+    bot.fake.messages[old["id"]] = old  # a copy of the list as it was, still on screen
+    for label in ("1: Unsubscribe", "1: Filters"):
+        gone = await press(bot.fake, old, label, ADMIN)
+        assert gone["data"]["content"] == GONE and gone["data"]["flags"] & EPHEMERAL
+    assert await subscriptions.for_chat(bot.db, chat.id) == [left]
+
+
+async def test_filters_shows_the_subscriptions_filters(bot: Bot, web_server: WebServer
+                                                       ) -> None:
+    """Filters puts /filter N list's answer on top of the list, for any member."""
+    message = await following(bot, web_server, "/a")
+    sent = await bot.fake.send_command("filter", [{"name": "add", "type": 1, "options": [
+        option("words", "storm"), option("number", 1, 4)]}], permissions=ADMIN)
+    await bot.fake.wait_until(lambda: sent["id"] in bot.fake.callbacks)
+    answer = await press(bot.fake, message, "1: Filters", 0)
+    assert answer["type"] == UPDATE_MESSAGE
+    content = bot.fake.messages[message["id"]]["content"]
+    assert content.startswith("Filters of subscription 1: include storm.")
