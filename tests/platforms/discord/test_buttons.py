@@ -9,11 +9,13 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.core.model import ChatRef
+from bot.core.model import Button, ChatRef
+from bot.platforms.discord.components import view_of
 from handlers.buttons import GONE
 from handlers.commands import NOT_ADMIN
 from storage import chats, subscriptions
 from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_limits import message_errors
 from tests.fakes.web import WebServer
 from tests.platforms.discord import test_bindings
 from tests.platforms.discord.test_bindings import (
@@ -133,3 +135,19 @@ async def test_filters_shows_the_subscriptions_filters(bot: Bot, web_server: Web
     assert answer["type"] == UPDATE_MESSAGE
     content = bot.fake.messages[message["id"]]["content"]
     assert content.startswith("Filters of subscription 1: include storm.")
+
+
+def test_a_full_page_of_buttons_fits_discords_rows() -> None:
+    """Ten subscriptions' buttons (a page of /list) and the chat's row fit Discord's five rows
+    of five: the chat's row first, then the rest flowed, none lost, none over a row's five."""
+    rows = ((Button("Mute 1 h", "sw1:m:1"), Button("Turn edits off", "sw1:e0:1")),
+            *((Button(f"{n}: Filters", f"sw1:f:1:{n}:a"),
+               Button(f"{n}: Unsubscribe", f"sw1:u:1:{n}:a")) for n in range(1, 11)))
+    view = view_of(rows)
+    assert view is not None
+    laid = view.to_components()
+    assert len(laid) == 5 and all(len(row["components"]) <= 5 for row in laid)
+    assert [b["label"] for b in laid[0]["components"]] == ["Mute 1 h", "Turn edits off"]
+    ids = [b["custom_id"] for row in laid for b in row["components"]]
+    assert ids == [b.data for row in rows for b in row]
+    assert message_errors({"content": "list", "components": laid}) is None
