@@ -9,7 +9,7 @@ from bot.core.model import Button, ChatRef
 from handlers.buttons import GONE, MAX_DATA_BYTES, STALE
 from handlers.commands import NOT_ADMIN, Reply
 from storage import filters, subscriptions
-from tests.handlers.conftest import Commands, caller
+from tests.handlers.conftest import GROUP, Commands, caller
 
 NOW_PLUS_HOUR = "2024-02-03 13:00 UTC"
 
@@ -152,3 +152,18 @@ async def test_forged_data_is_refused(commands: Commands) -> None:
     for data in ("sw1:u:1:1", "sw1:x:1", "sw1:m:0", "other", "sw1:u:1:1:zz:extra"):
         pressed = await commands.layer.press(caller(), data)
         assert pressed.refused and pressed.text == STALE, data
+
+
+async def test_another_chats_button_acts_on_nothing_here(commands: Commands) -> None:
+    """A subscription's button data pressed in another chat (copied, or forged) names no
+    subscription of that chat: gone, and nothing changes in either chat."""
+    elsewhere = ChatRef("telegram", "-1002")
+    story = commands.story("/a", posts=2)
+    await commands.run(f"/subscribe {story.url}", caller(chat=elsewhere))
+    theirs = await commands.run("/list", caller(chat=elsewhere))
+    await followed(commands, "/b")
+    pressed = await commands.layer.press(caller(), button(theirs, "1: Unsubscribe").data)
+    assert pressed.refused and pressed.text == GONE
+    for ref in (elsewhere, GROUP):
+        chat = await commands.chat(ref)
+        assert chat is not None and len(await subscriptions.for_chat(commands.db, chat.id)) == 1

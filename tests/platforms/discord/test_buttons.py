@@ -29,7 +29,7 @@ from tests.platforms.discord.test_bindings import (
 )
 
 REF = ChatRef("discord", CHANNEL)
-UPDATE_MESSAGE = 7
+UPDATE_MESSAGE, DEFERRED_UPDATE = 7, 6
 bot = test_bindings.bot  # the bindings on a real client, as the composition root builds them
 fake = test_bindings.fake
 
@@ -151,3 +151,19 @@ def test_a_full_page_of_buttons_fits_discords_rows() -> None:
     ids = [b["custom_id"] for row in laid for b in row["components"]]
     assert ids == [b.data for row in rows for b in row]
     assert message_errors({"content": "list", "components": laid}) is None
+
+
+async def test_a_slow_press_is_deferred_then_the_list_redrawn(bot: Bot, web_server: WebServer
+                                                             ) -> None:
+    """A press that waits on storage past PATIENCE is deferred at once (a deferred update,
+    within Discord's 3 s), then the pressed message is redrawn."""
+    message = await following(bot, web_server, "/a")
+    async with bot.db.write():  # the database busy with another write
+        sent = await bot.fake.press(message["id"], custom_id(message, "Mute 1 h"),
+                                    permissions=ADMIN)
+        await bot.fake.wait_until(lambda: sent["id"] in bot.fake.callbacks)
+    assert bot.fake.callbacks[sent["id"]]["type"] == DEFERRED_UPDATE
+    await bot.fake.wait_until(
+        lambda: bot.fake.messages[message["id"]]["content"].startswith("Muted until"))
+    assert labels(bot.fake.messages[message["id"]])[0] == ["Unmute", "Turn edits off"]
+    assert not [c for c in bot.fake.calls if c.status >= 400]
