@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import aiohttp
 import discord
@@ -88,14 +88,10 @@ def _fitted(text: str) -> str:
     """`text` within one message: whole lines while they fit, then a line saying it is cut."""
     if len(text) <= replies.CONTENT_LIMIT:
         return text
-    kept = "\n".join(_lines_within(text.splitlines(), replies.CONTENT_LIMIT - len(CUT)))
+    kept = ""
+    for line in text.splitlines():
+        longer = f"{kept}\n{line}" if kept else line
+        if len(longer + CUT) > replies.CONTENT_LIMIT:
+            break
+        kept = longer
     return kept + CUT
-
-
-def _lines_within(lines: list[str], limit: int) -> Iterator[str]:
-    used = 0
-    for line in lines:
-        used += len(line) + 1
-        if used - 1 > limit:
-            return
-        yield line

@@ -167,3 +167,25 @@ async def test_a_slow_press_is_deferred_then_the_list_redrawn(bot: Bot, web_serv
         lambda: bot.fake.messages[message["id"]]["content"].startswith("Muted until"))
     assert labels(bot.fake.messages[message["id"]])[0] == ["Unmute", "Turn edits off"]
     assert not [c for c in bot.fake.calls if c.status >= 400]
+
+
+async def test_a_long_list_keeps_its_buttons_and_is_redrawn_within_the_limit(
+        bot: Bot, web_server: WebServer) -> None:
+    """A /list longer than one Discord message comes in pieces, the buttons under the last;
+    redrawn after a press it is cut at a line within 2000 characters, saying so."""
+    paths = [f"/{n}-" + "long-path-" * 25 for n in range(1, 8)]
+    for path in paths:
+        answer = await subscribe(bot, web_server.set(path, live_page(2)), permissions=ADMIN)
+        assert "Following" in answer.content
+    sent = await bot.fake.send_command("list", [], permissions=0)
+    await bot.fake.wait_until(lambda: len(bot.fake.followups.get(sent["id"], [])) >= 1)
+    first = bot.fake.messages[bot.fake.answers[sent["id"]]]
+    [last] = bot.fake.followups[sent["id"]]
+    assert not first["components"]
+    laid = labels(last)  # 8 rows of buttons, laid out in Discord's 5 at most
+    assert len(laid) == 4 and sum(len(row) for row in laid) == 2 + 2 * 7
+    await press(bot.fake, last, "Turn edits off", ADMIN)
+    redrawn = bot.fake.messages[last["id"]]
+    assert redrawn["content"].startswith("Edits off")
+    assert len(redrawn["content"]) <= 2000 and redrawn["content"].endswith("(the rest: /list)")
+    assert labels(redrawn)[0] == ["Mute 1 h", "Turn edits on"]

@@ -155,7 +155,8 @@ async def test_every_press_is_answered_even_forged_or_failing(world: World) -> N
     inaccessible = world.fake.press(GROUP, 999_999, ADMIN, data_of(message, "Mute 1 h"))
     await world.fake.wait_for(lambda _: all(world.fake.queries[q] is not None
                                             for q in (forged, inaccessible)), WAIT)
-    assert world.fake.queries[forged]["show_alert"] is True  # type: ignore[index]
-    assert "too old" in world.fake.queries[inaccessible]["text"]  # type: ignore[index]
+    refused, too_old = world.fake.queries[forged], world.fake.queries[inaccessible]
+    assert refused is not None and refused["show_alert"] is True
+    assert too_old is not None and "too old" in too_old["text"]
     chat = await world.chat(REF)
     assert chat is not None and chat.muted_until is None
