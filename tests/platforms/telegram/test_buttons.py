@@ -14,7 +14,15 @@ from handlers.commands import NOT_ADMIN
 from storage import subscriptions
 from tests.fakes import telegram_updates as updates
 from tests.platforms.telegram import test_bindings
-from tests.platforms.telegram.test_bindings import ADMIN, GROUP, MEMBER, WAIT, World, live_page
+from tests.platforms.telegram.test_bindings import (
+    ADMIN,
+    FORUM,
+    GROUP,
+    MEMBER,
+    WAIT,
+    World,
+    live_page,
+)
 
 REF = ChatRef("telegram", str(GROUP))
 world = test_bindings.world  # the bot as `storywatch run` composes it for Telegram
@@ -160,3 +168,21 @@ async def test_every_press_is_answered_even_forged_or_failing(world: World) -> N
     assert too_old is not None and "too old" in too_old["text"]
     chat = await world.chat(REF)
     assert chat is not None and chat.muted_until is None
+
+
+async def test_a_press_in_a_forum_topic_acts_on_that_topic(world: World) -> None:
+    """A forum topic is a chat of its own: Mute 1 h under its /list mutes that topic alone."""
+    world.fake.set_member(FORUM, ADMIN, "administrator")
+    url = world.web.set("/topic", live_page(2))
+    for thread in (77, 88):
+        await world.ask(updates.topic_command(FORUM, thread, ADMIN, f"/subscribe {url}"), FORUM)
+    await world.ask(updates.topic_command(FORUM, 77, ADMIN, "/list"), FORUM)
+    message = world.fake.messages[(str(FORUM), max(i for c, i in world.fake.messages
+                                                   if c == str(FORUM)))]
+    assert message["message_thread_id"] == 77
+    query = world.fake.press(FORUM, message["message_id"], ADMIN, data_of(message, "Mute 1 h"))
+    await world.fake.wait_for(lambda _: world.fake.queries[query] is not None, WAIT)
+    muted = await world.chat(ChatRef("telegram", str(FORUM), "77"))
+    other = await world.chat(ChatRef("telegram", str(FORUM), "88"))
+    assert muted is not None and muted.muted_until is not None
+    assert other is not None and other.muted_until is None
