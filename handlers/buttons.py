@@ -15,6 +15,7 @@ never acts on another.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,7 +43,10 @@ GONE = "This subscription is gone (unsubscribed since this list was sent); /list
        "this chat follows now."
 STALE = "This button is out of date; /list shows this chat's subscriptions with fresh ones."
 _CHAT_ACTIONS = {"m": Mute(MUTE_FOR), "um": Unmute(), "e1": SetEdits(True), "e0": SetEdits(False)}
-_SUBSCRIPTION_ACTIONS = frozenset({"f", "u"})
+_PAGE = r"(?P<page>[1-9][0-9]{0,5})"
+_CHAT_DATA = re.compile(rf"{PREFIX}:(?P<action>m|um|e1|e0):{_PAGE}")
+_SUBSCRIPTION_DATA = re.compile(
+    rf"{PREFIX}:(?P<action>f|u):{_PAGE}:(?P<id>[0-9]{{1,19}}):(?P<stamp>[0-9a-z]{{1,13}})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,15 +109,12 @@ def parse(data: str) -> Press:
     Raises NotFound (STALE) for data that is not a button of ours: another version's, or
     forged.
     """
-    parts = data.split(":")
-    if len(parts) < 3 or parts[0] != PREFIX or not parts[2].isdigit():
-        raise NotFound(STALE)
-    action, page = parts[1], int(parts[2])
-    if action in _CHAT_ACTIONS and len(parts) == 3 and page >= 1:
-        return Press(action, page)
-    if (action in _SUBSCRIPTION_ACTIONS and len(parts) == 5 and page >= 1
-            and parts[3].isdigit() and parts[4].isalnum()):
-        return Press(action, page, int(parts[3]), parts[4])
+    chat = _CHAT_DATA.fullmatch(data)
+    if chat is not None:
+        return Press(chat["action"], int(chat["page"]))
+    mine = _SUBSCRIPTION_DATA.fullmatch(data)
+    if mine is not None:
+        return Press(mine["action"], int(mine["page"]), int(mine["id"]), mine["stamp"])
     raise NotFound(STALE)
 
 

@@ -149,7 +149,8 @@ async def test_a_button_of_a_subscription_made_again_is_gone(commands: Commands)
 async def test_forged_data_is_refused(commands: Commands) -> None:
     """Data that is no button of ours changes nothing and says the button is out of date."""
     await followed(commands, "/a")
-    for data in ("sw1:u:1:1", "sw1:x:1", "sw1:m:0", "other", "sw1:u:1:1:zz:extra"):
+    for data in ("sw1:u:1:1", "sw1:x:1", "sw1:m:0", "other", "sw1:u:1:1:zz:extra",
+                 "sw1:u:1:\u00b2:zz", "sw1:m:\u0663", "sw1:f:1:1:\u00e9", ""):
         pressed = await commands.layer.press(caller(), data)
         assert pressed.refused and pressed.text == STALE, data
 
