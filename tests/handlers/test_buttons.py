@@ -3,11 +3,12 @@ with the same access rules; an old list's button never acts on another subscript
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.core.model import Button, ChatRef
 from handlers.buttons import GONE, MAX_DATA_BYTES, STALE
-from handlers.commands import NOT_ADMIN, Reply
+from handlers.commands import NOT_ADMIN, CommandLayer, Reply
 from storage import filters, subscriptions
 from tests.handlers.conftest import GROUP, Commands, caller
 
@@ -168,3 +169,18 @@ async def test_another_chats_button_acts_on_nothing_here(commands: Commands) -> 
     for ref in (elsewhere, GROUP):
         chat = await commands.chat(ref)
         assert chat is not None and len(await subscriptions.for_chat(commands.db, chat.id)) == 1
+
+
+async def test_presses_count_against_the_command_flood_limit(commands: Commands) -> None:
+    """Presses are commands for the flood limit: past it one "slow down", then silence, and
+    nothing changes meanwhile."""
+    listed = await followed(commands, "/a")
+    limits = replace(commands.context.limits, commands_per_minute=2)
+    layer = CommandLayer(replace(commands.context, limits=limits))
+    member = caller(admin=False)
+    data = button(listed, "1: Filters").data
+    answers = [await layer.press(member, data) for _ in range(4)]
+    assert [a.refused for a in answers] == [False, False, True, True]
+    assert answers[2].text.startswith("Slow down") and answers[3].text == ""
+    mute = await layer.press(caller(user="8"), button(listed, "Mute 1 h").data)
+    assert not mute.refused  # another user is not held by this one's flood
