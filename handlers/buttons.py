@@ -32,7 +32,6 @@ from handlers.command_values import (
     Unsubscribe,
 )
 from handlers.context import Context
-from handlers.following import list_subscriptions
 from storage import stories, subscriptions
 from storage.subscriptions import Subscription
 
@@ -141,14 +140,17 @@ async def command_of(context: Context, ref: ChatRef, press: Press) -> Command:
     return Unsubscribe(story.url)
 
 
-async def page_after(context: Context, ref: ChatRef, outcome: str, page: int) -> Reply:
-    """The /list page `page` as it is now (its last page when fewer remain), `outcome` on
-    top, with its buttons."""
+async def current_page(context: Context, ref: ChatRef, page: int) -> ListSubscriptions:
+    """/list's page `page`, or its last page when fewer remain."""
     chat = await context.chat(ref)
     following = await subscriptions.for_chat(context.db, chat.id) if chat else []
     size = context.limits.page_size
-    page = max(1, min(page, (len(following) + size - 1) // size))
-    listing = await list_subscriptions(context, ref, page)
+    return ListSubscriptions(max(1, min(page, (len(following) + size - 1) // size)))
+
+
+async def page_after(context: Context, ref: ChatRef, outcome: str, listing: str, page: int
+                     ) -> Reply:
+    """/list's page `page` (its text `listing`) with `outcome` on top and its buttons."""
     return Reply(f"{outcome}\n\n{listing}", buttons=await list_buttons(context, ref, page))
 
 

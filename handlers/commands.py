@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.errors import CommandError, FetchError, NotAllowed
-from bot.core.model import ChatRef
+from bot.core.model import ChatRef, Notice
 from handlers import buttons, following, membership
 from handlers.buttons import Pressed
 from handlers.caller import Caller, Reply
@@ -33,6 +33,7 @@ class Held:
 
 
 NOT_ADMIN = "Only an admin of this chat can do that."
+NOT_HERE = "/{name} does not work here; /help lists the commands that do."
 LOCKED = "This chat is locked: only an admin can (un)subscribe."
 SLOW_DOWN = ("Slow down: that is over {limit} commands a minute. "
              "Your commands are ignored for a minute; example: /help after that.")
@@ -78,10 +79,13 @@ class CommandLayer:
             return held.reply
         try:
             await self._check_allowed(caller, command)
-            text = await self._carry_out(caller, command)
+            answer = await self._carry_out(caller, command)
         except (CommandError, FetchError) as error:
             return Reply(_sentence(str(error)), private=True)
-        return Reply(text, private=spec_of(command).is_private(command),
+        private = spec_of(command).is_private(command)
+        if isinstance(answer, Notice):
+            return Reply(answer.text, private=private, attachment=answer.attachment)
+        return Reply(answer, private=private,
                      buttons=await buttons.for_command(self._context, caller.chat, command))
 
     async def press(self, caller: Caller, data: str) -> Pressed:
@@ -94,11 +98,14 @@ class CommandLayer:
             press = buttons.parse(data)
             command = await buttons.command_of(self._context, caller.chat, press)
             await self._check_allowed(caller, command, pressed=True)
-            text = await self._carry_out(caller, command)
+            text = _words(await self._carry_out(caller, command))
         except (CommandError, FetchError) as error:
             return Pressed(_sentence(str(error)), refused=True)
+        # The pressed list, as /list shows it now.
+        shown = await buttons.current_page(self._context, caller.chat, press.page)
+        listing = _words(await self._carry_out(caller, shown))
         return Pressed(text, page=await buttons.page_after(self._context, caller.chat, text,
-                                                           press.page))
+                                                           listing, shown.page))
 
     def _held(self, caller: Caller) -> Held | None:
         """None when the caller's command may go on; else what the throttle answers."""
@@ -131,7 +138,10 @@ class CommandLayer:
 
     async def _check_allowed(self, caller: Caller, command: Command, *,
                              pressed: bool = False) -> None:
-        access = spec_of(command).access_to(command)
+        spec = spec_of(command)
+        if not spec.works_on(caller.chat.platform):
+            raise NotAllowed(NOT_HERE.format(name=spec.name))
+        access = spec.access_to(command)
         if pressed and access == "members" and caller.kind == "channel":
             # A channel's members are those who post in it; its buttons reach every reader.
             access = "admins"
@@ -143,8 +153,13 @@ class CommandLayer:
             if chat is not None and chat.locked and not await caller.is_admin():
                 raise NotAllowed(LOCKED)
 
-    async def _carry_out(self, caller: Caller, command: Command) -> str:
+    async def _carry_out(self, caller: Caller, command: Command) -> str | Notice:
         return await spec_of(command).run(self._context, caller, command)
+
+
+def _words(answer: str | Notice) -> str:
+    """The text of a use case's answer (a button stands for commands that answer in words)."""
+    return answer.text if isinstance(answer, Notice) else answer
 
 
 def _sentence(text: str) -> str:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.catchup import ExtractiveCatchup
 from bot.core.model import ChatRef, CheckResult, Page
@@ -15,6 +15,9 @@ from bot.core.ports import CatchupWriter, Summarizer
 from bot.core.summarize import ExtractiveSummarizer
 from storage import Database, Transaction, chats
 from storage.chats import Chat
+
+if TYPE_CHECKING:
+    from bot.core.discover import Discovered
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +34,11 @@ class PageReader(Protocol):
 
     async def read(self, url: str) -> Page:
         """The page at `url`. Raises FetchError (NoUpdates when it holds no updates)."""
+        ...
+
+    async def discover(self, url: str) -> Discovered:
+        """The live pages and feeds the page at `url` offers (`bot.core.discover`). Raises
+        FetchError."""
         ...
 
 

@@ -3,41 +3,55 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.core.errors import BadArgument, NotAllowed, StorywatchError
-from bot.core.model import ChatRef
+from bot.core.errors import BadArgument, BadOpml, StorywatchError
+from bot.core.model import Attachment, ChatRef, Notice
 from bot.core.opml import MAX_BYTES, Outline, read_opml, write_opml
-from handlers.caller import Caller
+from handlers.caller import Caller, Upload
 from handlers.command_values import CommandValue
 from handlers.context import Context
 from handlers.following import subscribe
 from storage import stories, subscriptions
 
 CONSOLE = "console"
-"""The one platform where /export prints the file and /import reads a path: elsewhere a
-path would name a file on the bot's machine, and files travel as attachments (not yet)."""
+"""The one platform where /import reads a path: elsewhere a path would name a file on the
+bot's machine, and files travel with the command (a document, an attachment)."""
+TOO_BIG = "the file is over {kib} KiB, the most an import reads"
+NO_FILE = ("/import needs an OPML file: send the file with the caption /import, or answer it "
+           "with /import (on the console: /import feeds.opml)")
+NO_PATH_HERE = ("/import reads a file sent with it here, not a path on the bot's machine: send "
+                "the OPML file with the caption /import")
 
-# Path endings that name a feed rather than a page: what a feed reader needs as xmlUrl.
+# Path endings that name a feed rather than a page, for a story whose kind is not known.
 _FEED_ENDINGS = (".xml", ".rss", ".atom", ".rdf", "/feed", "/rss", "/atom", "/feed/", "/rss/")
 
 
 async def export_opml(context: Context, ref: ChatRef) -> str:
     """The chat's followed stories as an OPML 2.0 document."""
+    return write_opml(f"storywatch: {_shown(ref)}", await _outlines(context, ref))
+
+
+async def _outlines(context: Context, ref: ChatRef) -> list[Outline]:
     chat = await context.chat(ref)
     following = await subscriptions.for_chat(context.db, chat.id) if chat else []
     outlines = []
     for subscription in following:
         story = await stories.get(context.db, subscription.story_id)
         if subscription.active and story is not None:
-            outlines.append(Outline(story.url, story.title or story.url, _is_feed(story.url)))
-    return write_opml(f"storywatch: {_shown(ref)}", outlines)
+            outlines.append(Outline(story.url, story.title or story.url, _is_feed(story)))
+    return outlines
 
 
-def _is_feed(url: str) -> bool:
-    return urlsplit(url).path.lower().endswith(_FEED_ENDINGS)
+def _is_feed(story: stories.Story) -> bool:
+    """What the story's last check read; for one not checked since that was recorded
+    (stories followed before it was), what its URL looks like."""
+    if story.feed is not None:
+        return story.feed
+    return urlsplit(story.url).path.lower().endswith(_FEED_ENDINGS)
 
 
 def _shown(ref: ChatRef) -> str:
@@ -96,9 +110,10 @@ class Export(CommandValue):
 
 @dataclass(frozen=True, slots=True)
 class Import(CommandValue):
-    """/import PATH (a file on the console's machine)."""
+    """/import PATH (a file on the console's machine), or /import alone (the file sent
+    with the command)."""
 
-    path: str
+    path: str | None = None
 
 
 def parse_export(args: str) -> Export:
@@ -109,33 +124,52 @@ def parse_export(args: str) -> Export:
 
 
 def parse_import(args: str) -> Import:
-    """/import's argument: the path of an OPML file (spaces and all)."""
-    path = args.strip()
-    if not path:
-        raise BadArgument("/import needs the OPML file's path (example: /import feeds.opml)")
-    return Import(path)
+    """/import's argument: the path of an OPML file (spaces and all), or none when the
+    file comes with the command."""
+    return Import(args.strip() or None)
 
 
-async def run_export(context: Context, caller: Caller, _command: Export) -> str:
-    """The chat's subscriptions as OPML text (the console alone)."""
-    _on_console(caller, "export")
-    return await export_opml(context, caller.chat)
+async def run_export(context: Context, caller: Caller, _command: Export) -> Notice:
+    """The chat's subscriptions as an OPML file, with a one-line caption."""
+    outlines = await _outlines(context, caller.chat)
+    text = write_opml(f"storywatch: {_shown(caller.chat)}", outlines)
+    count = len(outlines)
+    caption = (f"This chat's {count} subscription{'' if count == 1 else 's'} as OPML 2.0: "
+               "send the file with /import to follow them in another chat.")
+    return Notice(caption, attachment=Attachment(export_filename(caller.chat), text.encode()))
+
+
+def export_filename(ref: ChatRef) -> str:
+    """storywatch-<chat>.opml, the chat named in characters every file system takes."""
+    shown = re.sub(r"[^A-Za-z0-9_.]+", "-", _shown(ref)).strip("-")
+    return f"storywatch-{shown}.opml"
 
 
 async def run_import(context: Context, caller: Caller, command: Import) -> str:
-    """Follow what the OPML file at the path names; the one-line report (the console alone)."""
-    _on_console(caller, "import FILE")
-    data = await asyncio.to_thread(_read, command.path)
+    """Follow what the OPML file sent with the command (or, on the console, at the path)
+    names; the one-line report. Raises, following nothing, BadArgument for a missing file
+    and BadOpml for one too large or that cannot be read safely."""
+    data = await _opml_of(caller, command)
     imported = await import_opml(context, caller.chat, caller.kind, data)
     return imported.report()
 
 
-def _on_console(caller: Caller, cli: str) -> None:
-    """Refuses a command outside the console, naming the command line that does it."""
+async def _opml_of(caller: Caller, command: Import) -> bytes:
+    if caller.upload is not None:
+        return await _downloaded(caller.upload)
+    if command.path is None:
+        raise BadArgument(NO_FILE)
     if caller.chat.platform != CONSOLE:
-        name = cli.split()[0]
-        raise NotAllowed(f"/{name} works on the console for now; the bot's operator can run "
-                         f"`storywatch opml {cli} --chat {_shown(caller.chat)}`.")
+        raise BadArgument(NO_PATH_HERE)
+    return await asyncio.to_thread(_read, command.path)
+
+
+async def _downloaded(upload: Upload) -> bytes:
+    """The upload's bytes; a file stated or found larger than MAX_BYTES is refused, the
+    stated size before anything is downloaded."""
+    if upload.size is not None and upload.size > MAX_BYTES:
+        raise BadOpml(TOO_BIG.format(kib=MAX_BYTES // 1024))
+    return await upload.read(MAX_BYTES)  # read_opml refuses what is larger than stated
 
 
 def _read(name: str) -> bytes:

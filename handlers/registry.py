@@ -10,11 +10,12 @@ and which replies are private. A new command is a spec here and its use case.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.core.errors import BadArgument
+from bot.core.model import Notice
 from handlers import (
     catchup,
     filtertest,
@@ -25,6 +26,7 @@ from handlers import (
     preview,
     settings,
     status,
+    tracking,
 )
 from handlers.caller import Caller
 from handlers.command_values import (
@@ -55,8 +57,9 @@ from handlers.parse import Parser
 
 Access = Literal["anyone", "members", "admins"]
 """anyone; members: anyone, unless the chat is locked (then its admins); admins: its admins."""
-UseCase = Callable[[Context, Caller, Any], Awaitable[str]]
-"""Carries out the command (a value of the spec's) for the caller; returns the reply's text."""
+UseCase = Callable[[Context, Caller, Any], Awaitable[str | Notice]]
+"""Carries out the command (a value of the spec's) for the caller; returns the reply's text,
+or a notice carrying a file (its text the caption)."""
 # The default of limits.argument_chars; the command layer passes the configured one.
 DEFAULT_ARGUMENT_CHARS = parse.DEFAULT_ARGUMENT_CHARS
 
@@ -65,13 +68,14 @@ DEFAULT_ARGUMENT_CHARS = parse.DEFAULT_ARGUMENT_CHARS
 class Option:
     """A named argument, as a slash command asks for it.
 
-    `kind`: free text, a number from 1, or one of `choices`. `complete` names what
+    `kind`: free text, a number from 1, one of `choices`, or a file sent with the command
+    (it reaches the use case as the caller's `Upload`, not as text). `complete` names what
     the platform may offer while it is typed: the chat's stories or time zones.
     """
 
     name: str
     description: str
-    kind: Literal["text", "number", "choice"] = "text"
+    kind: Literal["text", "number", "choice", "file"] = "text"
     required: bool = True
     choices: tuple[str, ...] = ()
     complete: Literal["stories", "zones"] | None = None
@@ -95,7 +99,9 @@ class CommandSpec:
     are values of it that only show settings: anyone may run them, privately.
     `slow` commands fetch a page, so a platform with a reply deadline defers at
     once. Named options become a value through `build`, or else are joined, in
-    order, into the text the parser reads.
+    order, into the text the parser reads. `platforms` names the platforms where it
+    works (none named: all of them); elsewhere it is left out of the menu, the command
+    tree and /help, and refused when typed.
     """
 
     name: str
@@ -113,6 +119,11 @@ class CommandSpec:
     options: tuple[Option, ...] = ()
     build: Build | None = None
     subcommands: tuple[Subcommand, ...] = ()
+    platforms: tuple[str, ...] = ()
+
+    def works_on(self, platform: str) -> bool:
+        """Whether the command works on `platform` (a ChatRef's platform name)."""
+        return not self.platforms or platform in self.platforms
 
     def access_to(self, command: Command) -> Access:
         """Who may run `command`, one of this spec's values."""
@@ -131,12 +142,8 @@ class CommandSpec:
         return self.parse(text)
 
 
-async def _help(_context: Context, _caller: Caller, _command: Help) -> str:
-    return HELP_TEXT
-
-
-async def _subscribe(context: Context, caller: Caller, command: Subscribe) -> str:
-    return await following.subscribe(context, caller.chat, caller.kind, command.url)
+async def _help(_context: Context, caller: Caller, _command: Help) -> str:
+    return help_for(caller.chat.platform)
 
 
 async def _unsubscribe(context: Context, caller: Caller, command: Unsubscribe) -> str:
@@ -144,7 +151,8 @@ async def _unsubscribe(context: Context, caller: Caller, command: Unsubscribe) -
 
 
 async def _list(context: Context, caller: Caller, command: ListSubscriptions) -> str:
-    return await following.list_subscriptions(context, caller.chat, command.page)
+    listed = await following.list_subscriptions(context, caller.chat, command.page)
+    return await tracking.with_tracks(context, caller.chat, listed, command.page)
 
 
 async def _filters(context: Context, caller: Caller,
@@ -177,12 +185,30 @@ SPECS: tuple[CommandSpec, ...] = (
         # Telegram deep links send "/start PAYLOAD"; "/help filter" deserves help, not an error.
         aliases=(("start", "What this bot does, with an example"),)),
     CommandSpec(
-        "subscribe", (Subscribe,), parse.subscribe, _subscribe,
+        "subscribe", (Subscribe, tracking.Pick), tracking.parse_subscribe,
+        tracking.subscribe_or_pick,
         "/subscribe https://www.rt.com/news/591750-us-strikes-iraq-syria/",
         "Follow a live story: /subscribe URL",
         "/subscribe URL - follow a live story (a live blog, a feed, a page of timestamped "
-        "updates)", access="members", slow=True,
-        options=(Option("url", "The story's address: a live blog, a feed or a page of updates"),)),
+        "updates); a site's front or section page lists what can be followed there, to pick "
+        "with /subscribe N", access="members", slow=True,
+        options=(Option("url", "The story's address (a live blog, a feed, a page of updates),"
+                        " or N from the list a front page gave"),)),
+    CommandSpec(
+        "track", (tracking.TrackSection,), tracking.parse_track, tracking.track,
+        "/track https://www.theguardian.com/world/ukraine ukraine -sport",
+        "Follow each new live page of a section: /track URL [words]",
+        "/track URL [WORD...] - follow each new live page that appears on a front or section "
+        "page (or a feed) whose title has any of the words (-word: not with that word); "
+        "/untrack N stops", access="admins", slow=True,
+        options=(Option("url", "The front or section page's (or feed's) address, or N from "
+                        "the list a front page gave"),
+                 Option("words", 'Title words or "quoted phrases"; -word excludes',
+                        required=False))),
+    CommandSpec(
+        "untrack", (tracking.Untrack,), tracking.parse_untrack, tracking.untrack,
+        "/untrack 1", "Stop tracking a section: /untrack N", "", access="admins",
+        options=(Option("number", "The track's number under Tracking in /list", "number"),)),
     CommandSpec(
         "preview", (preview.Preview,), preview.parse, preview.preview,
         "/preview https://www.rt.com/news/591750-us-strikes-iraq-syria/",
@@ -205,15 +231,18 @@ SPECS: tuple[CommandSpec, ...] = (
         build=options.list_page),
     CommandSpec(
         "export", (opml.Export,), opml.parse_export, opml.run_export, "/export",
-        "This chat's subscriptions as an OPML file (console)",
-        "/export - this chat's subscriptions as OPML, for other feed readers (console)",
+        "This chat's subscriptions as an OPML file",
+        "/export - this chat's subscriptions as an OPML file, for other feed readers",
         private=True),
     CommandSpec(
-        "import", (opml.Import,), opml.parse_import, opml.run_import, "/import feeds.opml",
-        "Follow each feed of an OPML file: /import PATH (console)",
-        "/import PATH - follow each feed or page an OPML file names, as /subscribe does "
-        "(console)", access="members", slow=True,
-        options=(Option("path", "The OPML file's path on the bot's machine"),)),
+        "import", (opml.Import,), opml.parse_import, opml.run_import,
+        "/import  (with an OPML file attached; on the console: /import feeds.opml)",
+        "Follow each feed of an OPML file sent with /import",
+        "/import - follow each feed or page of an OPML file, as /subscribe does: send the "
+        "file with the caption /import, or answer it with /import (console: /import PATH)",
+        access="members", slow=True,
+        options=(Option("file", "An OPML file: an export of storywatch or another feed reader",
+                        "file"),)),
     CommandSpec(
         "catchup", (Catchup,), parse.catchup, _catchup,
         "/catchup 90m  (or /catchup 2 6h for subscription 2 alone)",
@@ -307,13 +336,40 @@ MENU: tuple[tuple[str, str], ...] = tuple(
 """Every command name a chat may send, with its one-line description (Telegram's menu)."""
 # /help lists the commands in the order people reach for them, help last.
 _HELP_ORDER = (*(spec for spec in SPECS if spec.name != "help"), BY_NAME["help"])
-HELP_TEXT = (
-    "storywatch follows live news stories and sends you each new update as it is posted, "
-    "after your keyword filters.\n\n"
-    + "\n".join(spec.help for spec in _HELP_ORDER if spec.help)
-    + "\n\nWords ignore case and accents and match whole words; \"quoted phrases\" and prefixes "
-    "(sanction*) work too.\nExample: /subscribe https://www.rt.com/news/591750-us-strikes-iraq-"
-    'syria/ then /filter add iran "red sea"')
+
+
+def _help_text(lines: Iterable[str]) -> str:
+    return (
+        "storywatch follows live news stories and sends you each new update as it is posted, "
+        "after your keyword filters.\n\n"
+        + "\n".join(lines)
+        + "\n\nWords ignore case and accents and match whole words; \"quoted phrases\" and "
+        "prefixes (sanction*) work too.\nExample: /subscribe https://www.rt.com/news/591750-us-"
+        'strikes-iraq-syria/ then /filter add iran "red sea"')
+
+
+HELP_TEXT = _help_text(spec.help for spec in _HELP_ORDER if spec.help)
+
+
+def specs_for(platform: str, specs: tuple[CommandSpec, ...] = SPECS
+              ) -> tuple[CommandSpec, ...]:
+    """The specs of the commands that work on `platform`: its command tree."""
+    return tuple(spec for spec in specs if spec.works_on(platform))
+
+
+def menu_for(platform: str, specs: tuple[CommandSpec, ...] = SPECS
+             ) -> tuple[tuple[str, str], ...]:
+    """`MENU` without the commands that do not work on `platform` (Telegram's menu)."""
+    return tuple(entry for spec in specs_for(platform, specs)
+                 for entry in (*spec.aliases, (spec.name, spec.menu)))
+
+
+def help_for(platform: str, specs: tuple[CommandSpec, ...] = SPECS) -> str:
+    """/help on `platform`: `HELP_TEXT` told of the commands that work there alone."""
+    shown = specs_for(platform, specs)
+    ordered = (*(spec for spec in shown if spec.name != "help"),
+               *(spec for spec in shown if spec.name == "help"))
+    return _help_text(spec.help for spec in ordered if spec.help)
 
 
 def spec_of(command: Command) -> CommandSpec:

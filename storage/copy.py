@@ -36,6 +36,9 @@ TABLES = (
     Table("filters", ("id",)),
     Table("deliveries", ("id",), skip=("claimed_by", "claim_until")),
     Table("sent_messages", ("chat_id", "entry_id")),
+    Table("tracks", ("id",)),
+    Table("track_links", ("track_id", "url")),
+    Table("discoveries", ("chat_id", "number")),
 )
 """In foreign-key order: a row's parents are copied before it."""
 

@@ -6,11 +6,22 @@ check decided, not a re-render of a later state of the story.
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime
 from typing import Any
 
-from bot.core.model import Alert, Digest, Embed, Entry, Folded, Message, Notice, StoryRef
+from bot.core.model import (
+    Alert,
+    Attachment,
+    Digest,
+    Embed,
+    Entry,
+    Folded,
+    Message,
+    Notice,
+    StoryRef,
+)
 
 
 def encode(message: Message) -> str:
@@ -41,8 +52,7 @@ def _message(message: Message) -> dict[str, Any]:
     if isinstance(message, Digest):
         return {"type": "digest", "alerts": [_message(alert) for alert in message.alerts],
                 "timezone": message.timezone, "reason": message.reason}
-    return {"type": "notice", "text": message.text, "link": message.link,
-            "extra": list(message.extra)}
+    return _notice(message)
 
 
 def _from_message(data: dict[str, Any]) -> Message:
@@ -56,8 +66,26 @@ def _from_message(data: dict[str, Any]) -> Message:
         return Digest(tuple(_from_alert(alert) for alert in data["alerts"]),
                       data["timezone"], data["reason"])
     if kind == "notice":
-        return Notice(data["text"], data["link"], tuple(data["extra"]))
+        return _from_notice(data)
     raise KeyError(f"type {kind!r}")
+
+
+def _notice(notice: Notice) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": "notice", "text": notice.text, "link": notice.link,
+                            "extra": list(notice.extra)}
+    if notice.attachment is not None:
+        # JSON has no bytes: the file travels as base64 text beside its name.
+        data["attachment"] = {"filename": notice.attachment.filename,
+                              "data": base64.b64encode(notice.attachment.data).decode("ascii")}
+    return data
+
+
+def _from_notice(data: dict[str, Any]) -> Notice:
+    # Notices written before files were sent have no attachment.
+    file = data.get("attachment")
+    attachment = None if file is None else Attachment(
+        file["filename"], base64.b64decode(file["data"], validate=True))
+    return Notice(data["text"], data["link"], tuple(data["extra"]), attachment)
 
 
 def _from_alert(data: dict[str, Any]) -> Alert:

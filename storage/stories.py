@@ -32,6 +32,8 @@ class Story:
     baseline_done: bool
     last_entry_count: int
     created_at: datetime
+    feed: bool | None = None
+    """A feed (True) or a page (False) as its last check read it; None before one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +179,11 @@ def _check_params(story_id: int, state: CheckState) -> tuple[object, ...]:
     )
 
 
+async def record_kind(tx: Transaction, story_id: int, *, feed: bool) -> None:
+    """Record whether the story's document is a feed or a page, as a check just read it."""
+    await tx.execute("UPDATE stories SET feed = ? WHERE id = ?", (int(feed), story_id))
+
+
 async def record_failure(
     tx: Transaction, story_id: int, *, now: datetime, error: str, next_check_at: datetime
 ) -> None:
@@ -263,5 +270,6 @@ def _story(row: Row | None) -> Story | None:
         baseline_done=bool(row["baseline_done"]),
         last_entry_count=row["last_entry_count"],
         created_at=require_datetime(row["created_at"]),
+        feed=None if row["feed"] is None else bool(row["feed"]),
     )
 

@@ -58,6 +58,8 @@ from storage.outbox import OUTBOX_CHANNEL, release_claims
 if TYPE_CHECKING:
     from bot.app.listener import Operations
     from bot.app.scheduler import Tick
+    from bot.app.tracker import Tracker
+    from bot.core.discover import Discovered
     from bot.core.extract import Explained
     from handlers.commands import CommandLayer
     from handlers.context import Context, PageReader, StoryChecker
@@ -94,6 +96,14 @@ class Pages:
         page = await asyncio.get_running_loop().run_in_executor(
             self._pool, extract_with, self._recipes, fetched)
         return _with_updates(page, url)
+
+    async def discover(self, url: str) -> Discovered:
+        """The live pages and feeds the page at `url` offers. Raises FetchError."""
+        from bot.core.discover import discover_fetched
+
+        fetched = await self._fetcher.fetch(url)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, discover_fetched, fetched)
 
 
 async def check_explained(target: str, config: Config) -> Explained:
@@ -511,10 +521,14 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         # Every role closes it: a sender's /subscribe asks it for a new story's first check.
         stack.push_async_callback(poller.aclose)
         if once:
-            sender = await _sender(config, db, (poller, Pages(fetcher, config, pool), summaries),
+            checks = (poller, Pages(fetcher, config, pool), summaries)
+            sender = await _sender(config, db, checks,
                                    stack,
                                    (stdin, out), None, events,
                                    serve=lambda _job: None)  # --once serves no commands
+            tracker = _tracker(config, db, checks, lambda: None)
+            stack.push_async_callback(tracker.aclose)
+            await tracker.tick()
             await _check_due_once(poller, sender.digester, sender.dispatcher)
             return
         if operations is not None and role == "checker":
@@ -531,7 +545,7 @@ async def run(config: Config, *, once: bool = False, role: str = "all",
         try:
             async with asyncio.TaskGroup() as jobs:
                 if role != "sender":
-                    jobs.create_task(_check(part, poller, started))
+                    jobs.create_task(_check(part, poller, started, checked))
                 if role != "checker":
                     jobs.create_task(_send(part, checked, stdin, out, claim, started))
         except* StorywatchError as failed:
@@ -559,13 +573,34 @@ def _watched(part: _Part, ticks: list[Tick]) -> list[Tick]:
     return ticks if part.operations is None else part.operations.watched(ticks)
 
 
-async def _check(part: _Part, poller: Poller, started: asyncio.Event) -> None:
-    """The checking part: the poll tick, from `started` until cancelled."""
+async def _check(part: _Part, poller: Poller, started: asyncio.Event,
+                 checked: Callable[[], None]) -> None:
+    """The checking part: the poll tick and the track tick, from `started` until cancelled;
+    `checked` hears of notices the track tick wrote."""
     from bot.app.scheduler import Scheduler, Tick
 
     await started.wait()
-    async with Scheduler(_watched(part, [Tick("poll", part.config.schedule.tick, poller.tick)])):
-        await asyncio.Event().wait()
+    tracker = _tracker(part.config, part.db, (poller, part.pages, part.summaries), checked)
+    # The track tick is not watched for readiness: one slow section page may hold it a
+    # fetch's timeout, which says nothing about the scheduler.
+    ticks = [*_watched(part, [Tick("poll", part.config.schedule.tick, poller.tick)]),
+             Tick("tracks", part.config.schedule.tick, tracker.tick)]
+    try:
+        async with Scheduler(ticks):
+            await asyncio.Event().wait()
+    finally:
+        await tracker.aclose()
+
+
+def _tracker(config: Config, db: Database, checks: tuple[Poller, Pages, Summaries],
+             checked: Callable[[], None]) -> Tracker:
+    """The track tick's checker: follows new live pages as /subscribe does."""
+    from bot.app.tracker import Tracker
+
+    poller, pages, summaries = checks
+    context = command_context(config, db, poller, _now, pages=pages, summaries=summaries)
+    return Tracker(context, _now, concurrency=config.fetch.concurrency,
+                   max_interval=config.schedule.max_interval, notified=checked)
 
 
 class _Relay:

@@ -238,6 +238,7 @@ class Watcher:
             deliveries += await self._edits(tx, ref, story.id, diff, summaries, audience, now)
             await outbox.enqueue(tx, deliveries, now=now)
             await stories.record_check(tx, story.id, state)
+            await stories.record_kind(tx, story.id, feed=page.feed)
         self._report_queued(deliveries, audience)
         outcome = "baseline" if diff.baseline else "checked"
         return CheckResult(story.id, outcome, next_check_at, len(diff.new), len(diff.edited))

@@ -42,6 +42,9 @@ SHRINK_FLOOR = 4
 SHRINK_RATIO = 0.5
 """Fewer than this share of the previous count is a failed check, not a removal."""
 
+NO_UPDATES = "the page yielded no updates"
+"""Why a check failed that found no updates at all: the page is no live page (or broke)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Edit:
@@ -213,7 +216,7 @@ def fold_burst(new: Sequence[Entry], limit: int) -> tuple[tuple[Entry, ...], tup
 
 def _failure(count: int, previous_count: int) -> str | None:
     if count == 0:
-        return "the page yielded no updates"
+        return NO_UPDATES
     if previous_count >= SHRINK_FLOOR and count < previous_count * SHRINK_RATIO:
         return f"the page yielded {count} updates, down from {previous_count}"
     return None

@@ -62,6 +62,8 @@ class Page:
     canonical_url: str | None = None
     # Candidates past extraction's caps, by kind ("time elements", "feed items", ...).
     ignored: tuple[tuple[str, int], ...] = ()
+    feed: bool = False
+    """Whether the document is a feed (RSS, Atom, JSON Feed) rather than a page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +156,22 @@ class Digest:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a message (an /export's OPML): its file name and its bytes."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
-    """Plain text from the bot itself: a command's reply, a story that ended."""
+    """Plain text from the bot itself: a command's reply, a story that ended; with a file
+    (`attachment`) when the reply is one, the text then its caption."""
 
     text: str
     link: str | None = None
     extra: tuple[str, ...] = field(default=())
+    attachment: Attachment | None = None
 
 
 Message = Alert | Folded | Digest | Notice

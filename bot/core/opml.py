@@ -8,6 +8,7 @@ whole, so an import changes nothing or follows what a well-formed file names.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -15,9 +16,12 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from bot.core.errors import BadOpml
+from bot.core.render import one_line
 
 MAX_BYTES = 1 << 20
 MAX_OUTLINES = 500
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+"""Characters no XML 1.0 document may hold, besides the controls `one_line` drops."""
 _ENTITIES = "the file declares a DTD or uses entities, which an OPML import refuses"
 
 
@@ -50,7 +54,9 @@ def _outline(outline: Outline) -> str:
 
 
 def _text(value: str) -> str:
-    return escape(value, {'"': "&quot;"})
+    """`value` escaped for XML, on one line without the control characters XML forbids (a
+    page's title may hold them): a reader, storywatch's own among them, refuses those."""
+    return escape(one_line(_NOT_XML.sub("", value)), {'"': "&quot;"})
 
 
 def read_opml(data: bytes) -> list[str]:

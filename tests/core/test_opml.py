@@ -94,3 +94,16 @@ def test_more_outlines_than_the_cap_are_refused_though_the_file_is_small() -> No
 
     with pytest.raises(BadOpml, match=f"more than {MAX_OUTLINES} outlines"):
         read_opml(f'<opml version="2.0"><body>{outlines}</body></opml>'.encode())
+
+
+def test_a_title_with_control_characters_exports_as_a_file_that_reads_back() -> None:
+    """A page title holding escape sequences, a bell or a bidi override is written without
+    them, so the export imports (and prints) safely."""
+    title = "Storm \x1b[31mred\x07 live\u202e \ud800\nnow"
+
+    text = write_opml("storywatch: console:\x1b]0;x\x07", [Outline("https://a.example/live",
+                                                                    title)])
+
+    assert read_opml(text.encode()) == ["https://a.example/live"]
+    assert 'title="Storm [31mred live now"' in text
+    assert not any(char in text for char in "\x1b\x07\u202e\ud800")

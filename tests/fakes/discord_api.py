@@ -27,7 +27,13 @@ from aiohttp import web
 
 from tests.fakes import discord_objects as objects
 from tests.fakes.discord_gateway import Gateway
-from tests.fakes.discord_rest import INTERACTION_DEADLINE, Failure, Rest, json_response
+from tests.fakes.discord_rest import (
+    INTERACTION_DEADLINE,
+    Failure,
+    Rest,
+    body_of,
+    json_response,
+)
 
 __all__ = ["Call", "Failure", "FakeDiscord"]
 
@@ -171,6 +177,15 @@ class FakeDiscord:
         return await self.send_interaction(
             objects.component_interaction(message, custom_id, **where))
 
+    def upload(self, filename: str, data: bytes) -> dict[str, Any]:
+        """A file a user attaches to a command: its attachment object, for a type 11
+        option's `resolved` data, its bytes served as Discord's CDN would."""
+        return self.rest.attach(filename, data)
+
+    def file_of(self, attachment: dict[str, Any]) -> bytes:
+        """The bytes of an attachment of a message the bot sent."""
+        return self.rest.files[attachment["id"]][1]
+
     async def send_autocomplete(self, name: str, options: list[dict[str, Any]],
                                 **where: Any) -> dict[str, Any]:
         """An autocomplete request (type 4); mark the option being typed `"focused": True`."""
@@ -185,6 +200,7 @@ class FakeDiscord:
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.rest.base_url = f"http://127.0.0.1:{self.port}"
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -203,7 +219,7 @@ class FakeDiscord:
         if not request.path.startswith("/api/v10/"):
             return await handler(request)
         self.arrivals.append(self.now())
-        body = await request.json() if request.body_exists else None
+        body = await body_of(request)
         try:
             response = await handler(request)
         except web.HTTPNotFound:

@@ -87,11 +87,12 @@ def _component_errors(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return errors
 
 
-def message_errors(body: dict[str, Any]) -> dict[str, Any] | None:
-    """Discord's error answer for a message body that breaks a rule, or None when it passes."""
+def message_errors(body: dict[str, Any], has_files: bool = False) -> dict[str, Any] | None:
+    """Discord's error answer for a message body that breaks a rule, or None when it passes
+    (a message of files alone is not empty)."""
     embeds = body.get("embeds") or []
     content = body.get("content") or ""
-    if not content and not embeds:
+    if not content and not embeds and not has_files:
         return {"code": 50006, "message": "Cannot send an empty message"}
     errors: dict[str, Any] = {}
     if len(content) > CONTENT_LIMIT:

@@ -108,12 +108,14 @@ def message(channel_id: str, body: dict[str, Any], message_id: str | None = None
 def interaction(kind: int, name: str, options: list[dict[str, Any]], *,
                 channel_id: str = CHANNEL_ID, guild_id: str | None = GUILD_ID,
                 permissions: int = 0, user_id: str = USER_ID,
-                parent_id: str | None = None) -> dict[str, Any]:
+                parent_id: str | None = None,
+                resolved: dict[str, Any] | None = None) -> dict[str, Any]:
     """An INTERACTION_CREATE payload: a slash command (kind 2) or autocomplete (kind 4).
 
     In a guild the caller is a `member` whose `permissions` in the channel are
     given; without `guild_id` it is a DM from `user`. With `parent_id` the
-    channel is a thread under that channel.
+    channel is a thread under that channel. `resolved` is what Discord resolves options
+    to (`{"attachments": {id: attachment}}` for a file option, type 11).
     """
     data: dict[str, Any] = {
         "id": snowflake(), "application_id": APP_ID, "type": kind, "token": f"tok-{snowflake()}",
@@ -122,6 +124,8 @@ def interaction(kind: int, name: str, options: list[dict[str, Any]], *,
         "data": {"id": snowflake(), "name": name, "type": 1, "options": options},
         "channel_id": channel_id,
     }
+    if resolved is not None:
+        data["data"]["resolved"] = resolved
     if guild_id is None:
         data["user"] = user(user_id)
         data["channel"] = {"id": channel_id, "type": 1, "recipients": [user(user_id)]}

@@ -76,6 +76,32 @@ def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | Non
                         content_type="application/json", headers=dict(headers or {}))
 
 
+_BODY = web.RequestKey("fake_body", object)
+_FILES = web.RequestKey("fake_files", list)
+
+
+async def body_of(request: web.Request) -> Any:
+    """A request's JSON body; for a multipart one (a message with files, as discord.py
+    sends it), its `payload_json`, the files kept aside for `files_of`. Read once per
+    request, so the recorder and the route see the same."""
+    if _BODY not in request:
+        files: list[tuple[str, bytes]] = []
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            body = json.loads(str(form["payload_json"]))
+            files = [(part.filename, part.file.read()) for name, part in form.items()
+                     if name.startswith("files[") and isinstance(part, web.FileField)]
+        else:
+            body = await request.json() if request.body_exists else None
+        request[_BODY], request[_FILES] = body, files
+    return request[_BODY]
+
+
+def files_of(request: web.Request) -> list[tuple[str, bytes]]:
+    """The files (name, bytes) a multipart request carried, after `body_of`."""
+    return list(request.get(_FILES, []))
+
+
 def _error(status: int, code: int, message: str) -> web.Response:
     return json_response({"code": code, "message": message}, status)
 
@@ -114,6 +140,10 @@ class Rest:
         self._buckets: dict[str, tuple[float, int]] = {}
         # Enforced nonces of the bot's messages: nonce -> (when, message id).
         self.nonces: dict[str, tuple[float, str]] = {}
+        # Files of messages and files users uploaded, by attachment id: (name, bytes),
+        # served at /attachments/{id}/{name} as Discord's CDN serves them.
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self.base_url = ""
 
     def add_routes(self, app: web.Application) -> None:
         """Mount the handlers under /api/v10."""
@@ -133,6 +163,28 @@ class Rest:
                              self.edit_followup)
         app.router.add_delete(f"{api}/webhooks/{{app}}/{{token}}/messages/{{message}}",
                               self.delete_followup)
+        app.router.add_get("/attachments/{id}/{name}", self.attachment_file)
+
+    def attach(self, filename: str, data: bytes) -> dict[str, Any]:
+        """Keep a file as an attachment; its object, as a message or a command's options
+        carry it (the url serves the bytes)."""
+        attachment_id = objects.snowflake()
+        self.files[attachment_id] = (filename, data)
+        url = f"{self.base_url}/attachments/{attachment_id}/{filename}"
+        return {"id": attachment_id, "filename": filename, "size": len(data), "url": url,
+                "proxy_url": url, "content_type": "application/octet-stream"}
+
+    async def attachment_file(self, request: web.Request) -> web.Response:
+        """GET an attachment's bytes, as Discord's CDN serves them."""
+        kept = self.files.get(request.match_info["id"])
+        if kept is None or kept[0] != request.match_info["name"]:
+            return web.Response(status=404)
+        return web.Response(body=kept[1], content_type="application/octet-stream")
+
+    def _with_files(self, created: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        """A created message with the request's files as its attachments."""
+        return {**created, "attachments": [self.attach(name, data)
+                                           for name, data in files_of(request)]}
 
     def _authorized(self, request: web.Request) -> bool:
         return request.headers.get("Authorization") == f"Bot {self.token}"
@@ -181,14 +233,15 @@ class Rest:
             over, headers = self._take_from_bucket(channel_id)
             if over is not None:
                 return over
-        body = await request.json()
-        errors = message_errors(body)
+        body = await body_of(request)
+        errors = message_errors(body, has_files=bool(files_of(request)))
         if errors is not None:
             return json_response(errors, 400, headers)
         repeat = self._nonce_repeat(body)
         if repeat is not None:
             return json_response(repeat, 200, headers)
-        created = {**objects.message(channel_id, body), "nonce": body.get("nonce")}
+        created = {**self._with_files(objects.message(channel_id, body), request),
+                   "nonce": body.get("nonce")}
         self.messages[created["id"]] = created
         self.accepted_at[created["id"]] = self.clock()
         if body.get("enforce_nonce") and body.get("nonce"):
@@ -268,7 +321,7 @@ class Rest:
             return _error(404, 10062, "Unknown interaction")
         if iid in self.callbacks:
             return _error(400, 40060, "Interaction has already been acknowledged.")
-        body = await request.json()
+        body = await body_of(request)
         data = body.get("data") or {}
         if body.get("type") in (UPDATE_MESSAGE, DEFERRED_UPDATE_MESSAGE) and (
                 "message" not in sent[1]):
@@ -276,7 +329,7 @@ class Rest:
         if body.get("type") == UPDATE_MESSAGE:
             data = {**sent[1]["message"], **data}
         if body.get("type") in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
-            errors = message_errors(data)
+            errors = message_errors(data, has_files=bool(files_of(request)))
             if errors is not None:
                 return json_response(errors, 400)
         self.callbacks[iid] = body
@@ -286,9 +339,10 @@ class Rest:
             self.loading[iid] = (body.get("data") or {}).get("flags") or 0
         if request.query.get("with_response") not in ("1", "true", "True"):
             return web.Response(status=204)
-        return json_response(self._callback_answer(sent[1], body))
+        return json_response(self._callback_answer(sent[1], body, request))
 
-    def _callback_answer(self, interaction: dict[str, Any], body: dict[str, Any]) -> dict:
+    def _callback_answer(self, interaction: dict[str, Any], body: dict[str, Any],
+                         request: web.Request) -> dict:
         kind, data = body.get("type"), body.get("data") or {}
         answer: dict[str, Any] = {"id": interaction["id"], "type": interaction["type"],
                                   "response_message_loading": kind == DEFERRED_CHANNEL_MESSAGE,
@@ -298,7 +352,7 @@ class Rest:
         if kind == UPDATE_MESSAGE:
             resource["message"] = self.messages[interaction["message"]["id"]]
         elif kind == CHANNEL_MESSAGE:
-            created = objects.message(interaction["channel_id"], data)
+            created = self._with_files(objects.message(interaction["channel_id"], data), request)
             self.messages[created["id"]] = created
             self.answers[interaction["id"]] = created["id"]
             answer["response_message_id"] = created["id"]
@@ -322,8 +376,8 @@ class Rest:
         interaction = self._interaction_for(request.match_info["token"])
         if interaction is None:
             return _error(404, 10015, "Unknown Webhook")
-        body = await request.json()
-        errors = message_errors(body)
+        body = await body_of(request)
+        errors = message_errors(body, has_files=bool(files_of(request)))
         if errors is not None:
             return json_response(errors, 400)
         loading = self.loading.pop(interaction["id"], None)
@@ -332,8 +386,9 @@ class Rest:
             # message, which keeps the defer's visibility whatever the follow-up asks.
             flags = ((body.get("flags") or 0) & ~EPHEMERAL) | (loading & EPHEMERAL)
             body = {**body, "flags": flags}
-        created = objects.message(interaction["channel_id"], body,
-                                  interaction["id"] if loading is not None else None)
+        created = self._with_files(objects.message(
+            interaction["channel_id"], body, interaction["id"] if loading is not None else None),
+            request)
         self.messages[created["id"]] = created
         self.followups.setdefault(interaction["id"], []).append(created)
         return json_response(created)

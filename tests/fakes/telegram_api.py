@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
-from telegram import AcceptedGiftTypes, ChatFullInfo, User
+from telegram import AcceptedGiftTypes, ChatFullInfo, Document, User
 
 from tests.fakes import telegram_updates
 from tests.fakes.faults import HANG, RATE_LIMITED, Faults
@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText"})
+CAPTION_LIMIT = 1024
 BAD_GATEWAY = Failure(502, "Bad Gateway")
 
 
@@ -82,6 +83,7 @@ class TelegramApiServer:
             supports_inline_queries=False,
         )
         self.calls: list[Call] = []
+        self.downloads: list[str] = []  # file paths fetched from the file endpoint
         self.commands: list[dict[str, Any]] = []
         self.messages: dict[tuple[str, int], dict[str, Any]] = {}
         self.html: dict[tuple[str, int], str] = {}  # the text as sent, before entity parsing
@@ -94,6 +96,9 @@ class TelegramApiServer:
         self._next_message_id = 1
         self._members: dict[tuple[str, int], str] = {}
         self.queries: dict[str, dict[str, Any] | None] = {}  # callback queries: their answer
+        # Files by file_id: (file name, bytes), sent by the bot (sendDocument) or by users
+        # (`upload`); getFile names them, the file endpoint serves them.
+        self.files: dict[str, tuple[str, bytes]] = {}
         self._chat_failures: dict[str, tuple[Failure, frozenset[str]]] = {}
         self._next_failures: defaultdict[str, deque[Failure]] = defaultdict(deque)
         self._update_arrived = asyncio.Event()
@@ -106,9 +111,15 @@ class TelegramApiServer:
         """What to pass as the library's base_url (the token is appended to it)."""
         return f"http://127.0.0.1:{self.port}/bot"
 
+    @property
+    def base_file_url(self) -> str:
+        """Where files are downloaded from, as the library's base_file_url."""
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
     async def __aenter__(self) -> TelegramApiServer:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
@@ -142,6 +153,16 @@ class TelegramApiServer:
         self.queries[query_id] = None
         self.inject(telegram_updates.callback_query(query_id, message, user_id, data))
         return query_id
+
+    def upload(self, filename: str, data: bytes) -> Document:
+        """A file a user sends (a document): kept for getFile and the file endpoint."""
+        file_id = f"doc-{len(self.files) + 1}"
+        self.files[file_id] = (filename, data)
+        return Document(file_id, f"u{file_id}", file_name=filename, file_size=len(data))
+
+    def file_of(self, document: dict[str, Any]) -> bytes:
+        """The bytes of a document the bot sent (a message's `document`)."""
+        return self.files[document["file_id"]][1]
 
     def set_member(self, chat_id: int | str, user_id: int, status: str) -> None:
         """What getChatMember answers for that user in that chat (default: member)."""
@@ -251,6 +272,8 @@ class TelegramApiServer:
             "getChatMember": self._get_chat_member,
             "getChat": self._get_chat,
             "sendMessage": self._send_message,
+            "sendDocument": self._send_document,
+            "getFile": self._get_file,
             "editMessageText": self._edit_message_text,
             "answerCallbackQuery": self._answer_callback_query,
             "close": answer_true,
@@ -326,6 +349,45 @@ class TelegramApiServer:
         self.html[(chat_id, message["message_id"])] = params["text"]
         self.accepted_at[(chat_id, message["message_id"])] = asyncio.get_running_loop().time()
         return message
+
+    async def _send_document(self, params: dict[str, Any]) -> dict[str, Any]:
+        """sendDocument with an uploaded file (multipart), its caption plain or parsed."""
+        upload = params.get("document")
+        if not isinstance(upload, dict):
+            raise ParseError("Bad Request: wrong file identifier/HTTP URL specified")
+        caption = str(params.get("caption", ""))
+        if len(caption) > CAPTION_LIMIT:
+            raise ParseError("Bad Request: message caption is too long")
+        document = self.upload(upload["filename"], upload["data"])
+        chat_id = str(params["chat_id"])
+        message = {
+            "message_id": self._next_message_id, "date": 1706971920,
+            "chat": {"id": int(chat_id), "type": chat_type(chat_id)},
+            "from": self.bot_user.to_dict(), "document": document.to_dict(), "caption": caption,
+        }
+        if params.get("message_thread_id") is not None:
+            message.update(message_thread_id=params["message_thread_id"], is_topic_message=True)
+        self._next_message_id += 1
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    async def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            raise ParseError("Bad Request: invalid file_id")
+        name, data = self.files[file_id]
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data),
+                "file_path": f"documents/{file_id}/{name}"}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """GET /file/bot<token>/<file_path>: the file's bytes, as the Bot API serves them."""
+        self.downloads.append(request.match_info["path"])
+        self._call_recorded.set()
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        parts = request.match_info["path"].split("/")  # documents/<file_id>/<name>
+        kept = self.files.get(parts[1]) if len(parts) == 3 else None
+        return web.Response(status=404) if kept is None else web.Response(body=kept[1])
 
     async def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
         plain = check_message(params)

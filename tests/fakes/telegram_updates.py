@@ -19,6 +19,7 @@ from telegram import (
     ChatMemberMember,
     ChatMemberOwner,
     ChatMemberUpdated,
+    Document,
     Message,
     MessageEntity,
     Update,
@@ -62,6 +63,38 @@ def command_update(
     )
     field = "channel_post" if is_channel else "message"
     return {field: message.to_dict()}
+
+
+def document_message(chat: Chat, document: Document, caption: str | None = None,
+                     sender: User | None = None) -> Message:
+    """A file sent to `chat`, captioned `caption` (with a bot_command entity when it starts
+    with '/', as Telegram marks a command in a caption)."""
+    command = caption.split(maxsplit=1)[0] if caption and caption.startswith("/") else ""
+    entities = (MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command)),) if command else ()
+    return Message(message_id=next(_message_ids), date=_EPOCH, chat=chat, from_user=sender,
+                   document=document, caption=caption, caption_entities=entities)
+
+
+def document_update(chat_id: int, user_id: int, document: Document,
+                    caption: str | None = None) -> dict[str, Any]:
+    """A user's file with `caption` in a group (negative id) or their private chat."""
+    return {"message": document_message(_chat(chat_id), document, caption,
+                                        user(user_id)).to_dict()}
+
+
+def reply_command(chat_id: int, user_id: int, text: str, to: Message) -> dict[str, Any]:
+    """The command `text` sent by a user in answer to the message `to`."""
+    command = text.split(maxsplit=1)[0]
+    message = Message(message_id=next(_message_ids), date=_EPOCH, chat=_chat(chat_id),
+                      from_user=user(user_id), text=text, reply_to_message=to,
+                      entities=(MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command)),))
+    return {"message": message.to_dict()}
+
+
+def _chat(chat_id: int) -> Chat:
+    if chat_id > 0:
+        return Chat(id=chat_id, type=Chat.PRIVATE)
+    return Chat(id=chat_id, type=Chat.SUPERGROUP, title="News room")
 
 
 def private_command(user_id: int, text: str) -> dict[str, Any]:

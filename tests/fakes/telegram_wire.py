@@ -16,6 +16,7 @@ CALLBACK_DATA_BYTES = 64  # an inline button's callback_data: 1 to 64 bytes
 _TEXT_PARAMS = frozenset(
     {
         "text",
+        "caption",
         "parse_mode",
         "callback_query_id",
         "url",
@@ -91,6 +92,9 @@ def decode_form(form: Any) -> dict[str, Any]:
     """Form fields back to values: the library JSON-encodes everything but plain strings."""
     params: dict[str, Any] = {}
     for name, raw in form.items():
+        if isinstance(raw, web.FileField):  # an uploaded file (multipart): its name and bytes
+            params[name] = {"filename": raw.filename, "data": raw.file.read()}
+            continue
         if name in _TEXT_PARAMS or not isinstance(raw, str):
             params[name] = raw
             continue

@@ -90,7 +90,8 @@ async def test_a_failed_first_check_is_the_reply_and_nothing_is_kept(commands: C
     """A page without updates cannot be followed: one private line, no chat stored."""
     url = commands.web.set("/empty", "<html><body><p>No live updates here.</p></body></html>")
     reply = await commands.run(f"/subscribe {url}")
-    assert reply.private and reply.text == f"Can't follow {url}: the page yielded no updates"
+    assert reply.private and reply.text == (f"Can't follow {url}: the page yielded no updates, "
+                                            "and it links to no live page or feed")
     assert await commands.chat() is None
 
 

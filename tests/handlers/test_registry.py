@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.core.errors import BadArgument
@@ -14,8 +16,11 @@ from handlers.registry import (
     SPECS,
     USAGE,
     CommandSpec,
+    help_for,
+    menu_for,
     parse_command,
     spec_of,
+    specs_for,
 )
 from tests.handlers.conftest import Commands, caller
 
@@ -29,6 +34,30 @@ def test_every_command_is_in_the_help_the_menu_and_the_parser_table() -> None:
         assert f"/{name}" in HELP_TEXT
         assert BY_NAME[name].name == name
     assert parse_command("/start anything") == Help()
+
+
+def test_a_command_for_one_platform_is_offered_there_alone() -> None:
+    """A spec naming its platforms is in their menu, tree and /help, and nowhere else."""
+    here = replace(BY_NAME["export"], platforms=("console",))
+    everywhere = BY_NAME["list"]
+    specs = (here, everywhere)
+
+    assert specs_for("console", specs) == specs
+    assert specs_for("telegram", specs) == (everywhere,)
+    assert menu_for("telegram", specs) == (("list", everywhere.menu),)
+    assert "/export" in help_for("console", specs)
+    assert "/export" not in help_for("discord", specs)
+    assert "/list" in help_for("discord", specs)
+
+
+def test_every_command_works_on_every_platform_now() -> None:
+    """/export and /import send and take files everywhere: no command is console-only."""
+    for platform in ("telegram", "discord", "console"):
+        assert specs_for(platform) == SPECS
+        assert menu_for(platform) == MENU
+        assert help_for(platform) == HELP_TEXT
+    assert "(console)" not in HELP_TEXT
+    assert not any("(console)" in about for _, about in MENU)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.name)

@@ -126,4 +126,12 @@ BROKEN: dict[str, Callable[[], tuple[bytes | str, str]]] = {
     "rtl-and-zero-width": lambda: ("<article><time datetime='2024-02-03T14:52Z'>14:52</time>"
                                    "<p>\u202eevil\u200b\u2066text\ufeff</p></article>" * 50,
                                    "text/html"),
+    "pictures-nested-deep": lambda: (live_page(3).replace(
+        "</p></article>", "</p>" + '<div class="x"><img src="/p.jpg">' * 400 + "</div>" * 400
+        + "</article>", 1), "text/html"),
+    "100k-icons-in-updates": lambda: (live_page(10).replace(
+        "</p></article>", "</p>" + '<img src="/i.png" width="16">' * 10_000 + "</article>"),
+        "text/html"),
+    "huge-srcset": lambda: (live_page(3).replace("</p></article>", '</p><img srcset="' + ", ".join(
+        f"/p{n}.jpg {n}w" for n in range(200_000)) + '"></article>', 1), "text/html"),
 }

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.core.diff import Edit
 from bot.core.identity import Known, marks_of
 from bot.core.model import Alert, ChatRef, Entry, StoryRef
-from storage import Database, chats, entries, filters, outbox, stories, subscriptions
+from storage import Database, chats, entries, filters, outbox, stories, subscriptions, tracks
 from storage.outbox import NewDelivery
 from tests.app.cli.runner import cli_env, storywatch
 from tests.postgres import Cluster
@@ -17,7 +17,7 @@ from tests.postgres import Cluster
 NOW = datetime(2024, 2, 3, 15, 0, tzinfo=UTC)
 URL = "https://example.com/live"
 TABLES = ("stories", "entries", "entry_marks", "chats", "subscriptions", "filters",
-          "deliveries", "sent_messages")
+          "deliveries", "sent_messages", "tracks", "track_links", "discoveries")
 
 
 async def _instance(path: Path) -> None:
@@ -53,6 +53,10 @@ async def _instance(path: Path) -> None:
         ], now=NOW)
         sent = (await outbox.list_for_chat(tx, group.id))[0]
         await outbox.mark_sent(tx, sent, message_id="m-1", now=NOW)
+        await tracks.add(tx, group.id, "https://example.com/world", (("ukraine",), ("sport",)),
+                         [URL], now=NOW, next_check_at=NOW + timedelta(minutes=2))
+        await tracks.save_choices(tx, private.id, [(URL, "Live", "live"),
+                                                   ("https://example.com/rss", "RSS", "feed")])
 
 
 def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:

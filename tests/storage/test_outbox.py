@@ -6,7 +6,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.model import Alert, ChatRef, Digest, Embed, Entry, Folded, Notice, StoryRef
+from bot.core.model import (
+    Alert,
+    Attachment,
+    ChatRef,
+    Digest,
+    Embed,
+    Entry,
+    Folded,
+    Notice,
+    StoryRef,
+)
 from storage import Database, chats, entries, outbox, payloads, stories
 from storage.outbox import NewDelivery
 
@@ -23,6 +33,7 @@ PICTURED = Entry("k2", NOW, "Text", image="https://cdn.example.com/a.jpg",
     Folded(STORY, (ENTRY, Entry("k0", None, "untimed")), "UTC"),
     Digest((Alert(STORY, ENTRY, "s"),), "UTC", "mute"),
     Notice("Subscribed", "https://example.com", ("extra line",)),
+    Notice("This chat's 1 subscription", attachment=Attachment("a.opml", b"<opml>\x00\xff")),
 ])
 def test_payloads_round_trip(message: object) -> None:
     """Every message kind comes back from its JSON equal to itself."""

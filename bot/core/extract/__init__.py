@@ -24,6 +24,7 @@ from bot.core.extract.caps import Tally
 from bot.core.extract.dating import Reference
 from bot.core.extract.document import read_document
 from bot.core.extract.feeds import feed_candidates
+from bot.core.extract.images import absolute_images
 from bot.core.extract.jsonfeed import json_feed_candidates
 from bot.core.extract.lone import lone_candidate, machine_timed, page_stamps
 from bot.core.extract.markup import bounded
@@ -138,7 +139,7 @@ def _feed_page(
     now: datetime, title: str | None, link: str | None, candidates: list[Candidate]
 ) -> _Read:
     entries, ordered = merge([], candidates)
-    return _Read(Page(title, entries, link), ordered, Reference(now, True, now))
+    return _Read(Page(title, entries, link, feed=True), ordered, Reference(now, True, now))
 
 
 def _text_page(text: str, url: str, now: datetime, tally: Tally) -> _Read:
@@ -174,6 +175,7 @@ def _html_page(
         primary = [_in_zone(candidate, stated) for candidate in primary]
     zone = page_zone(info, primary, stated)
     entries, ordered = merge(date_candidates(primary, zone, info.reference), structured, zone)
+    entries = absolute_images(entries, tree, url, base)
     return _Read(Page(info.title, entries, base), ordered, info.reference)
 
 

@@ -35,7 +35,8 @@ class Candidate:
 
     `instant` is an aware UTC time with `rank` saying how trustworthy it is;
     `shown` is a visible clock time still to be dated; `ident` is the source's own id;
-    `basis` says what the instant came from and `evidence` what time evidence was seen.
+    `basis` says what the instant came from and `evidence` what time evidence was seen;
+    `image` is the update's lead picture as the source writes its URL.
     """
 
     source: str
@@ -50,6 +51,7 @@ class Candidate:
     header_day: tuple[int | None, int, int] | None = None
     basis: str = ""
     evidence: tuple[Evidence, ...] = ()
+    image: str | None = None
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)

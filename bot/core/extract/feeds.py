@@ -15,6 +15,7 @@ from selectolax.lexbor import LexborHTMLParser
 from bot.core.extract.blocktext import paragraphs
 from bot.core.extract.candidate import RANK_STRUCTURED, Candidate
 from bot.core.extract.caps import MAX_FEED_ITEM_ELEMENTS, MAX_FEED_ITEMS, MAX_FEED_TAGS, Tally
+from bot.core.extract.images import feed_image
 
 _ITEM_TAGS = ("item", "{*}item", "{*}entry")
 
@@ -82,6 +83,7 @@ def _item(item: Any) -> Candidate:
         published,
         RANK_STRUCTURED if published else 0,
         updated_at=updated,
+        image=feed_image(item, body),
     )
 
 

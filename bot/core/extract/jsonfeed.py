@@ -10,6 +10,7 @@ from bot.core.errors import NotAPage
 from bot.core.extract.candidate import RANK_STRUCTURED, Candidate
 from bot.core.extract.clock import parse_iso
 from bot.core.extract.feeds import plain_text
+from bot.core.extract.images import absolute, best_size
 
 
 def json_feed_candidates(text: str) -> tuple[str | None, str | None, list[Candidate]]:
@@ -46,7 +47,15 @@ def _item(item: dict[str, Any]) -> Candidate:
         published,
         RANK_STRUCTURED if published else 0,
         updated_at=updated,
+        image=_image(item.get("image"), url),
     )
+
+
+def _image(value: Any, url: str | None) -> str | None:
+    """The item's `image`, absolute (a relative one read from the item's URL), unless it is
+    furniture."""
+    chosen = best_size([(_string(value) or "", None)])
+    return absolute(chosen, url or "") if chosen else None
 
 
 def _string(value: Any) -> str | None:

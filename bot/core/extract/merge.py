@@ -111,6 +111,7 @@ def _combine(seen: Candidate, data: Candidate, zone_holds: bool) -> Candidate:
         updated_at=seen.updated_at or data.updated_at,
         basis=basis,
         evidence=seen.evidence + data.evidence,
+        image=seen.image or data.image,
     )
 
 
@@ -171,5 +172,6 @@ def _entries(candidates: list[Candidate]) -> tuple[tuple[Entry, ...], list[Candi
         updated = candidate.updated_at
         if updated is not None and (candidate.instant is None or updated <= candidate.instant):
             updated = None
-        entries.append(Entry(key, candidate.instant, text, title, updated, candidate.url))
+        entries.append(Entry(key, candidate.instant, text, title, updated, candidate.url,
+                             image=candidate.image))
     return tuple(entries), ordered

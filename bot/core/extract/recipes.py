@@ -63,7 +63,8 @@ def _entry(
         text = "\n\n".join(paragraphs(node.css(text_selector), set()))
     ident = candidate.ident or element_id(node)
     return Candidate(candidate.source, text, title, ident, candidate.url, candidate.instant,
-                     candidate.rank, candidate.shown, candidate.updated_at)
+                     candidate.rank, candidate.shown, candidate.updated_at,
+                     image=candidate.image)
 
 
 def _time_anchors(

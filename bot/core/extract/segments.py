@@ -18,6 +18,7 @@ from bot.core.extract.candidate import (
 )
 from bot.core.extract.clock import Shown, find_clock, find_day
 from bot.core.extract.furniture import headline_text
+from bot.core.extract.images import lead_image
 
 _META_ROW_CHARS = 80
 _STAMP_TAIL = re.compile(r"^[\s:|–—-]+")
@@ -47,7 +48,7 @@ def block_candidate(
         return None
     ident = element_id(block)
     candidate = Candidate("html", text, title or _match_minute(anchors), ident,
-                          _url(base_url, ident))
+                          _url(base_url, ident), image=lead_image([block]))
     return _with_time(candidate, [a.hint for a in anchors], beside[0] if beside else None)
 
 
@@ -91,8 +92,8 @@ def segment_candidate(
     if not text and not title:
         return None
     ident = element_id(first) if first.tag != "-text" else None
-    return _with_time(Candidate("html", text, title, ident, _url(base_url, ident)),
-                      [a.hint for a in anchors])
+    return _with_time(Candidate("html", text, title, ident, _url(base_url, ident),
+                                image=lead_image(run)), [a.hint for a in anchors])
 
 
 def strip_stamp(text: str) -> str:
@@ -192,7 +193,7 @@ def _with_time(
     return Candidate(
         candidate.source, candidate.text, candidate.title, candidate.ident, candidate.url,
         instant, rank if instant else 0, shown, max(updated, default=None), day,
-        evidence=evidence,
+        evidence=evidence, image=candidate.image,
     )
 
 

@@ -16,6 +16,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from bot.core.extract.candidate import RANK_STRUCTURED, Candidate, Evidence, normalise
 from bot.core.extract.caps import MAX_JSON_LD_ITEMS, Tally
 from bot.core.extract.clock import parse_iso
+from bot.core.extract.images import structured_images
 from bot.core.extract.segments import strip_stamp
 
 _TAG = re.compile(r"<[^>]+>")
@@ -69,11 +70,15 @@ def json_ld_candidates(objects: list[dict[str, Any]], base_url: str,
         updates = updates[: max(0, room)]
         room -= len(updates)
         headline = normalise(_text(blog.get("headline")))
-        found.extend(_trusted([_json_ld_update(u, headline, base_url) for u in updates]))
+        images = structured_images([u.get("image") for u in updates], blog.get("image"))
+        found.extend(_trusted([_json_ld_update(u, headline, base_url, image)
+                               for u, image in zip(updates, images, strict=True)]))
     return found
 
 
-def _json_ld_update(update: dict[str, Any], page_headline: str, base_url: str) -> Candidate:
+def _json_ld_update(
+    update: dict[str, Any], page_headline: str, base_url: str, image: str | None
+) -> Candidate:
     url = update.get("url") or update.get("@id")
     url = _absolute(url.strip(), base_url) if isinstance(url, str) and url.strip() else None
     published = parse_iso(str(update.get("datePublished") or ""))
@@ -90,6 +95,7 @@ def _json_ld_update(update: dict[str, Any], page_headline: str, base_url: str) -
         updated_at=_aware(modified),
         basis="JSON-LD datePublished",
         evidence=(Evidence("JSON-LD datePublished", _aware(published)),),
+        image=image,
     )
 
 

@@ -120,7 +120,7 @@ def _iso_utc(moment: datetime | None) -> str | None:
 
 def entry_json(entry: Entry) -> dict[str, object]:
     """`entry` as the JSON object of docs/BEHAVIOUR.md, Command line: key, published_at,
-    updated_at, title, text, url.
+    updated_at, title, text, url, image (its lead picture's URL, or None).
 
     Times are ISO 8601 in UTC ending in "+00:00", or None (null).
     """
@@ -131,6 +131,7 @@ def entry_json(entry: Entry) -> dict[str, object]:
         "title": entry.title,
         "text": entry.text,
         "url": entry.url,
+        "image": entry.image,
     }
 
 
@@ -178,6 +179,8 @@ def render_check(page: Page, *, as_json: bool) -> str:
         stamp = f"{entry.published_at:%Y-%m-%d %H:%M} UTC" if entry.published_at else "(no time)"
         words = " ".join((entry.title or entry.text).split())
         lines.append(f"{stamp:<22}  {words[:96] + ('…' if len(words) > 96 else '')}")
+        if entry.image is not None:
+            lines.append(f"{'':24}image: {one_line(entry.image)}")
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from bot.core.model import ChatRef
 from bot.platforms.console import EndOfInput
-from handlers.commands import Caller, CommandLayer
+from handlers.commands import Caller, CommandLayer, Reply
 
 CONSOLE_CHAT = ChatRef("console", "console")
 NOT_A_COMMAND = "Commands start with a slash; /help lists them."
@@ -39,9 +39,17 @@ async def serve_console(layer: CommandLayer, stdin: TextIO, out: TextIO) -> None
         if not text:
             continue
         reply = await layer.run_text(CONSOLE_CALLER, text)
-        out.write(f"{reply.text if reply else NOT_A_COMMAND}\n\n")
+        out.write(f"{shown(reply) if reply else NOT_A_COMMAND}\n\n")
         out.flush()
     raise EndOfInput
+
+
+def shown(reply: Reply) -> str:
+    """A reply as the console prints it: a file (an /export's OPML) is text, printed after
+    its caption."""
+    if reply.attachment is None:
+        return reply.text
+    return f"{reply.text}\n{reply.attachment.data.decode('utf-8', errors='replace')}"
 
 
 async def _lines(stdin: TextIO) -> AsyncIterator[str]:

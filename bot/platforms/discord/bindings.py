@@ -40,11 +40,14 @@ from bot.core.model import ChatRef
 from bot.platforms.discord import replies
 from bot.platforms.discord.messenger import StorywatchClient
 from bot.platforms.discord.presses import DiscordPresses
+from handlers.caller import Upload
 from handlers.command_values import Command
 from handlers.commands import Caller, CommandLayer
-from handlers.registry import SPECS, CommandSpec, Option, Subcommand
+from handlers.registry import CommandSpec, Option, Subcommand, specs_for
 
 _log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
 
 # Seconds a command may take before it is deferred: well inside Discord's 3 s,
 # which also covers the gateway's delivery of the interaction.
@@ -64,7 +67,7 @@ def install(client: StorywatchClient, layer: CommandLayer) -> None:
     Call before `running(client, ...)`, which syncs the tree with Discord.
     """
     bindings = _Bindings(layer)
-    for spec in SPECS:
+    for spec in specs_for(PLATFORM):
         client.tree.add_command(_slash(bindings, spec))
     client.tree.error(bindings.on_error)
     # The buttons under /list: component interactions, which the tree does not take.
@@ -73,11 +76,12 @@ def install(client: StorywatchClient, layer: CommandLayer) -> None:
 
 def chat_of(interaction: discord.Interaction) -> ChatRef:
     """The chat an interaction came from: its channel, thread or DM."""
-    return ChatRef("discord", str(interaction.channel_id))
+    return ChatRef(PLATFORM, str(interaction.channel_id))
 
 
-def caller_of(interaction: discord.Interaction) -> Caller:
-    """The caller's facts: where, what kind of chat, who, and whether they administer it."""
+def caller_of(interaction: discord.Interaction, upload: Upload | None = None) -> Caller:
+    """The caller's facts: where, what kind of chat, who, whether they administer it, and
+    the file they sent with the command."""
     in_dm = interaction.guild_id is None
 
     async def is_admin() -> bool:
@@ -88,7 +92,21 @@ def caller_of(interaction: discord.Interaction) -> Caller:
         return allowed.manage_channels or allowed.administrator
 
     return Caller(chat_of(interaction), "dm" if in_dm else "guild", str(interaction.user.id),
-                  is_admin)
+                  is_admin, upload=upload)
+
+
+def upload_of(attachment: discord.Attachment) -> Upload:
+    """An attachment option as the command layer's upload: its stated size first, read
+    from Discord's CDN only when the use case asks."""
+    async def read(_limit: int) -> bytes:
+        # The stated size was checked against the limit before this read.
+        try:
+            return await attachment.read()
+        except (discord.HTTPException, aiohttp.ClientError) as error:
+            raise BadArgument(f"could not read {attachment.filename} from Discord "
+                              f"({type(error).__name__}); please send it again") from None
+
+    return Upload(attachment.filename, attachment.size, read)
 
 
 class _Bindings:
@@ -98,13 +116,14 @@ class _Bindings:
         self._layer = layer
 
     async def answer(self, interaction: discord.Interaction, spec: CommandSpec,
-                     build: Callable[[int], Command]) -> None:
-        """Build the command from the options (given the argument cap), run it, and answer.
+                     build: Callable[[int], Command], upload: Upload | None = None) -> None:
+        """Build the command from the options (given the argument cap), run it (with the
+        file sent, if any), and answer.
 
         A bad option value (BadArgument) is answered privately with its reason. A
         throttled caller's command is not answered: Discord tells them it failed.
         """
-        caller = caller_of(interaction)
+        caller = caller_of(interaction, upload)
         try:
             command = build(self._layer.argument_chars)
         except BadArgument as error:
@@ -173,11 +192,16 @@ def _command(bindings: _Bindings, spec: CommandSpec, name: str, description: str
              options: tuple[Option, ...], sub: Subcommand | None) -> app_commands.Command:
     """A slash command whose parameters are `options`, answered through the layer."""
     async def callback(interaction: discord.Interaction, **given: Any) -> None:
+        # A file option is the caller's upload, not text for the parser.
+        files = [value for value in given.values() if isinstance(value, discord.Attachment)]
+        given = {name: value for name, value in given.items()
+                 if not isinstance(value, discord.Attachment)}
+
         def build(max_chars: int) -> Command:
             return (sub.build(given, max_chars) if sub is not None
                     else spec.from_options(given, max_chars))
 
-        await bindings.answer(interaction, spec, build)
+        await bindings.answer(interaction, spec, build, upload_of(files[0]) if files else None)
 
     _declare(callback, options)
     command: app_commands.Command[Any, ..., None] = app_commands.Command(
@@ -193,7 +217,7 @@ def _declare(callback: Callback, options: tuple[Option, ...]) -> None:
     parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                     annotation=discord.Interaction)]
     for option in options:
-        annotation: Any = {"text": str, "number": Number,
+        annotation: Any = {"text": str, "number": Number, "file": discord.Attachment,
                            "choice": Literal[option.choices]}[option.kind]  # type: ignore[valid-type]
         parameters.append(inspect.Parameter(
             option.name, inspect.Parameter.KEYWORD_ONLY,

@@ -22,6 +22,7 @@ so process-wide); tests point it at a fake on loopback.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import secrets
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -43,10 +44,10 @@ from bot.core.errors import (
     Rejected,
     Transient,
 )
-from bot.core.model import ChatRef, Message
+from bot.core.model import Attachment, ChatRef, Message, Notice
 from bot.core.pacing import Limits, Pacer, Rate
 from bot.core.ports import Pace
-from bot.core.render.discord_embed import DiscordPayload, render_discord_parts
+from bot.core.render.discord_embed import DiscordPayload, notice_content, render_discord_parts
 from bot.platforms.discord.config import DiscordConfig
 
 _log = logging.getLogger(__name__)
@@ -223,6 +224,9 @@ class DiscordMessenger:
         own that Discord enforces: a part sent again within minutes (a retry, a
         restart after a crash mid-send) is not posted twice.
         """
+        if isinstance(message, Notice) and message.attachment is not None:
+            return await self._send_file(chat, notice_content(message), message.attachment,
+                                         None if key is None else f"sw{key}.0")
         ids = []
         for number, part in enumerate(render_discord_parts(message)):
             if number and pace is not None:
@@ -244,6 +248,16 @@ class DiscordMessenger:
         with _translated():
             sent = await self._channel(chat).send(
                 content=payload.content, embeds=_embeds(payload), allowed_mentions=NO_MENTIONS,
+                nonce=secrets.randbits(64) if nonce is None else nonce)
+        return str(sent.id)
+
+    async def _send_file(self, chat: ChatRef, content: str, attachment: Attachment,
+                         nonce: str | None) -> str:
+        """A notice carrying a file: its text as the content, the file attached."""
+        file = discord.File(io.BytesIO(attachment.data), filename=attachment.filename)
+        with _translated():
+            sent = await self._channel(chat).send(
+                content=content, file=file, allowed_mentions=NO_MENTIONS,
                 nonce=secrets.randbits(64) if nonce is None else nonce)
         return str(sent.id)
 

@@ -4,6 +4,7 @@ and on time (a reply that takes long is deferred by the caller, then followed up
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import Any
 
 import discord
@@ -29,26 +30,39 @@ async def finished_within(task: asyncio.Future[Any], seconds: float) -> bool:
 
 async def send(interaction: discord.Interaction, reply: Reply) -> None:
     """Answer the interaction with `reply`, in as many messages as Discord's limit needs;
-    the last carries the reply's buttons."""
+    a file and the reply's buttons go with the last."""
     first, *rest = pieces(reply.text)
     view = view_of(reply.buttons)
     await interaction.response.send_message(first, ephemeral=reply.private,
                                             allowed_mentions=NO_MENTIONS,
+                                            file=_file(reply, last=not rest),
                                             view=_buttons(view, not rest))
     for number, piece in enumerate(rest, 1):
         await interaction.followup.send(piece, ephemeral=reply.private,
                                         allowed_mentions=NO_MENTIONS,
+                                        file=_file(reply, last=number == len(rest)),
                                         view=_buttons(view, number == len(rest)))
 
 
 async def follow_up(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer a deferred interaction with `reply`, in follow-up messages; the last carries
-    the reply's buttons."""
+    """Answer a deferred interaction with `reply`, in follow-up messages; a file and the
+    reply's buttons go with the last."""
     parts, view = pieces(reply.text), view_of(reply.buttons)
     for number, piece in enumerate(parts, 1):
         await interaction.followup.send(piece, ephemeral=reply.private,
                                         allowed_mentions=NO_MENTIONS,
+                                        file=_file(reply, last=number == len(parts)),
                                         view=_buttons(view, number == len(parts)))
+
+
+def _file(reply: Reply, *, last: bool) -> discord.File:
+    """The reply's file for its last message; else discord.py's "none given" (MISSING),
+    which keeps a message without a file plain JSON."""
+    if reply.attachment is None or not last:
+        return discord.utils.MISSING
+    attached = reply.attachment
+    # A fresh File per message: discord.py closes the one it has sent.
+    return discord.File(io.BytesIO(attached.data), filename=attached.filename)
 
 
 def _buttons(view: discord.ui.View | None, last: bool) -> discord.ui.View:

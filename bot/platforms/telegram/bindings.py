@@ -28,6 +28,7 @@ from telegram import (
     ChatMember,
     ChatMemberRestricted,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
@@ -45,25 +46,29 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core.errors import NotAllowed
-from bot.core.model import ChatRef
+from bot.core.errors import BadArgument, BadOpml, NotAllowed
+from bot.core.model import Attachment, ChatRef
 from bot.core.render.telegram_html import utf16_length
 from bot.platforms.telegram.config import TelegramConfig
 from bot.platforms.telegram.messenger import retry_seconds
 from bot.platforms.telegram.presses import TelegramPresses, keyboard
+from handlers.caller import Upload
 from handlers.commands import Caller, CommandLayer, Reply
+from handlers.opml import TOO_BIG
 from handlers.registry import MENU
 
 logger = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
 MAX_REPLY_UNITS = 4096  # Telegram's limit on a message's text, in UTF-16 code units
+CAPTION_CHARS = 1024  # Telegram's limit on a document's caption
 MAX_REPLY_WAIT = 30.0  # longest flood wait a command reply sits out before giving up
 FAILED = "Sorry, that command failed on our side; please try again in a minute."
 NO_ADMIN_CHECK = "Couldn't ask Telegram whether you are an admin here; please try again."
 # Edited messages are left out on purpose: correcting a typo in an old /subscribe
 # must not run it a second time.
 COMMAND_UPDATES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+CAPTION_COMMAND = r"^/[A-Za-z0-9_]+(@\w+)?(\s|$)"
 _ADMIN_STATUSES = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR})
 _PRESENT_STATUSES = frozenset({ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER})
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -76,6 +81,10 @@ def install(application: Application, layer: CommandLayer, config: TelegramConfi
     bindings = TelegramBindings(layer, AdminCache(config.admin_cache_seconds, clock))
     names = [name for name, _ in MENU]
     application.add_handler(CommandHandler(names, bindings.on_command, filters=COMMAND_UPDATES))
+    # A document captioned with a command: Telegram puts no command entity in `text`.
+    application.add_handler(MessageHandler(
+        COMMAND_UPDATES & filters.Document.ALL & filters.CaptionRegex(CAPTION_COMMAND),
+        bindings.on_command))
     application.add_handler(
         ChatMemberHandler(bindings.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
@@ -125,16 +134,18 @@ class TelegramBindings:
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Run one command (a message or a channel post) and answer it in the same place."""
         message = update.effective_message
-        if message is None or message.text is None:
+        text = None if message is None else (message.text or message.caption)
+        if message is None or text is None:
             return
         caller = self._caller(message, context.bot)
         try:
-            reply = await self._layer.run_text(caller, message.text,
-                                               bot_username=context.bot.username)
+            reply = await self._layer.run_text(caller, text, bot_username=context.bot.username)
         except Exception:  # a handler is a job boundary: log it, answer, keep serving others
-            logger.exception("command %r failed in chat %s", message.text[:64], caller.chat)
+            logger.exception("command %r failed in chat %s", text[:64], caller.chat)
             reply = Reply(FAILED, private=True)
-        if reply is not None:
+        if reply is not None and reply.attachment is not None:
+            await send_file_reply(context.bot, message, caller.chat, reply.text, reply.attachment)
+        elif reply is not None:
             await send_reply(context.bot, message, caller.chat, reply.text,
                              keyboard(reply.buttons))
 
@@ -173,7 +184,7 @@ class TelegramBindings:
 
     def _caller(self, message: Message, bot: Bot) -> Caller:
         return Caller(chat_ref(message), message.chat.type, sender_id(message),
-                      lambda: self._is_admin(bot, message))
+                      lambda: self._is_admin(bot, message), upload=upload_of(message, bot))
 
     async def _is_admin(self, bot: Bot, message: Message) -> bool:
         """The user in a private chat, whoever posts in a channel, an anonymous admin
@@ -198,6 +209,28 @@ def chat_ref(message: Message) -> ChatRef:
     """
     thread = message.message_thread_id if message.is_topic_message else None
     return ChatRef(PLATFORM, str(message.chat.id), str(thread) if thread else "")
+
+
+def upload_of(message: Message, bot: Bot) -> Upload | None:
+    """The document sent with a command: the message's own (a caption), else that of the
+    message it answers (a reply "/import" to a file)."""
+    document = message.document
+    if document is None and message.reply_to_message is not None:
+        document = message.reply_to_message.document
+    if document is None:
+        return None
+
+    async def read(limit: int) -> bytes:
+        try:
+            file = await bot.get_file(document.file_id)
+            if file.file_size is not None and file.file_size > limit:  # the message said less
+                raise BadOpml(TOO_BIG.format(kib=limit // 1024))
+            return bytes(await file.download_as_bytearray())
+        except tg.TelegramError as error:
+            raise BadArgument(f"could not download {document.file_name or 'the file'} from "
+                              f"Telegram ({error.message}); please send it again") from None
+
+    return Upload(document.file_name or "file", document.file_size, read)
 
 
 def sender_id(message: Message) -> str:
@@ -232,6 +265,35 @@ async def send_reply(bot: Bot, message: Message, ref: ChatRef, text: str,
         if not await _send_part(bot, message.chat.id, part, thread, quote, buttons):
             return
         quote = None  # only the first part quotes the command
+
+
+async def send_file_reply(bot: Bot, message: Message, ref: ChatRef, caption: str,
+                          attachment: Attachment) -> None:
+    """Answer `message` with a file (sendDocument), `caption` as plain text under it.
+
+    Quotes the command outside private chats, as a text reply does. A failure is logged,
+    not raised; a short flood wait is sat out once.
+    """
+    quote = None
+    if message.chat.type != Chat.PRIVATE:
+        quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+    thread = int(ref.thread_id) if ref.thread_id else None
+    for attempt in (1, 2):
+        document = InputFile(attachment.data, filename=attachment.filename)
+        try:
+            await bot.send_document(message.chat.id, document, caption=caption[:CAPTION_CHARS],
+                                    parse_mode=None, message_thread_id=thread,
+                                    reply_parameters=quote)
+            return
+        except tg.RetryAfter as error:
+            wait = retry_seconds(error.retry_after)
+            if attempt == 2 or wait > MAX_REPLY_WAIT:
+                logger.warning("file for chat %s dropped: flood wait %.0f s", ref, wait)
+                return
+            await asyncio.sleep(wait)  # only this command's task waits (concurrent updates)
+        except tg.TelegramError as error:
+            logger.warning("file for chat %s failed: %s", ref, error)
+            return
 
 
 async def _send_part(bot: Bot, chat_id: int, text: str, thread: int | None,

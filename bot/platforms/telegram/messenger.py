@@ -27,6 +27,7 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Update,
 )
@@ -45,11 +46,11 @@ from bot.core.errors import (
     Rejected,
     Transient,
 )
-from bot.core.model import ChatRef, Digest, Message
+from bot.core.model import Attachment, ChatRef, Digest, Message, Notice
 from bot.core.ports import Pace
 from bot.core.render.telegram_html import TelegramText, render_telegram, split_digest
 from bot.platforms.telegram.config import TelegramConfig
-from handlers.registry import MENU
+from handlers.registry import menu_for
 
 ALLOWED_UPDATES = (
     Update.MESSAGE,
@@ -58,6 +59,7 @@ ALLOWED_UPDATES = (
     Update.MY_CHAT_MEMBER,
 )
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+CAPTION_CHARS = 1024  # Telegram's limit on a document's caption
 _log = logging.getLogger(__name__)
 PARTS_REMEMBERED = 1000
 """Digests half-delivered (a later part failed) whose sent parts are remembered for the retry."""
@@ -136,6 +138,8 @@ class TelegramMessenger:
         against the chat's limits. A digest whose later part fails is, when sent again,
         taken up at that part: the parts Telegram already took are not repeated.
         """
+        if isinstance(message, Notice) and message.attachment is not None:
+            return await self._send_file(chat, message.text, message.attachment)
         if not isinstance(message, Digest):
             return await self._send_one(chat, render_telegram(message))
         parts = split_digest(message)
@@ -178,6 +182,21 @@ class TelegramMessenger:
                 raise _translate(error) from error
         except tg.TelegramError as error:
             raise _translate(error) from error
+
+    async def _send_file(self, chat: ChatRef, caption: str, attachment: Attachment) -> str:
+        """sendDocument of `attachment`, `caption` as plain text under it; the message id.
+        Raises DeliveryError."""
+        try:
+            sent = await self._bot.send_document(
+                chat_id=_chat_id(chat),
+                document=InputFile(attachment.data, filename=attachment.filename),
+                caption=caption[:CAPTION_CHARS],
+                parse_mode=None,
+                message_thread_id=int(chat.thread_id) if chat.thread_id else None,
+            )
+        except tg.TelegramError as error:
+            raise _translate(error) from error
+        return str(sent.message_id)
 
     async def _send_one(self, chat: ChatRef, rendered: TelegramText) -> str:
         try:
@@ -273,6 +292,7 @@ def build_application(config: TelegramConfig, polling: PollWatch | None = None) 
         ApplicationBuilder()
         .token(config.token.get_secret_value())
         .base_url(config.base_url)
+        .base_file_url(file_base_url(config.base_url))
         .request(HTTPXRequest(connection_pool_size=64, httpx_kwargs=no_proxy))
         # PTB adds the long-poll timeout to this read timeout for getUpdates, so the
         # effective read timeout is poll_timeout + 5 s: a quiet poll never times out.
@@ -285,9 +305,17 @@ def build_application(config: TelegramConfig, polling: PollWatch | None = None) 
     )
 
 
+def file_base_url(base_url: str) -> str:
+    """Where the Bot API at `base_url` serves files: "file/" before its last path segment
+    (https://api.telegram.org/bot -> https://api.telegram.org/file/bot), as Telegram and
+    a local Bot API server lay them out."""
+    head, _, last = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{last}"
+
+
 async def set_commands(bot: Bot) -> None:
     """Publish the chat commands with one-line descriptions (setMyCommands)."""
-    await bot.set_my_commands([BotCommand(name, about) for name, about in MENU])
+    await bot.set_my_commands([BotCommand(name, about) for name, about in menu_for("telegram")])
 
 
 @asynccontextmanager

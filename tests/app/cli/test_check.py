@@ -90,7 +90,9 @@ async def test_seed_gives_its_five_updates(seed_path: Path, tmp_path: Path) -> N
     for entry, start in zip(entries, starts, strict=True):
         assert str(entry["text"]).startswith(start)
         assert "Read More" not in str(entry["text"])
-        assert set(entry) == {"key", "published_at", "updated_at", "title", "text", "url"}
+        assert set(entry) == {"key", "published_at", "updated_at", "title", "text", "url",
+                              "image"}
+        assert entry["image"] is None
 
 
 async def test_seed_table_shows_the_story_title(seed_path: Path, tmp_path: Path) -> None:
@@ -127,6 +129,27 @@ async def test_markup_styles_served_on_loopback(
     assert [time for time, _ in got] == [time for time, _ in expected]
     for (_, text), (_, start) in zip(got, expected, strict=True):
         assert start in text
+
+
+PICTURED_PAGE = ARTICLE_BLOCKS_PAGE.replace(
+    "<p>The chancellor confirms", '<figure><img src="/img/pixel.gif" width="1" height="1">'
+    '<img src="/photos/red-box-320.jpg" srcset="/photos/red-box-800.jpg 800w, '
+    '/photos/red-box-2400.jpg 2400w"></figure><p>The chancellor confirms')
+
+
+async def test_check_shows_each_updates_picture(web_server: WebServer, tmp_path: Path) -> None:
+    """`check --json` gives each update's picture as an absolute URL (or null), and the
+    table shows it under its update."""
+    url = web_server.set("/live/budget", PICTURED_PAGE)
+    entries = await check_json(url, tmp_path, **LOOPBACK)
+    origin = url.rsplit("/live/", 1)[0]
+    assert [e["image"] for e in entries] == [f"{origin}/photos/red-box-800.jpg", None, None]
+    result = await storywatch("check", url, env=cli_env(tmp_path, **LOOPBACK))
+    assert result.status == 0, result.stderr
+    lines = result.stdout.splitlines()
+    row = next(n for n, line in enumerate(lines) if "The chancellor confirms" in line)
+    assert lines[row + 1].split() == ["image:", f"{origin}/photos/red-box-800.jpg"]
+    assert sum("image:" in line for line in lines) == 1
 
 
 async def test_rss_feed(web_server: WebServer, tmp_path: Path) -> None:

@@ -146,7 +146,8 @@ async def test_each_added_update_is_one_line_oldest_first(web_server: WebServer,
         assert first["story"] == {"url": web_server.url("/live"), "title": "Storm live"}
         assert set(first) == {"story", "entry", "summary", "matched"}
         assert first["entry"]["published_at"] == "2024-02-03T10:03:00+00:00"
-        assert set(first["entry"]) == {"key", "published_at", "updated_at", "title", "text", "url"}
+        assert set(first["entry"]) == {"key", "published_at", "updated_at", "title", "text", "url",
+                                       "image"}
         assert second["summary"].startswith("Ferries stop") and len(second["summary"]) <= 80
         assert first["matched"] == []
         status, _ = await watch.stop()

@@ -114,7 +114,7 @@ def test_notice_text() -> None:
 
 
 def test_entry_json_fields() -> None:
-    """An entry's JSON has the six keys, times in UTC ending +00:00."""
+    """An entry's JSON has the seven keys, times in UTC ending +00:00."""
     offset = timezone(timedelta(hours=2))
     entry = Entry("k", datetime(2024, 2, 3, 16, 52, tzinfo=offset), "t", updated_at=None)
     assert entry_json(entry) == {
@@ -124,6 +124,7 @@ def test_entry_json_fields() -> None:
         "title": None,
         "text": "t",
         "url": None,
+        "image": None,
     }
 
 
