@@ -128,6 +128,13 @@ class SetEdits(CommandValue):
 
 
 @dataclass(frozen=True, slots=True)
+class SetImages(CommandValue):
+    """/images on|off: whether alerts carry the update's picture."""
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Lock(CommandValue):
     """/lock: only admins may (un)subscribe."""
 

@@ -27,6 +27,7 @@ from handlers.command_values import (
     ListSubscriptions,
     Mute,
     SetEdits,
+    SetImages,
     Unsubscribe,
 )
 from handlers.parse import (
@@ -105,6 +106,11 @@ def digest(given: Options, max_chars: int) -> Command:
 def edits(given: Options, _max_chars: int) -> SetEdits:
     """/edits on|off (the options offer only those two)."""
     return SetEdits(given["setting"] == "on")
+
+
+def images(given: Options, _max_chars: int) -> SetImages:
+    """/images on|off (the options offer only those two)."""
+    return SetImages(given["setting"] == "on")
 
 
 def zone_choices(typed: str) -> list[str]:

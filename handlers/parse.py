@@ -35,6 +35,7 @@ from handlers.command_values import (
     ListSubscriptions,
     Mute,
     SetEdits,
+    SetImages,
     SetTimezone,
     Subscribe,
     Unmute,
@@ -196,6 +197,13 @@ def edits(args: str) -> Command:
     if setting not in {"on", "off"}:
         raise BadArgument(f"/edits takes on or off, not {setting[:20]!r}; {example('edits')}")
     return SetEdits(setting == "on")
+
+
+def images(args: str) -> Command:
+    setting = _single("images", args, "on or off").lower()
+    if setting not in {"on", "off"}:
+        raise BadArgument(f"/images takes on or off, not {setting[:20]!r}; {example('images')}")
+    return SetImages(setting == "on")
 
 
 def mute(args: str) -> Command:

@@ -26,6 +26,7 @@ from handlers import (
     preview,
     settings,
     status,
+    successors,
     tracking,
 )
 from handlers.caller import Caller
@@ -44,6 +45,7 @@ from handlers.command_values import (
     Lock,
     Mute,
     SetEdits,
+    SetImages,
     SetTimezone,
     Status,
     Subscribe,
@@ -164,6 +166,11 @@ async def _filters(context: Context, caller: Caller,
 
 async def _setting(context: Context, caller: Caller, command: Command) -> str:
     return await settings.chat_setting(context, caller.chat, caller.kind, command)
+
+
+async def _successors(context: Context, caller: Caller,
+                      command: successors.SetSuccessors) -> str:
+    return await successors.set_successors(context, caller.chat, caller.kind, command)
 
 
 async def _status(context: Context, caller: Caller, _command: Status) -> str:
@@ -313,6 +320,24 @@ SPECS: tuple[CommandSpec, ...] = (
         options=(Option("setting", "on: edit alerts in place; off: leave them as sent",
                         "choice", choices=("on", "off")),),
         build=options.edits),
+    CommandSpec(
+        "images", (SetImages,), parse.images, _setting, "/images off  (or /images on)",
+        "Whether alerts carry the update's picture: /images on|off",
+        "/images on|off - whether alerts carry the update's picture (on by default)",
+        access="admins",
+        options=(Option("setting", "on: alerts with the update's picture; off: text only",
+                        "choice", choices=("on", "off")),),
+        build=options.images),
+    CommandSpec(
+        "successors", (successors.SetSuccessors,), successors.parse, _successors,
+        "/successors off  (or /successors 2 on)",
+        "Follow a story when its page ends and moves on: /successors on|off",
+        "/successors [N] on|off - when a followed page ends and points to the page that "
+        "continues it, follow the story there (default on)",
+        access="admins",
+        options=(Option("setting", "on: follow a story to its next page; off: stay on the page",
+                        "choice", choices=("on", "off")), _NUMBER),
+        build=successors.build),
     CommandSpec(
         "lock", (Lock,), parse.no_arguments("lock", Lock()), _setting, "/lock",
         "Only admins may subscribe or unsubscribe",

@@ -1,5 +1,5 @@
-"""/filter, /mute, /unmute, /digest, /timezone, /edits, /lock, /unlock: how a chat wants its
-alerts."""
+"""/filter, /mute, /unmute, /digest, /timezone, /edits, /images, /lock, /unlock: how a chat
+wants its alerts."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from handlers.command_values import (
     Lock,
     Mute,
     SetEdits,
+    SetImages,
     SetTimezone,
     Unlock,
     Unmute,
@@ -78,7 +79,8 @@ async def _edit(context: Context, tx: Transaction, chat: Chat, level: int | None
 
 
 async def chat_setting(context: Context, ref: ChatRef, kind: str, command: Command) -> str:
-    """Carry out /mute, /unmute, /digest, /timezone, /edits, /lock or /unlock for the chat."""
+    """Carry out /mute, /unmute, /digest, /timezone, /edits, /images, /lock or /unlock for
+    the chat."""
     async with context.db.write() as tx:
         chat = await context.ensure_chat(tx, ref, kind)
         return await _apply(context, tx, chat, command)
@@ -122,6 +124,10 @@ async def _apply(context: Context, tx: Transaction, chat: Chat, command: Command
             return ("Edits on: when a story corrects an update, the alert already sent is "
                     "edited." if on else
                     "Edits off: alerts already sent stay as they were when an update is corrected.")
+        case SetImages(on):
+            await chats.set_images(tx, chat.id, on)
+            return ("Images on: alerts carry the update's picture when it has one." if on else
+                    "Images off: alerts come as text, without the update's picture.")
         case Lock() | Unlock():
             locked = isinstance(command, Lock)
             await chats.set_locked(tx, chat.id, locked)

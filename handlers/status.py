@@ -37,7 +37,8 @@ async def chat_status(context: Context, ref: ChatRef) -> str:
 
 
 def delivery_state(chat: Chat, zone: str, now: datetime) -> str:
-    """How the chat gets its alerts: muted or not, one by one or in digests."""
+    """How the chat gets its alerts: muted or not, one by one or in digests, with or
+    without pictures."""
     until = chat.muted_until
     mute = f"muted until {format_time(until, zone)}" if until and until > now else "not muted"
     if chat.digest_mode == "every" and chat.digest_every:
@@ -46,7 +47,12 @@ def delivery_state(chat: Chat, zone: str, now: datetime) -> str:
         digest = f"a digest daily at {chat.digest_at}"
     else:
         digest = "one message per update (no digest)"
-    return f"{mute}; {digest}"
+    return f"{mute}; {digest}{_pictures(chat)}"
+
+
+def _pictures(chat: Chat) -> str:
+    """Said only when the chat turned pictures off: on is the default."""
+    return "" if chat.images else "; without pictures (/images off)"
 
 
 def _story_lines(number: int, subscription: Subscription, story: Story | None,

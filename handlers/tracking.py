@@ -308,14 +308,17 @@ async def _follow_new(context: Context, chat: Chat, track: tracks.Track, found: 
     except StorywatchError as error:  # no live page, or refused: not news for the chat
         log.info("track %s: not following %s: %s", track.id, found.url, error)
         return 0
-    added = (await _followed(context, chat)) - before
+    now_following = await subscriptions.for_chat(context.db, chat.id)
+    added = [(number, s.story_id) for number, s in enumerate(now_following, 1)
+             if s.active and s.story_id not in before]
     if not added:
         return 0  # followed already
-    story = await stories.get(context.db, min(added))
+    number, story_id = added[0]
+    story = await stories.get(context.db, story_id)
     title = story.title if story is not None and story.title else found.title
     url = story.url if story is not None else found.url
-    return await _announce(context, chat, story.id if story else None,
-                           f"Now following: {title} {url}\n(new on {track.url})", url)
+    return await _announce(context, chat, story_id, f"Now following: {title} {url}\n"
+                           f"(new on {track.url}; number {number} in /list)", url)
 
 
 async def _followed(context: Context, chat: Chat) -> set[int]:

@@ -27,6 +27,7 @@ class Chat:
     next_digest_at: datetime | None
     edits: bool
     created_at: datetime
+    images: bool = True
 
 
 async def ensure(
@@ -103,9 +104,21 @@ async def set_digest(
     )
 
 
+async def set_successors(tx: Transaction, chat_id: int, follow: bool) -> None:
+    """Whether the chat's subscriptions move to their pages' successors (those that say
+    nothing of their own: a chat-wide setting clears theirs)."""
+    await tx.execute("UPDATE chats SET successors = ? WHERE id = ?", (int(follow), chat_id))
+    await tx.execute("UPDATE subscriptions SET successors = NULL WHERE chat_id = ?", (chat_id,))
+
+
 async def set_edits(tx: Transaction, chat_id: int, edits: bool) -> None:
     """Set whether corrected updates edit the message already sent."""
     await tx.execute("UPDATE chats SET edits = ? WHERE id = ?", (int(edits), chat_id))
+
+
+async def set_images(tx: Transaction, chat_id: int, images: bool) -> None:
+    """Set whether alerts here carry the update's picture."""
+    await tx.execute("UPDATE chats SET images = ? WHERE id = ?", (int(images), chat_id))
 
 
 async def due_for_release(db: Reader, now: datetime) -> list[Chat]:
@@ -146,6 +159,7 @@ def chat_from_row(row: Row) -> Chat:
         next_digest_at=from_epoch(row["next_digest_at"]),
         edits=bool(row["edits"]),
         created_at=require_datetime(row["created_at"]),
+        images=bool(row["images"]),
     )
 
 

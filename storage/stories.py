@@ -34,6 +34,7 @@ class Story:
     created_at: datetime
     feed: bool | None = None
     """A feed (True) or a page (False) as its last check read it; None before one."""
+    successor_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +250,31 @@ async def retire(
     return [story for row in rows if (story := _story(row)) is not None]
 
 
+async def chain_before(db: Reader, url: str, *, limit: int = 50) -> list[str]:
+    """The URLs of the pages this story continues, nearest first: each moved its followers to
+    the next (successors). At most `limit` hops back."""
+    chain: list[str] = []
+    current = url
+    for _ in range(limit):
+        row = await db.fetch_one("SELECT url FROM stories WHERE successor_url = ?"
+                                 " ORDER BY id LIMIT 1", (current,))
+        if row is None or row["url"] in chain or row["url"] == url:
+            break
+        chain.append(row["url"])
+        current = row["url"]
+    return chain
+
+
+async def set_successor(tx: Transaction, story_id: int, successor_url: str, *,
+                        ended: bool) -> None:
+    """Record the page the story continues at; `ended`: no one is left to poll it for."""
+    await tx.execute(
+        "UPDATE stories SET successor_url = ?,"
+        " state = CASE WHEN ? = 1 THEN 'ended' ELSE state END,"
+        " leased_by = NULL, lease_until = NULL WHERE id = ?",
+        (successor_url, int(ended), story_id))
+
+
 def _story(row: Row | None) -> Story | None:
     if row is None:
         return None
@@ -271,5 +297,6 @@ def _story(row: Row | None) -> Story | None:
         last_entry_count=row["last_entry_count"],
         created_at=require_datetime(row["created_at"]),
         feed=None if row["feed"] is None else bool(row["feed"]),
+        successor_url=row["successor_url"],
     )
 

@@ -87,6 +87,48 @@ async def audience(db: Reader, story_id: int) -> list[Audience]:
     ]
 
 
+async def move_to_successor(tx: Transaction, story_id: int, successor_id: int) -> list[int]:
+    """Move the story's subscriptions that follow successors (their own setting, else their
+    chat's) to the successor story, filters and numbers kept; returns the moved chats' ids.
+
+    A chat that already follows the successor keeps its subscription here as it is.
+    """
+    rows = await tx.fetch_all(
+        "SELECT s.id, s.chat_id FROM subscriptions s JOIN chats c ON c.id = s.chat_id"
+        " WHERE s.story_id = ? AND COALESCE(s.successors, c.successors) = 1"
+        " AND NOT EXISTS (SELECT 1 FROM subscriptions t WHERE t.chat_id = s.chat_id"
+        " AND t.story_id = ?) ORDER BY s.id",
+        (story_id, successor_id))
+    await tx.execute_many("UPDATE subscriptions SET story_id = ? WHERE id = ?",
+                          [(successor_id, row["id"]) for row in rows])
+    return [row["chat_id"] for row in rows]
+
+
+async def stayers(db: Reader, story_id: int) -> list[int]:
+    """The ids of the active chats whose active subscriptions keep the story (successors off
+    for them, or they follow the successor already)."""
+    rows = await db.fetch_all(
+        "SELECT s.chat_id FROM subscriptions s JOIN chats c ON c.id = s.chat_id"
+        " WHERE s.story_id = ? AND s.active = 1 AND c.active = 1 ORDER BY s.id", (story_id,))
+    return [row["chat_id"] for row in rows]
+
+
+async def staying_by_choice(db: Reader, story_id: int) -> list[int]:
+    """The ids of the active chats whose active subscriptions of the story do not follow
+    successors (their own setting, else their chat's)."""
+    rows = await db.fetch_all(
+        "SELECT s.chat_id FROM subscriptions s JOIN chats c ON c.id = s.chat_id"
+        " WHERE s.story_id = ? AND s.active = 1 AND c.active = 1"
+        " AND COALESCE(s.successors, c.successors) = 0 ORDER BY s.id", (story_id,))
+    return [row["chat_id"] for row in rows]
+
+
+async def set_successors(tx: Transaction, subscription_id: int, follow: bool) -> None:
+    """Whether this subscription moves to its page's successor (over its chat's setting)."""
+    await tx.execute("UPDATE subscriptions SET successors = ? WHERE id = ?",
+                     (int(follow), subscription_id))
+
+
 def _subscription(row: Row) -> Subscription:
     return Subscription(
         id=row["id"],

@@ -188,7 +188,7 @@ class Poller:
         try:
             async with self._hosts.hold(story.url), self._gate:
                 result = await self._watcher.check(story.id, story)
-            if result.new or result.edited:
+            if result.new or result.edited or result.moved_to:
                 self._checked()
             if result.outcome == "failed":
                 self._failed(result)

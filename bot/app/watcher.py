@@ -16,9 +16,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.app.successors import Moved, Successors
 from bot.app.summaries import summarize_all
 from bot.app.telemetry import SILENT, WatchEvents, error_label
 from bot.core.cadence import failure_delay, next_interval
@@ -26,10 +27,10 @@ from bot.core.diff import FUZZY_WINDOW, Diff, diff_entries
 from bot.core.errors import FetchError
 from bot.core.filters import judge_levels
 from bot.core.identity import is_own_text, marks_of
-from bot.core.model import Alert, CheckResult, Fetched, Page, StoryRef
+from bot.core.model import Alert, CheckResult, Fetched, Page, StoryRef, Validators
 from bot.core.ports import Fetcher, Summarizer
 from bot.core.render.console import ignored_text
-from bot.core.route import Routed, holds_alerts, route_entries, sort_time
+from bot.core.route import Routed, holds_alerts, route_entries, shown_entry, sort_time
 from bot.core.summarize import summarize
 from bot.edges.config import Config
 from storage import Database, Transaction, entries, outbox, stories, subscriptions
@@ -118,6 +119,7 @@ class Watcher:
         self._pool = pool
         self._unchanged_states = CheckBatch(db)
         self._events = events
+        self._successors = Successors(db, fetcher, self._page, interval=policy.interval)
 
     @property
     def summarizer(self) -> Summarizer:
@@ -151,6 +153,10 @@ class Watcher:
         if story is None:
             raise LookupError(f"no story with id {story_id}")
         now = self._clock()
+        if story.successor_url is not None:
+            late = await self._successors.follow_late(story, now)
+            if late is not None and not late.kept:
+                return CheckResult(story.id, "checked", now, moved_to=late.successor.url)
         try:
             fetched = await self._fetch(story)
             if fetched.unchanged:
@@ -161,10 +167,36 @@ class Watcher:
         if page.ignored:
             log.warning("story %d: past extraction's caps, ignored %s", story.id,
                         ignored_text(page), extra={"story_id": story.id})
+        leads = self._successors.leads(story, fetched, page, now)
+        # A page pointing to a successor not taken yet (not live yet, say) is read again at
+        # its next check, not skipped as unchanged.
+        reread = bool(leads)
+        if fetched.moved_to is not None:
+            # A page moved for good: what was fetched is its successor's, not its update.
+            moved = await self._successors.follow(story, leads, fetched, page, now)
+            if moved is not None:
+                await self._first_check(moved, now)
+                if not moved.kept:
+                    return CheckResult(story.id, "checked", now, moved_to=moved.successor.url)
+            leads = ()
         diff = await self._diff(story, page)
         if diff.failed_reason is not None:
             return await self._fail(story, diff.failed_reason, now)
-        return await self._record(story, fetched, page, diff, now)
+        recorded = replace(fetched, validators=Validators()) if reread else fetched
+        result = await self._record(story, recorded, page, diff, now)
+        moved = await self._successors.follow(story, leads, fetched, page, now)
+        if moved is None:
+            return result
+        await self._first_check(moved, now)
+        return replace(result, moved_to=moved.successor.url)
+
+    async def _first_check(self, moved: Moved, now: datetime) -> None:
+        """Record a new successor's page, as fetched for the move, as its baseline."""
+        if moved.first_fetch is None or moved.page is None:
+            return
+        diff = await self._diff(moved.successor, moved.page)
+        if diff.failed_reason is None:
+            await self._record(moved.successor, moved.first_fetch, moved.page, diff, now)
 
     async def _diff(self, story: Story, page: Page) -> Diff:
         # Only what this page can match: the story's whole history would grow every check.
@@ -328,18 +360,20 @@ class Watcher:
                 summaries: dict[str, str], audience: list[Audience],
                 now: datetime) -> list[NewDelivery]:
         deliveries = []
-        # Chats with the same filters and time zone get the same messages: route once per
+        # Chats with the same filters, time zone and pictures get the same messages: route once per
         # kind of chat, not once per chat (a big story has thousands of plain followers).
-        routes: dict[tuple[Levels, str], list[Routed]] = {}
+        routes: dict[tuple[Levels, str, bool], list[Routed]] = {}
         for member in audience:
             chat = member.chat
             state = "held" if holds_alerts(chat.muted_until, chat.digest_mode) else "pending"
             timezone = member.chat.timezone or self._policy.default_timezone
-            routed = routes.get((member.levels, timezone))
+            kind = (member.levels, timezone, chat.images)
+            routed = routes.get(kind)
             if routed is None:
-                routed = routes[member.levels, timezone] = route_entries(
+                routed = routes[kind] = route_entries(
                     ref, diff.alerts, summaries, member.levels,
                     burst_limit=self._policy.burst_limit, timezone=timezone, now=now,
+                    images=chat.images,
                 )
             deliveries += [
                 NewDelivery(member.chat.id, item.kind, item.message, item.sort_key, story_id,
@@ -359,7 +393,8 @@ class Watcher:
             for member in audience:
                 matched = judge_levels(entry.title, entry.text, member.levels).matched
                 zone = member.chat.timezone or self._policy.default_timezone
-                alert = Alert(ref, entry, summaries.get(entry.key, ""), matched, zone)
+                alert = Alert(ref, shown_entry(entry, member.chat.images),
+                              summaries.get(entry.key, ""), matched, zone)
                 if await outbox.revise_waiting(tx, member.chat.id, edit.stored.ref, alert):
                     continue
                 if member.chat.edits and await outbox.sent_message(

@@ -121,7 +121,7 @@ def _feed_items(text: str, kind: str, url: str) -> tuple[Found, ...]:
 def _base(tree: LexborHTMLParser, url: str) -> str:
     base = tree.css_first("base[href]")
     href = base.attributes.get("href") if base is not None else None
-    return _absolute(href, url) or url if href else url
+    return (_absolute(href, url) if href else None) or url
 
 
 def _structured_live(tree: LexborHTMLParser, base: str) -> list[Found]:

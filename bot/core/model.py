@@ -64,6 +64,12 @@ class Page:
     ignored: tuple[tuple[str, int], ...] = ()
     feed: bool = False
     """Whether the document is a feed (RSS, Atom, JSON Feed) rather than a page."""
+    # When the page's structured data says its coverage ends (successors, bot.core.successor).
+    coverage_end: datetime | None = None
+    # Absolute links in the page's closing line or banner ("follow our new live blog"),
+    # in page order; once the coverage has ended, links in short lines naming a live page.
+    closing_links: tuple[str, ...] = ()
+    next_links: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,7 @@ class Fetched:
 
     `unchanged` is true for a 304 and for a body whose hash equals the previous one.
     `max_age` is the server's wish (Retry-After or Cache-Control max-age), in seconds.
+    `moved_to` is the last URL reached from `url` by permanent redirects only (None: none).
     """
 
     url: str
@@ -107,6 +114,7 @@ class Fetched:
     validators: Validators
     unchanged: bool
     max_age: float | None = None
+    moved_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,3 +208,4 @@ class CheckResult:
     new: int = 0
     edited: int = 0
     error: str | None = None
+    moved_to: str | None = None  # the successor the story's followers moved to

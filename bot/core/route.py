@@ -8,7 +8,7 @@ folded into one message, sent before them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.diff import fold_burst
@@ -49,11 +49,13 @@ def route_entries(
     timezone: str,
     burst_limit: int,
     now: datetime,
+    images: bool = True,
 ) -> list[Routed]:
     """The messages for one subscription, in sending order, from new entries (oldest first).
 
     `summaries` maps entry keys to their summaries; `now` stands in for an
-    entry's missing publication time in the sort key.
+    entry's missing publication time in the sort key; without `images` (the chat said
+    /images off) alerts go without the update's picture.
     """
     passed: list[tuple[Entry, tuple[str, ...]]] = []
     for entry in new:
@@ -66,9 +68,16 @@ def route_entries(
         latest = max(sort_time(entry, now) for entry in folded)
         routed.append(Routed(Folded(story, folded, timezone), latest, None))
     for entry, matched in passed[len(folded):]:
-        alert = Alert(story, entry, summaries.get(entry.key, ""), matched, timezone)
+        alert = Alert(story, shown_entry(entry, images), summaries.get(entry.key, ""), matched,
+                      timezone)
         routed.append(Routed(alert, sort_time(entry, now), entry.key))
     return routed
+
+
+def shown_entry(entry: Entry, images: bool) -> Entry:
+    """The entry as a chat's alert carries it: without its picture when the chat turned
+    pictures off (`images` false), so no platform needs to know the setting."""
+    return entry if images or entry.image is None else replace(entry, image=None)
 
 
 def sort_time(entry: Entry, now: datetime) -> datetime:

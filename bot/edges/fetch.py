@@ -16,6 +16,7 @@ import hashlib
 import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -33,6 +34,7 @@ from bot.edges.netguard import ALLOW_KEY, BlockPolicy, allowing, literal_host_ad
 from bot.edges.urls import normalize_url
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_STATUSES = frozenset({301, 308})
 RETRY_STATUSES = frozenset({429, 503})
 PAGE_TYPES = frozenset(
     {
@@ -121,12 +123,18 @@ class HttpFetcher:
 
     async def _follow(self, asked: str, validators: Validators, fetched_at: datetime) -> Fetched:
         current, visited = asked, {asked}
+        # Where permanent redirects alone led: one temporary hop on the way is no move.
+        moved_to: str | None = None
+        permanent = True
         for _ in range(self._config.max_redirects + 1):
             self._check_literal_host(current)
             outcome = await self._hop(current, asked, validators, fetched_at)
             if isinstance(outcome, Fetched):
-                return outcome
-            target = outcome
+                return replace(outcome, moved_to=moved_to) if moved_to else outcome
+            target, status = outcome
+            permanent = permanent and status in PERMANENT_STATUSES
+            if permanent:
+                moved_to = normalize_url(target)
             if target in visited:
                 raise Unreachable(f"redirect loop: {current} redirects back to {target}")
             visited.add(target)
@@ -149,8 +157,8 @@ class HttpFetcher:
 
     async def _hop(
         self, url: str, asked: str, validators: Validators, fetched_at: datetime
-    ) -> str | Fetched:
-        """One request: the redirect's target URL, or the result."""
+    ) -> tuple[str, int] | Fetched:
+        """One request: the redirect's target URL and status, or the result."""
         assert self._session is not None
         with _translated_errors(url, self._config):
             async with self._session.get(
@@ -158,7 +166,7 @@ class HttpFetcher:
             ) as response:
                 target = _redirect_target(response.status, response.headers, url)
                 if target is not None:
-                    return target
+                    return target, response.status
                 return await self._result(response, asked, url, validators, fetched_at)
 
     async def _result(

@@ -129,3 +129,9 @@ def test_choices_are_at_most_ten_live_pages_first_with_feeds_kept_in_sight() -> 
     assert Discovered(live[:2], feeds[:1]).choices() == (*live[:2], feeds[0])
     assert Discovered(live[:6], feeds).choices() == (*live[:6], *feeds[:4])
     assert Discovered((), feeds).choices(limit=4) == feeds[:4]
+
+
+def test_relative_links_resolve_against_the_pages_base() -> None:
+    html = page('<a href="live/x">Live: X</a>', '<base href="https://cdn.example.com/news/">')
+    found = discover(html, url=BASE, content_type="text/html")
+    assert urls(found.links) == ["https://cdn.example.com/news/live/x"]

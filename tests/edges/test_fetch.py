@@ -203,6 +203,26 @@ async def test_redirects_are_followed_and_the_final_url_recorded(web_server: Web
     assert fetched.body == PAGE.encode()
 
 
+@pytest.mark.parametrize("statuses, moved", [
+    ((301,), "/live"), ((308,), "/live"), ((301, 308), "/live"), ((302,), None),
+    ((307,), None), ((307, 301), None), ((301, 302), "/hop1")])
+async def test_a_permanent_redirect_says_where_the_page_moved(
+    web_server: WebServer, statuses: tuple[int, ...], moved: str | None
+) -> None:
+    """Only permanent redirects (301, 308) move a page: moved_to is where they alone led from
+    the URL asked; a temporary one (302, 307) on the way ends the move there."""
+    hops = [f"/hop{index}" for index in range(len(statuses))] + ["/live"]
+    for status, here, there in zip(statuses, hops, hops[1:], strict=False):
+        web_server.set(here, "", status=status, headers={"Location": there}, etag=False)
+    web_server.set("/live", PAGE)
+    async with fetcher() as http:
+        fetched = await http.fetch(web_server.url("/hop0"))
+        direct = await http.fetch(web_server.url("/live"))
+    assert fetched.final_url == web_server.url("/live")
+    assert fetched.moved_to == (web_server.url(moved) if moved else None)
+    assert direct.moved_to is None
+
+
 async def test_a_redirect_loop_is_unreachable(web_server: WebServer) -> None:
     """A redirects to B redirects to A: Unreachable 'redirect loop'."""
     web_server.set("/a", "", status=302, headers={"Location": "/b"}, etag=False)

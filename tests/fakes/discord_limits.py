@@ -8,6 +8,7 @@ is 50006.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 EMBED_LIMITS = {"title": 256, "description": 4096}
 FOOTER_LIMIT = 2048
@@ -45,6 +46,7 @@ def _embed_errors(embed: dict[str, Any]) -> tuple[dict[str, Any], int]:
         size += len(text)
         if len(text) > limit:
             errors[key] = {"text" if key == "footer" else "name": _too_long(limit)}
+    errors.update(_image_errors(embed))
     fields = embed.get("fields") or []
     if len(fields) > FIELDS_PER_EMBED:
         errors["fields"] = _too_long(FIELDS_PER_EMBED)
@@ -117,3 +119,23 @@ def message_errors(body: dict[str, Any], has_files: bool = False) -> dict[str, A
     if not errors:
         return None
     return {"code": 50035, "message": "Invalid Form Body", "errors": errors}
+
+
+IMAGE_SCHEMES = frozenset({"http", "https", "attachment"})
+URL_LIMIT = 2048
+
+
+def _image_errors(embed: dict[str, Any]) -> dict[str, Any]:
+    """An embed image must be a well-formed http(s) (or attachment://) URL of at most 2048
+    characters."""
+    image = embed.get("image")
+    if image is None:
+        return {}
+    url = str(image.get("url") or "")
+    if len(url) > URL_LIMIT:
+        return {"image": {"url": _too_long(URL_LIMIT)}}
+    parts = urlsplit(url)
+    if parts.scheme in IMAGE_SCHEMES and (parts.netloc or parts.scheme == "attachment"):
+        return {}
+    return {"image": {"url": {"_errors": [{"code": "URL_TYPE_INVALID_URL",
+                                           "message": "Not a well formed URL."}]}}}

@@ -6,6 +6,9 @@ parameters decoded; `wait_for` waits for a condition on them. Tests inject updat
 may turn on a global rate limit, and may set seeded `faults` (tests.fakes.faults):
 429s, 502s, hangs then 502, and an outage in which every call answers 502. Message text follows the Bot API's HTML rules
 (`tests.fakes.telegram_html_rules`): what the real API refuses, this refuses too.
+Photos are sent by URL (`sendPhoto`, the caption under the same rules within 1024
+characters) and their captions edited (`editMessageCaption`); the fake never fetches a
+picture, but refuses a non-http(s) one and any URL a test named with `refuse_photo`.
 """
 
 from __future__ import annotations
@@ -18,17 +21,22 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
-from telegram import AcceptedGiftTypes, ChatFullInfo, Document, User
+from telegram import AcceptedGiftTypes, ChatFullInfo, Document, PhotoSize, User
 
 from tests.fakes import telegram_updates
 from tests.fakes.faults import HANG, RATE_LIMITED, Faults
-from tests.fakes.telegram_html_rules import ParseError
+from tests.fakes.telegram_html_rules import ParseError, check_caption_text
 from tests.fakes.telegram_rate import TokenBucket
 from tests.fakes.telegram_wire import (
+    BAD_PHOTO_URL,
     BLOCKED,
     CHAT_NOT_FOUND,
     KICKED,
+    NO_CAPTION,
+    NO_TEXT,
     NOT_MODIFIED,
+    PHOTO_FETCH_FAILED,
+    PHOTO_URL_REFUSED,
     SERVER_ERROR,
     Call,
     Failure,
@@ -47,6 +55,8 @@ __all__ = [
     "CHAT_NOT_FOUND",
     "KICKED",
     "NOT_MODIFIED",
+    "PHOTO_FETCH_FAILED",
+    "PHOTO_URL_REFUSED",
     "SERVER_ERROR",
     "Call",
     "Failure",
@@ -55,7 +65,7 @@ __all__ = [
     "migrated",
 ]
 
-MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText"})
+MESSAGE_METHODS = frozenset({"sendMessage", "editMessageText", "sendPhoto", "editMessageCaption"})
 CAPTION_LIMIT = 1024
 BAD_GATEWAY = Failure(502, "Bad Gateway")
 
@@ -104,6 +114,8 @@ class TelegramApiServer:
         self._update_arrived = asyncio.Event()
         self._call_recorded = asyncio.Event()
         self._closing = False
+        self.photos: dict[tuple[str, int], str] = {}  # a photo message's picture URL
+        self._refused_photos: dict[str, Failure] = {}
         self._runner: web.AppRunner | None = None
 
     @property
@@ -177,6 +189,11 @@ class TelegramApiServer:
     def heal_chat(self, chat_id: int | str) -> None:
         """Stop failing calls for `chat_id`."""
         self._chat_failures.pop(str(chat_id), None)
+
+    def refuse_photo(self, url: str, failure: Failure = PHOTO_URL_REFUSED) -> None:
+        """Answer `failure` (a 400, as Telegram gives when it cannot take a picture from a
+        URL) to every sendPhoto of `url`."""
+        self._refused_photos[url] = failure
 
     def fail_next(self, method: str, failure: Failure, times: int = 1) -> None:
         """Answer `failure` to the next `times` calls of `method`, whatever the chat."""
@@ -278,6 +295,8 @@ class TelegramApiServer:
             "answerCallbackQuery": self._answer_callback_query,
             "close": answer_true,
             "logOut": answer_true,
+            "sendPhoto": self._send_photo,
+            "editMessageCaption": self._edit_message_caption,
         }
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
@@ -395,6 +414,8 @@ class TelegramApiServer:
         message = self.messages.get(key)
         if message is None:
             raise ParseError("Bad Request: message to edit not found")
+        if "photo" in message:
+            raise ParseError(NO_TEXT.description)
         markup = params.get("reply_markup")
         if self.html[key] == params["text"] and message.get("reply_markup") == markup:
             raise ParseError(NOT_MODIFIED.description)
@@ -404,3 +425,61 @@ class TelegramApiServer:
         if markup:
             message["reply_markup"] = markup
         return message
+
+    async def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        """sendPhoto by URL: the picture refused as Telegram would, else a photo message
+        with its caption (sizes made up: the fake fetches nothing)."""
+        url = str(params.get("photo") or "")
+        refused = self._refused_photos.get(url)
+        if refused is None and not url.startswith(("http://", "https://")):
+            refused = BAD_PHOTO_URL
+        if refused is not None:
+            raise ParseError(refused.description)  # every refusal of a picture is a 400
+        plain = _check_photo_message(params)
+        chat_id = str(params["chat_id"])
+        size = PhotoSize(f"photo-{self._next_message_id}", f"u{self._next_message_id}", 800, 600)
+        message = {
+            "message_id": self._next_message_id,
+            "date": 1706971920,
+            "chat": {"id": int(chat_id), "type": chat_type(chat_id)},
+            "from": self.bot_user.to_dict(),
+            "photo": [size.to_dict()],
+        }
+        if plain:
+            message["caption"] = plain
+        if params.get("message_thread_id") is not None:
+            message.update(message_thread_id=params["message_thread_id"], is_topic_message=True)
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self._next_message_id += 1
+        key = (chat_id, message["message_id"])
+        self.messages[key] = message
+        self.html[key] = str(params.get("caption") or "")
+        self.photos[key] = url
+        self.accepted_at[key] = asyncio.get_running_loop().time()
+        return message
+
+    async def _edit_message_caption(self, params: dict[str, Any]) -> dict[str, Any]:
+        plain = _check_photo_message(params)
+        key = (str(params["chat_id"]), int(params["message_id"]))
+        message = self.messages.get(key)
+        if message is None:
+            raise ParseError("Bad Request: message to edit not found")
+        if "photo" not in message:
+            raise ParseError(NO_CAPTION.description)
+        caption, markup = str(params.get("caption") or ""), params.get("reply_markup")
+        if self.html[key] == caption and message.get("reply_markup") == markup:
+            raise ParseError(NOT_MODIFIED.description)
+        self.html[key] = caption
+        message.update(caption=plain, edit_date=1706971980)
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        return message
+
+
+def _check_photo_message(params: dict[str, Any]) -> str:
+    """Apply the Bot API's caption and button rules; returns the caption after entity parsing."""
+    plain = check_caption_text(str(params.get("caption") or ""), params.get("parse_mode"))
+    check_message({"text": "-", "reply_markup": params.get("reply_markup")})
+    return plain

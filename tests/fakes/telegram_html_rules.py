@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
 
 ALLOWED_TAGS = frozenset(
     {
@@ -85,6 +86,16 @@ def check_message_text(text: str, parse_mode: str | None) -> str:
         raise ParseError("Bad Request: message text is empty")
     if utf16_length(plain) > MAX_TEXT_LENGTH:
         raise ParseError("Bad Request: message is too long")
+    return plain
+
+
+def check_caption_text(caption: str, parse_mode: str | None) -> str:
+    """Validate a sendPhoto/editMessageCaption caption (0-1024 characters after entity
+    parsing); returns it after entity parsing. Raises ParseError where the Bot API answers 400.
+    """
+    plain = parse_html(caption) if (parse_mode or "").upper() == "HTML" else caption
+    if utf16_length(plain) > MAX_CAPTION_LENGTH:
+        raise ParseError("Bad Request: message caption is too long")
     return plain
 
 

@@ -24,6 +24,7 @@ _TEXT_PARAMS = frozenset(
         "short_description",
         "name",
         "language_code",
+        "photo",
     }
 )
 
@@ -57,6 +58,11 @@ NOT_MODIFIED = Failure(
     "content and reply markup of the message",
 )
 SERVER_ERROR = Failure(500, "Internal Server Error")
+PHOTO_URL_REFUSED = Failure(400, "Bad Request: wrong type of the web page content")
+PHOTO_FETCH_FAILED = Failure(400, "Bad Request: failed to get HTTP URL content")
+BAD_PHOTO_URL = Failure(400, "Bad Request: wrong file identifier/HTTP URL specified")
+NO_CAPTION = Failure(400, "Bad Request: there is no caption in the message to edit")
+NO_TEXT = Failure(400, "Bad Request: there is no text in the message to edit")
 
 
 def migrated(new_chat_id: int) -> Failure:

@@ -131,7 +131,8 @@ async def test_track_follows_each_new_matching_live_page_and_the_chat_hears_its_
     assert await followed_urls(commands) == [new.url]
     [notice] = await messages(commands)
     assert isinstance(notice, Notice)
-    assert notice.text == f"Now following: Ukraine war: day 2 {new.url}\n(new on {url})"
+    assert notice.text == (f"Now following: Ukraine war: day 2 {new.url}\n(new on {url}; "
+                           "number 1 in /list)")
     assert commands.web.hits[budget.path] == commands.web.hits[sport.path] == 0
     assert commands.web.hits[old.path] == 0
     # The followed page's next update reaches the chat as any subscription's does.
@@ -173,7 +174,7 @@ async def test_a_tracked_feeds_new_items_are_followed_when_they_are_live_pages(
     assert await tracker(commands).tick() == 1
     assert await followed_urls(commands) == [second.url]
     assert [m.text for m in await messages(commands) if isinstance(m, Notice)] == [
-        f"Now following: Storm: day 2 {second.url}\n(new on {feed})"]
+        f"Now following: Storm: day 2 {second.url}\n(new on {feed}; number 1 in /list)"]
 
 
 async def test_list_shows_the_tracks_and_untrack_stops_one(commands: Commands) -> None:
@@ -320,7 +321,7 @@ async def test_a_slow_new_page_is_announced_only_once_its_first_check_found_upda
     assert await ticking == 1
     assert await followed_urls(commands) == [new.url]
     assert [m.text for m in await messages(commands) if isinstance(m, Notice)] == [
-        f"Now following: Storm live {new.url}\n(new on {url})"]
+        f"Now following: Storm live {new.url}\n(new on {url}; number 1 in /list)"]
     assert empty not in await followed_urls(commands)
 
 

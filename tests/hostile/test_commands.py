@@ -53,7 +53,7 @@ ADMIN_TEXTS = [
     "/filter 1 add iran", "/filter 1 exclude sport", "/filter 1 remove kept", "/filter 1 clear",
     "/mute 1h", "/unmute", "/mute off", "/digest off", "/digest every 2h",
     "/digest daily 08:00", "/timezone Europe/London", "/edits off", "/edits on", "/lock",
-    "/unlock",
+    "/unlock", "/images off", "/images on",
 ]
 # The same commands as Discord options: (name, options).
 ADMIN_INTERACTIONS: list[tuple[str, list[dict[str, Any]]]] = [
@@ -70,6 +70,7 @@ ADMIN_INTERACTIONS: list[tuple[str, list[dict[str, Any]]]] = [
     ("timezone", [option("zone", "Europe/London")]),
     ("edits", [option("setting", "off")]), ("edits", [option("setting", "on")]),
     ("lock", []), ("unlock", []),
+    ("images", [option("setting", "off")]), ("images", [option("setting", "on")]),
 ]
 # Permission bits a guild member may hold without being an admin of the channel.
 NOT_MANAGE_CHANNELS = [0, objects.EVERYONE_PERMISSIONS, (1 << 13) | (1 << 1) | (1 << 2) | (1 << 5)]
@@ -275,6 +276,7 @@ BAD_ARGUMENTS = [
     "/digest daily", "/digest weekly",
     # other arguments
     "/list 0", "/list -1", "/list 9999999999", "/list two", "/edits maybe", "/edits",
+    "/images maybe", "/images", "/images off please",
     "/filter frobnicate x", "/filter add", "/filter clear now", "/lock please",
     "/subscribe", "/subscribe not a url", "/subscribe hello", "/subscribe ftp://x.example/",
     "/subscribe javascript:alert(1)", "/nosuchcommand",

@@ -216,3 +216,36 @@ async def test_a_gone_chat_leaves_no_audience(db: Database) -> None:
         await subscriptions.subscribe(tx, chat.id, story.id, now=NOW)
         await subscriptions.deactivate_chat(tx, chat.id)
     assert await subscriptions.audience(db, story.id) == []
+
+
+async def test_a_story_s_followers_move_to_its_successor_once_with_their_filters(
+        db: Database) -> None:
+    """Subscriptions that follow successors move, keeping their id (their /list number) and
+    filters; one turned off, or a chat already following the successor, stays; the old story
+    records its successor and the chain back from the successor names it."""
+    async with db.write() as tx:
+        old = await stories.add(tx, "https://example.com/live/1", now=NOW, interval=60)
+        new = await stories.add(tx, "https://example.com/live/2", now=NOW, interval=60)
+        moving, staying, both = [
+            await chats.ensure(tx, ChatRef("telegram", str(n)), now=NOW) for n in (1, 2, 3)]
+        sub = await subscriptions.subscribe(tx, moving.id, old.id, now=NOW)
+        await filters.add(tx, moving.id, sub.id, "include", ("iran",), now=NOW)
+        await subscriptions.subscribe(tx, staying.id, old.id, now=NOW)
+        await chats.set_successors(tx, staying.id, False)
+        await subscriptions.subscribe(tx, both.id, old.id, now=NOW)
+        await subscriptions.subscribe(tx, both.id, new.id, now=NOW)
+        assert await subscriptions.move_to_successor(tx, old.id, new.id) == [moving.id]
+        assert await subscriptions.move_to_successor(tx, old.id, new.id) == []
+        await stories.set_successor(tx, old.id, new.url, ended=False)
+    [moved] = await subscriptions.for_chat(db, moving.id)
+    assert (moved.id, moved.story_id) == (sub.id, new.id)
+    [member] = [m for m in await subscriptions.audience(db, new.id) if m.chat.id == moving.id]
+    assert member.levels[1][0] == ("iran",)
+    assert sorted(await subscriptions.stayers(db, old.id)) == sorted([staying.id, both.id])
+    again = await stories.get(db, old.id)
+    assert again is not None and again.successor_url == new.url and again.state == "active"
+    assert await stories.chain_before(db, new.url) == [old.url]
+    async with db.write() as tx:
+        await stories.set_successor(tx, new.id, "https://example.com/live/3", ended=True)
+    assert [s.id for s in await stories.due(db, NOW)] == [old.id]  # an ended story is not due
+    assert await stories.chain_before(db, "https://example.com/live/3") == [new.url, old.url]

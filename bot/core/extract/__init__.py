@@ -21,6 +21,7 @@ from bot.core.extract.anchors import epoch_attributes
 from bot.core.extract.blocks import html_candidates
 from bot.core.extract.candidate import RANK_EPOCH, Candidate
 from bot.core.extract.caps import Tally
+from bot.core.extract.closing import NEWEST, closing_links, coverage_end
 from bot.core.extract.dating import Reference
 from bot.core.extract.document import read_document
 from bot.core.extract.feeds import feed_candidates
@@ -36,6 +37,7 @@ from bot.core.extract.structured import json_ld_candidates, json_ld_objects, mic
 from bot.core.extract.timemodel import Dating, date_candidates, dating_of, strength_of
 from bot.core.extract.zones import country_zone, month_first, stated_zone
 from bot.core.model import DATED_OWN, Page, Recipe
+from bot.core.successor import COVERAGE_GRACE
 
 __all__ = ["BUILTIN_RECIPES", "Dating", "Explained", "explain_page", "extract_page"]
 
@@ -176,7 +178,12 @@ def _html_page(
     zone = page_zone(info, primary, stated)
     entries, ordered = merge(date_candidates(primary, zone, info.reference), structured, zone)
     entries = absolute_images(entries, tree, url, base)
-    return _Read(Page(info.title, entries, base), ordered, info.reference)
+    end = coverage_end(objects)
+    ended = end is not None and end + COVERAGE_GRACE <= now
+    closing, live = closing_links(tree, base, ended=ended, newest=entries[:NEWEST])
+    page = Page(info.title, entries, base, coverage_end=end, closing_links=closing,
+                next_links=live)
+    return _Read(page, ordered, info.reference)
 
 
 def _zone_unshown(candidates: list[Candidate]) -> bool:

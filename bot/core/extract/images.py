@@ -1,11 +1,13 @@
 """An update's lead picture: one URL of a sensible size, never the page's furniture.
 
 Within an update's own elements the first picture a reader sees is taken (`<img>`,
-`<amp-img>`, a `<picture>`'s sources), lazy-loading attributes included; of its sizes the
-one nearest `_WANTED_WIDTH` wins (a phone shows ~800 px; a 4K original or a 50 px thumb
-is no alert picture). Logos, avatars and bylines' headshots, icons, emoji, spacers,
-tracking pixels, ads, `data:` URIs and svg are refused. URLs stay as the page writes them
-until `absolute_images` resolves them against the page's base; only http(s) survive.
+`<amp-img>`, a `<picture>`'s sources, a `<video>`'s poster), lazy-loading attributes
+included; of its sizes the one nearest `_WANTED_WIDTH` wins (a phone shows ~800 px; a 4K
+original or a 50 px thumb is no alert picture). Logos, avatars and bylines' headshots,
+icons, emoji, spacers, tracking pixels, ads, `data:` URIs and svg are refused. Structured
+data's `image` and a feed item's media (`structured_images`, `feed_image`) go by the same
+sizes and refusals. URLs stay as the page writes them until `absolute_images` resolves
+them against the page's base; only http(s) survive.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ _MAX_URL = 2048
 _IMAGE_FILES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 # A declared side below this is an icon, an avatar or a tracking pixel, not a picture.
 _MIN_SIDE = 100
-_IMAGE_TAGS = "img, amp-img"
-_IMAGE_TAG_NAMES = frozenset({"img", "amp-img"})
+_IMAGE_TAGS = "img, amp-img, video[poster]"
+_IMAGE_TAG_NAMES = frozenset({"img", "amp-img", "video"})
 # Elements a flat run is made of, small enough to walk.
 _SMALL_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "span", "strong", "b", "em",
                          "i", "a", "font", "dt", "dd", "figure", "picture"})
@@ -108,7 +110,9 @@ def _picture_of(image: LexborNode, root: LexborNode) -> str | None:
 
 def _sources(image: LexborNode) -> list[tuple[str, float | None]]:
     """Every (URL, width) the image offers: its srcset and src, lazy ones first, and those of
-    the `<source>` elements of the `<picture>` around it."""
+    the `<source>` elements of the `<picture>` around it; a video's poster."""
+    if image.tag == "video":  # its poster: what a reader sees before pressing play
+        return [((image.attributes.get("poster") or "").strip(), _declared_width(image))]
     found = _own_sources(image.attributes, _declared_width(image))
     parent = image.parent
     if parent is not None and parent.tag == "picture":

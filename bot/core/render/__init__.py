@@ -92,3 +92,14 @@ def shown_word(word: str) -> str:
     """A filter word as the chat would type it: a phrase in quotes."""
     word = one_line(word)
     return f'"{word}"' if " " in word else word
+
+
+MAX_PICTURE_URL = 2048
+"""The longest picture URL handed to a platform: Discord's limit on an embed's URLs."""
+
+
+def picture_link(entry: Entry) -> str | None:
+    """The entry's picture as a platform may be handed it (it fetches it, never the bot): a
+    clean http(s) URL (`safe_link`) of at most MAX_PICTURE_URL characters, else None."""
+    link = safe_link(entry.image)
+    return link if link is not None and len(link) <= MAX_PICTURE_URL else None

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.core.model import Alert, Digest, Entry, Folded, Message, Notice, StoryRef
-from bot.core.render import safe_link, zone_of
+from bot.core.render import picture_link, safe_link, zone_of
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -106,7 +106,7 @@ def embed_size(embed: dict) -> int:
 def render_discord(message: Message) -> DiscordPayload:
     """One payload for `message`; a digest's may pass the per-message limits (`split_payload`)."""
     if isinstance(message, Alert):
-        return DiscordPayload(None, (alert_embed(message),))
+        return DiscordPayload(None, (pictured_embed(message),))
     if isinstance(message, Folded):
         return DiscordPayload(None, (folded_embed(message),))
     if isinstance(message, Digest):
@@ -178,6 +178,16 @@ def folded_embed(folded: Folded) -> dict:
         lines.append(line)
         used += len(line) + 1
     embed["description"] = "\n".join(lines)
+    return embed
+
+
+def pictured_embed(alert: Alert) -> dict:
+    """The embed of an alert sent alone: with the update's picture as the embed's image
+    (`picture_link`: Discord fetches it; a digest's embeds stay without)."""
+    embed = alert_embed(alert)
+    image = picture_link(alert.entry)
+    if image:
+        embed["image"] = {"url": image}
     return embed
 
 

@@ -58,6 +58,12 @@ def render_telegram(message: Message) -> TelegramText:
     raise TypeError(f"not a message: {message!r}")
 
 
+def render_alert(alert: Alert, budget: int = MAX_LENGTH) -> TelegramText:
+    """`alert` as Telegram text within `budget` characters after entity parsing; the
+    summary gives way first (a photo's caption has 1024)."""
+    return _alert(alert, budget)
+
+
 def split_digest(digest: Digest) -> tuple[Digest, ...]:
     """`digest` as consecutive digests that each render whole within the limit.
 

@@ -49,7 +49,19 @@ from bot.core.errors import (
 from bot.core.model import Attachment, ChatRef, Digest, Message, Notice
 from bot.core.ports import Pace
 from bot.core.render.telegram_html import TelegramText, render_telegram, split_digest
+from bot.core.render.telegram_photo import (
+    TelegramPhoto,
+    preview_image,
+    render_caption,
+    render_photo,
+)
 from bot.platforms.telegram.config import TelegramConfig
+from bot.platforms.telegram.photos import (
+    PHOTO_MARK,
+    PHOTO_READ_SECONDS,
+    link_preview,
+    refused_photo,
+)
 from handlers.registry import menu_for
 
 ALLOWED_UPDATES = (
@@ -141,7 +153,7 @@ class TelegramMessenger:
         if isinstance(message, Notice) and message.attachment is not None:
             return await self._send_file(chat, message.text, message.attachment)
         if not isinstance(message, Digest):
-            return await self._send_one(chat, render_telegram(message))
+            return await self._send_single(chat, message, pace)
         parts = split_digest(message)
         ids = self._delivered_parts.pop((chat, message), [])
         try:
@@ -165,8 +177,11 @@ class TelegramMessenger:
             self._delivered_parts.popitem(last=False)
 
     async def edit(self, chat: ChatRef, message_id: str, message: Message) -> None:
-        """Replace the text of a message sent earlier; an unchanged text counts as success.
-        Raises DeliveryError."""
+        """Replace the text (or, for a photo, the caption) of a message sent earlier; an
+        unchanged text counts as success. Raises DeliveryError."""
+        if message_id.startswith(PHOTO_MARK):
+            await self._edit_caption(chat, int(message_id.removeprefix(PHOTO_MARK)), message)
+            return
         rendered = render_telegram(message)
         try:
             await self._bot.edit_message_text(
@@ -174,7 +189,7 @@ class TelegramMessenger:
                 chat_id=_chat_id(chat),
                 message_id=int(message_id),
                 parse_mode=ParseMode.HTML,
-                link_preview_options=_NO_PREVIEW,
+                link_preview_options=link_preview(message),
                 reply_markup=_keyboard(rendered),
             )
         except tg.BadRequest as error:
@@ -198,19 +213,81 @@ class TelegramMessenger:
             raise _translate(error) from error
         return str(sent.message_id)
 
-    async def _send_one(self, chat: ChatRef, rendered: TelegramText) -> str:
+    async def _send_one(self, chat: ChatRef, rendered: TelegramText,
+                        preview: LinkPreviewOptions = _NO_PREVIEW) -> str:
         try:
             sent = await self._bot.send_message(
                 chat_id=_chat_id(chat),
                 text=rendered.text,
                 parse_mode=ParseMode.HTML,
-                link_preview_options=_NO_PREVIEW,
+                link_preview_options=preview,
                 reply_markup=_keyboard(rendered),
                 message_thread_id=int(chat.thread_id) if chat.thread_id else None,
             )
         except tg.TelegramError as error:
             raise _translate(error) from error
         return str(sent.message_id)
+
+    async def _send_single(self, chat: ChatRef, message: Message, pace: Pace | None) -> str:
+        """A message that is not a digest: an alert with a picture as a photo (or text),
+        anything else as one text."""
+        if preview_image(message) is not None:
+            return await self._send_pictured(chat, message, pace)
+        return await self._send_one(chat, render_telegram(message))
+
+    async def _send_pictured(self, chat: ChatRef, message: Message, pace: Pace | None) -> str:
+        """An alert with a picture: one photo with the alert as its caption when it fits,
+        else the text with the picture as its link preview. A photo Telegram refuses (its
+        URL or its type) is, within this same send, the alert as text: the delivery is
+        sent once, whichever way it went. The text after a refused photo waits for `pace`:
+        Telegram counted the refused request against the chat too."""
+        photo = render_photo(message)
+        if photo is None:
+            return await self._send_one(chat, render_telegram(message), link_preview(message))
+        try:
+            return PHOTO_MARK + await self._send_photo(chat, photo)
+        except Rejected as error:
+            if not refused_photo(str(error)):
+                raise
+            _log.info("Telegram refused the photo %s (%s); the alert goes as text",
+                      photo.photo, error, extra={"event": "photo_refused",
+                                                 "platform": "telegram"})
+        if pace is not None:
+            await pace()
+        return await self._send_one(chat, render_telegram(message))
+
+    async def _send_photo(self, chat: ChatRef, photo: TelegramPhoto) -> str:
+        """sendPhoto with the picture's URL (Telegram fetches it) and the HTML caption."""
+        try:
+            sent = await self._bot.send_photo(
+                chat_id=_chat_id(chat),
+                photo=photo.photo,
+                caption=photo.caption.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(photo.caption),
+                message_thread_id=int(chat.thread_id) if chat.thread_id else None,
+                read_timeout=PHOTO_READ_SECONDS,
+            )
+        except tg.TelegramError as error:
+            raise _translate(error) from error
+        return str(sent.message_id)
+
+    async def _edit_caption(self, chat: ChatRef, message_id: int, message: Message) -> None:
+        """editMessageCaption of a photo alert: the alert's caption, trimmed to fit."""
+        rendered = render_caption(message)
+        try:
+            await self._bot.edit_message_caption(
+                chat_id=_chat_id(chat),
+                message_id=message_id,
+                caption=rendered.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_keyboard(rendered),
+            )
+        except tg.BadRequest as error:
+            if "message is not modified" not in error.message.lower():
+                raise _translate(error) from error
+        except tg.TelegramError as error:
+            raise _translate(error) from error
 
 
 def _chat_id(chat: ChatRef) -> int | str:

@@ -93,6 +93,13 @@ def test_headshot_in_the_update_header_is_refused() -> None:
         None, "https://news.example.com/photos/summit.jpg", None]
 
 
+def test_video_poster_is_the_picture_a_reader_sees() -> None:
+    """A native video shows its poster until played: that is the update's picture."""
+    page = _blog('<video controls poster="/video/posters/crowd.jpg" width="640">'
+                 '<source src="/video/crowd.mp4" type="video/mp4"></video>')
+    assert page.entries[0].image == "https://news.example.com/video/posters/crowd.jpg"
+
+
 def test_quoted_posts_picture_is_the_posts() -> None:
     """A picture inside a quoted post belongs to that post; the update's own photo after it
     is the update's."""

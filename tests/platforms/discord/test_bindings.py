@@ -41,8 +41,8 @@ THREAD = "1300000000000000077"
 DM = "1300000000000000066"
 ADMIN = objects.MANAGE_CHANNELS
 EPHEMERAL = 64
-ADMIN_COMMANDS = {"mute", "unmute", "digest", "timezone", "edits", "lock", "unlock", "status",
-                  "track", "untrack"}
+ADMIN_COMMANDS = {"mute", "unmute", "digest", "timezone", "edits", "images", "lock", "unlock",
+                  "status", "successors", "track", "untrack"}
 
 
 def live_page(count: int = 3, title: str = "Storm live") -> str:

@@ -407,3 +407,20 @@ async def test_filter_test_shows_what_the_filters_let_through(world: World) -> N
         "2024-02-03 10:03 UTC #1 dropped: no include word matched: Weather",
         "2024-02-03 10:02 UTC #1 dropped: exclude 'football': Cup final",
         "2024-02-03 10:01 UTC #1 passes: include 'iran': Iran strikes: 3 < 5 & more"]
+
+
+async def test_a_member_cannot_turn_images_off_in_a_group_but_an_admin_can(world: World) -> None:
+    """/images off by a member of a group is refused (Telegram says they are a member) and
+    pictures stay on; the same command by an administrator turns them off."""
+    group = ChatRef("telegram", str(GROUP))
+    url = world.web.set("/live", live_page(2))
+    await world.ask(updates.group_command(GROUP, MEMBER, f"/subscribe {url}"), GROUP)
+    refused = await world.ask(updates.group_command(GROUP, MEMBER, "/images off"), GROUP)
+    assert refused["text"] == "Only an admin of this chat can do that."
+    chat = await world.chat(group)
+    assert chat is not None and chat.images
+    world.fake.set_member(GROUP, ADMIN, "administrator")
+    done = await world.ask(updates.group_command(GROUP, ADMIN, "/images off"), GROUP)
+    assert done["text"].startswith("Images off")
+    chat = await world.chat(group)
+    assert chat is not None and not chat.images

@@ -12,6 +12,7 @@ from bot.core.opml import MAX_BYTES, read_opml
 from tests.fakes import telegram_updates as updates
 from tests.fakes.feeds import serve_sample
 from tests.platforms.telegram.test_bindings import (
+    ADMIN,
     GROUP,
     MEMBER,
     USER,
@@ -153,3 +154,18 @@ async def test_a_file_bigger_than_its_message_said_is_not_downloaded(world: Worl
     assert reply == "The file is over 1024 KiB, the most an import reads"
     assert len(world.fake.calls_to("getFile")) == 1
     assert world.fake.downloads == []
+
+
+async def test_a_member_of_a_locked_group_cannot_import_and_nothing_is_downloaded(
+        world: World) -> None:
+    """In a locked group a member's /import is refused before the file is fetched."""
+    world.fake.set_member(GROUP, ADMIN, "administrator")
+    await world.ask(updates.group_command(GROUP, ADMIN, "/lock"), GROUP)
+    url = world.web.set("/live", live_page(2))
+    opml = f'<opml version="2.0"><body><outline xmlUrl="{url}"/></body></opml>'.encode()
+
+    reply = await import_document(world, GROUP, world.fake.upload("feeds.opml", opml))
+
+    assert reply == "This chat is locked: only an admin can (un)subscribe."
+    assert not world.fake.calls_to("getFile") and world.fake.downloads == []
+    assert await followed(world, GROUP) == []

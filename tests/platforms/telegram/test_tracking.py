@@ -32,7 +32,7 @@ async def test_an_admin_tracks_a_section_and_the_group_hears_its_new_live_page(
                 ("/live/vote", "Vote count live"))
         await bot.fake.wait_for(lambda _: bool(bot.sends(GROUP, "Now following:")), 10)
         [notice] = bot.sends(GROUP, "Now following:")
-        assert f"{story.url}\n(new on {url})" in notice["text"]
+        assert f"{story.url}\n(new on {url}; number 1 in /list)" in notice["text"]
         story.post("Storm reaches the pier", "Waves break over the pier at noon.")
         await bot.wait_alerts(GROUP, "Waves break over the pier")
     assert web_server.hits["/live/vote"] == 0
