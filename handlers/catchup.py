@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.core.catchup import Happened
 from bot.core.errors import NotFound
-from bot.core.filters import Levels, judge_levels
+from bot.core.filters import Levels, entry_words, judge_levels
 from bot.core.model import ChatRef
 from handlers.command_values import Catchup
 from handlers.context import Context
@@ -51,5 +51,5 @@ def _passes(happened: Happened, levels: dict[str, Levels]) -> bool:
     """Whether the update passes its story's filters in this chat, as its alert did."""
     story_levels = levels.get(happened.story.url)
     entry = happened.entry
-    return story_levels is not None and judge_levels(entry.title, entry.text,
+    return story_levels is not None and judge_levels(entry.title, entry_words(entry),
                                                      story_levels).passed

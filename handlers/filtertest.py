@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.core.catchup import Happened
 from bot.core.errors import NotFound
-from bot.core.filters import Decision, decide_levels
+from bot.core.filters import Decision, decide_levels, entry_words
 from bot.core.model import ChatRef
 from bot.core.render import format_time
 from handlers.command_values import FilterTest
@@ -48,8 +48,9 @@ async def filter_test(context: Context, ref: ChatRef, command: FilterTest) -> st
         return f"No updates stored yet for {where}; the next check brings them."
     judged = [(happened, *by_url[happened.story.url]) for happened in latest
               if happened.story.url in by_url]
-    decisions = [(happened, number, decide_levels(happened.entry.title, happened.entry.text,
-                                                  levels)) for happened, number, levels in judged]
+    decisions = [(happened, number, decide_levels(happened.entry.title,
+                                                  entry_words(happened.entry), levels))
+                 for happened, number, levels in judged]
     passing = sum(decision.passed for _, _, decision in decisions)
     head = (f"Filter test on the latest {len(decisions)} updates of {where}: {passing} pass, "
             f"{len(decisions) - passing} dropped.")

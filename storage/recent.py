@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.core.catchup import Happened
 from bot.core.model import Entry, StoryRef
 from storage.db import Reader, Row
+from storage.payloads import decode_embeds
 from storage.times import from_epoch, require_epoch
 
 WINDOW_LIMIT = 500
@@ -36,7 +37,8 @@ async def _newest(db: Reader, story_ids: Sequence[int], limit: int, condition: s
     rows = await db.fetch_all(
         # Only "?" placeholders and a fixed condition are formatted in; the values are bound.
         "SELECT s.url AS story_url, s.title AS story_title, e.key, e.published_at,"
-        " e.updated_at, e.title, e.text, e.url, COALESCE(e.published_at, e.first_seen_at) AS at"
+        " e.updated_at, e.title, e.text, e.url, e.embeds,"
+        " COALESCE(e.published_at, e.first_seen_at) AS at"
         f" FROM entries e JOIN stories s ON s.id = e.story_id WHERE e.story_id IN ({marks})"
         f"{condition} ORDER BY at DESC, e.id DESC LIMIT ?",
         (*story_ids, *bound, limit),
@@ -46,7 +48,7 @@ async def _newest(db: Reader, story_ids: Sequence[int], limit: int, condition: s
 
 def _happened(row: Row) -> Happened:
     entry = Entry(row["key"], from_epoch(row["published_at"]), row["text"], row["title"],
-                  from_epoch(row["updated_at"]), row["url"])
+                  from_epoch(row["updated_at"]), row["url"], embeds=decode_embeds(row["embeds"]))
     at = from_epoch(row["at"])
     assert at is not None  # first_seen_at is NOT NULL
     return Happened(StoryRef(row["story_url"], row["story_title"]), entry, at)

@@ -25,7 +25,7 @@ from bot.app.telemetry import SILENT, WatchEvents, error_label
 from bot.core.cadence import failure_delay, next_interval
 from bot.core.diff import FUZZY_WINDOW, Diff, diff_entries
 from bot.core.errors import FetchError
-from bot.core.filters import judge_levels
+from bot.core.filters import entry_words, judge_levels
 from bot.core.identity import is_own_text, marks_of
 from bot.core.model import Alert, CheckResult, Fetched, Page, StoryRef, Validators
 from bot.core.ports import Fetcher, Summarizer
@@ -391,7 +391,7 @@ class Watcher:
         for edit in diff.edited:
             entry = edit.entry
             for member in audience:
-                matched = judge_levels(entry.title, entry.text, member.levels).matched
+                matched = judge_levels(entry.title, entry_words(entry), member.levels).matched
                 zone = member.chat.timezone or self._policy.default_timezone
                 alert = Alert(ref, shown_entry(entry, member.chat.images),
                               summaries.get(entry.key, ""), matched, zone)

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from bot.core.filters import entry_words
 from bot.core.identity import (
     Known,
     copy_mark,
@@ -138,6 +139,10 @@ class _Matcher:
     def __init__(self, known: Sequence[Known], marks: Mapping[str, int | None]) -> None:
         self._by_ref = {item.ref: item for item in known}
         self._texts = {item.ref: normalize_text(item.entry.text) for item in known}
+        # Likeness reads what an entry quotes too: a page (or this program, once it learnt to
+        # set a quoted post apart) moving a post's words out of the text corrects nothing.
+        self._likes = {item.ref: normalize_text(entry_words(item.entry)) if item.entry.embeds
+                       else self._texts[item.ref] for item in known}
         self._by_text: dict[str, list[int]] = {}
         for ref, text in self._texts.items():
             self._by_text.setdefault(text, []).append(ref)
@@ -171,7 +176,8 @@ class _Matcher:
         same own text at any time, else the likest text timed within FUZZY_WINDOW of it."""
         text = normalize_text(entry.text)
         match = self._same_text(text) if is_own_text(entry.text) else None
-        match = match or self._likest(entry, text)
+        match = match or self._likest(entry, normalize_text(entry_words(entry))
+                                      if entry.embeds else text)
         if match is None:
             return False
         self._claim(match.ref, entry, marks_of(entry))
@@ -188,7 +194,7 @@ class _Matcher:
             if ref in self._claimed or not _near(entry.published_at,
                                                  candidate.entry.published_at):
                 continue
-            score = _likeness(text, self._texts[ref])
+            score = _likeness(text, self._likes[ref])
             if score >= best_score:
                 best, best_score = candidate, score
         return best

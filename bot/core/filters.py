@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Literal
 
 from bot.core.errors import BadArgument
+from bot.core.model import Entry
 
 MAX_WORD_CHARS = 100
 _EXAMPLE = 'example: /filter add iran "red sea" sanction*'
@@ -218,6 +219,14 @@ def judge(
     exclude word drops the entry.
     """
     return _judge_folded(_haystack(title, text), include, exclude)
+
+
+def entry_words(entry: Entry) -> str:
+    """What filters read of an entry besides its headline: its text, then the words and
+    authors of the posts it quotes and the titles of what it plays (a chat filtering on a
+    word inside a quoted tweet hears it)."""
+    quoted = [part for embed in entry.embeds for part in (embed.text, embed.author) if part]
+    return "\n".join((entry.text, *quoted)) if quoted else entry.text
 
 
 def _haystack(title: str | None, text: str) -> str:

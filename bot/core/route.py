@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.core.diff import fold_burst
-from bot.core.filters import Levels, judge_levels
+from bot.core.filters import Levels, entry_words, judge_levels
 from bot.core.model import Alert, Entry, Folded, StoryRef
 
 
@@ -59,7 +59,7 @@ def route_entries(
     """
     passed: list[tuple[Entry, tuple[str, ...]]] = []
     for entry in new:
-        verdict = judge_levels(entry.title, entry.text, levels)
+        verdict = judge_levels(entry.title, entry_words(entry), levels)
         if verdict.passed:
             passed.append((entry, verdict.matched))
     folded, _ = fold_burst([entry for entry, _ in passed], burst_limit)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.diff import Confirmed, Diff, diff_entries, fold_burst
 from bot.core.identity import Known, fingerprint, marks_of
-from bot.core.model import DATED_BY_FETCH, DATED_BY_PAGE, DATED_OWN, Entry
+from bot.core.model import DATED_BY_FETCH, DATED_BY_PAGE, DATED_OWN, Embed, Entry
 
 T0 = datetime(2024, 2, 3, 12, 0, tzinfo=UTC)
 
@@ -291,3 +291,21 @@ def test_a_pruned_update_is_known_by_any_mark() -> None:
     gone = Entry("t:12:00:x", T0, "Ferries have stopped for the day.")
     marks: dict[str, int | None] = {f"k:{gone.key}": None}
     assert diff_entries([], [gone], marks, 0, False) == Diff()
+
+
+def test_a_quoted_post_set_apart_from_the_text_is_an_edit_not_a_new_update() -> None:
+    """An unkeyed update stored with a tweet's words and byline in its text, fetched with
+    the tweet set apart as an embed (a new key, its text much shorter), is the same update:
+    edited, never alerted again."""
+    words = ("I hope to fly to evacuation site to thank everyone for putting in so much effort "
+             "in finding the site. And keep everyone informed.")
+    old = entry(1, f"AIrAsia boss is on his way to the island.\n\n{words}\n\n— Tony Fernandes "
+                   "(@tonyfernandes) December 31, 2014", key="t:02:10:aaaa")
+    tweet = Embed("post", "https://twitter.com/tonyfernandes/status/550111045792976896", words,
+                  "@tonyfernandes")
+    new = replace(entry(1, "AIrAsia boss is on his way to the island.", key="t:02:10:bbbb"),
+                  embeds=(tweet,))
+    diff = check([entry(2), old], [entry(2), new])
+    assert diff.alerts == ()
+    assert [(e.stored.entry.key, e.entry.embeds) for e in diff.edited] == [("t:02:10:aaaa",
+                                                                           (tweet,))]

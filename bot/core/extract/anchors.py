@@ -19,6 +19,7 @@ from bot.core.extract.clock import (
     parse_epoch,
     parse_iso,
 )
+from bot.core.extract.embeds import in_quoted_post
 from bot.core.extract.furniture import SKIP_TAGS
 from bot.core.extract.zones import zone_for_abbreviation
 
@@ -123,7 +124,7 @@ def find_anchors(
             own = own.strip()
             loose = tag == "time" or len(own) <= 12 or _bold_lead(node)
             hint = text_hint(own, now, loose=loose, month_first=month_first)
-        if hint is not None:
+        if hint is not None and not in_quoted_post(node):
             anchors.append(Anchor(node, hint))
             if len(anchors) == MAX_TIME_ELEMENTS:
                 if tally is not None:

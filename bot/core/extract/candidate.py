@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.extract.clock import Shown
+from bot.core.model import Embed
 
 # How much a source's instant is trusted, highest first.
 RANK_ATTRIBUTE = 5  # a datetime attribute with an explicit offset, on a visible time
@@ -36,7 +37,8 @@ class Candidate:
     `instant` is an aware UTC time with `rank` saying how trustworthy it is;
     `shown` is a visible clock time still to be dated; `ident` is the source's own id;
     `basis` says what the instant came from and `evidence` what time evidence was seen;
-    `image` is the update's lead picture as the source writes its URL.
+    `image` is the update's lead picture as the source writes its URL; `embeds` what the
+    update quotes or plays.
     """
 
     source: str
@@ -52,6 +54,7 @@ class Candidate:
     basis: str = ""
     evidence: tuple[Evidence, ...] = ()
     image: str | None = None
+    embeds: tuple[Embed, ...] = ()
 
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)

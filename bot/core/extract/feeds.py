@@ -15,7 +15,9 @@ from selectolax.lexbor import LexborHTMLParser
 from bot.core.extract.blocktext import paragraphs
 from bot.core.extract.candidate import RANK_STRUCTURED, Candidate
 from bot.core.extract.caps import MAX_FEED_ITEM_ELEMENTS, MAX_FEED_ITEMS, MAX_FEED_TAGS, Tally
+from bot.core.extract.embeds import find_embeds
 from bot.core.extract.images import feed_image
+from bot.core.model import Embed
 
 _ITEM_TAGS = ("item", "{*}item", "{*}entry")
 
@@ -74,9 +76,10 @@ def _item(item: Any) -> Candidate:
         body = item["content"][0].get("value", "")
     body = body or item.get("summary", "") or item.get("description", "")
     title = item.get("title")
+    text, embeds = quoting_text(body, link or "")
     return Candidate(
         "feed",
-        plain_text(body),
+        text,
         " ".join(title.split()) if title else None,
         item.get("id") or link,
         link,
@@ -84,6 +87,7 @@ def _item(item: Any) -> Candidate:
         RANK_STRUCTURED if published else 0,
         updated_at=updated,
         image=feed_image(item, body),
+        embeds=embeds,
     )
 
 
@@ -95,8 +99,18 @@ def _when(value: struct_time | None) -> datetime | None:
 
 def plain_text(markup: str) -> str:
     """The paragraphs of an item's HTML (or its text, when it holds no markup)."""
+    return quoting_text(markup, "")[0]
+
+
+def quoting_text(markup: str, base_url: str) -> tuple[str, tuple[Embed, ...]]:
+    """The paragraphs of an item's HTML without what it quotes or plays, and those embeds
+    (their words when the item says nothing else)."""
     if "<" not in markup:
-        return " ".join(markup.split())
+        return " ".join(markup.split()), ()
     tree = LexborHTMLParser(f"<div>{markup}</div>")
     root = tree.css_first("div")
-    return "\n\n".join(paragraphs([root], set())) if root else ""
+    if root is None:
+        return "", ()
+    embedded = find_embeds([root], base_url)
+    text = "\n\n".join(paragraphs([root], set(embedded.elements)))
+    return text or embedded.words, embedded.embeds

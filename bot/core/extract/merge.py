@@ -173,5 +173,5 @@ def _entries(candidates: list[Candidate]) -> tuple[tuple[Entry, ...], list[Candi
         if updated is not None and (candidate.instant is None or updated <= candidate.instant):
             updated = None
         entries.append(Entry(key, candidate.instant, text, title, updated, candidate.url,
-                             image=candidate.image))
+                             image=candidate.image, embeds=candidate.embeds))
     return tuple(entries), ordered

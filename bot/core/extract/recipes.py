@@ -64,7 +64,7 @@ def _entry(
     ident = candidate.ident or element_id(node)
     return Candidate(candidate.source, text, title, ident, candidate.url, candidate.instant,
                      candidate.rank, candidate.shown, candidate.updated_at,
-                     image=candidate.image)
+                     image=candidate.image, embeds=candidate.embeds)
 
 
 def _time_anchors(

@@ -17,6 +17,7 @@ from bot.core.extract.candidate import (
     Evidence,
 )
 from bot.core.extract.clock import Shown, find_clock, find_day
+from bot.core.extract.embeds import find_embeds
 from bot.core.extract.furniture import headline_text
 from bot.core.extract.images import lead_image
 
@@ -39,16 +40,19 @@ def block_candidate(
     beside = _day_beside(anchors, month_first)
     if beside is not None and beside[1].mem_id != block.mem_id:
         skip.add(beside[1].mem_id)
+    embedded = find_embeds([block], base_url)
+    skip |= embedded.elements
     title_node = find_title(block, skip)
     title = _clean_title(headline_text(title_node)) if title_node is not None else None
     if title_node is not None:
         skip.add(title_node.mem_id)
-    text = "\n\n".join(paragraphs(block.iter(include_text=True), skip))
+    text = "\n\n".join(paragraphs(block.iter(include_text=True), skip)) or embedded.words
     if not _says_something(title or "", text, timed=bool(anchors)):
         return None
     ident = element_id(block)
     candidate = Candidate("html", text, title or _match_minute(anchors), ident,
-                          _url(base_url, ident), image=lead_image([block]))
+                          _url(base_url, ident), image=lead_image([block]),
+                          embeds=embedded.embeds)
     return _with_time(candidate, [a.hint for a in anchors], beside[0] if beside else None)
 
 
@@ -79,6 +83,8 @@ def segment_candidate(
                if a.node.tag in ("strong", "b") and strip_stamp(a.node.text())}
     skip = {a.node.mem_id for a in anchors
             if a.node.mem_id != first.mem_id and a.node.mem_id not in running}
+    embedded = find_embeds(run, base_url)
+    skip |= embedded.elements
     title = None
     if first.tag in HEADINGS:
         title = _clean_title(strip_stamp(headline_text(first))) or None
@@ -88,12 +94,13 @@ def segment_candidate(
         # The stamp is the paragraph's own opening text ("14:05 Police have..."), not a child.
         stamped_itself = any(a.node.mem_id == first.mem_id for a in anchors) or bool(running)
         found[0] = strip_stamp(found[0]) if stamped_itself else found[0]
-    text = "\n\n".join(p for p in found if p)
+    text = "\n\n".join(p for p in found if p) or embedded.words
     if not text and not title:
         return None
     ident = element_id(first) if first.tag != "-text" else None
     return _with_time(Candidate("html", text, title, ident, _url(base_url, ident),
-                                image=lead_image(run)), [a.hint for a in anchors])
+                                image=lead_image(run), embeds=embedded.embeds),
+                      [a.hint for a in anchors])
 
 
 def strip_stamp(text: str) -> str:
@@ -193,7 +200,7 @@ def _with_time(
     return Candidate(
         candidate.source, candidate.text, candidate.title, candidate.ident, candidate.url,
         instant, rank if instant else 0, shown, max(updated, default=None), day,
-        evidence=evidence, image=candidate.image,
+        evidence=evidence, image=candidate.image, embeds=candidate.embeds,
     )
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.model import Alert, Digest, Entry, Folded, Message, Notice, Page
 from bot.core.render import clean_text, one_line, safe_link, shown_word, when
+from bot.core.render.embeds import embed_lines
 
 if TYPE_CHECKING:  # only annotations: `run` and the alerts it prints never load the extractor
     from bot.core.extract import Dating, Explained
@@ -54,12 +55,19 @@ def _alert_text(alert: Alert) -> str:
         lines.append(headline)
     if summary:
         lines.append(summary)
+    lines.extend(_embed_texts(entry, summary))
     link = safe_link(entry.url) or safe_link(alert.story.url)
     if link:
         lines.append(link)
     if alert.matched:
         lines.append("Matched: " + ", ".join(shown_word(word) for word in alert.matched))
     return "\n".join(lines)
+
+
+def _embed_texts(entry: Entry, summary: str, words_limit: int = 1000) -> list[str]:
+    """The entry's embed lines as plain text, each ending with its whole link."""
+    return [f"{line.lead}: {_shorten(line.words, words_limit)} {line.url}" if line.words
+            else f"{line.lead} {line.url}" for line in embed_lines(entry, summary)]
 
 
 def _folded_text(folded: Folded) -> str:
@@ -170,7 +178,7 @@ def ignored_text(page: Page) -> str:
 def render_check(page: Page, *, as_json: bool) -> str:
     """`check`'s output: one JSON array of entries, or a readable table."""
     if as_json:
-        return json.dumps([entry_json(entry) for entry in page.entries], ensure_ascii=False)
+        return json.dumps([_check_json(entry) for entry in page.entries], ensure_ascii=False)
     lines = [page.title or "(untitled story)", f"{len(page.entries)} updates, newest first"]
     if page.ignored:
         lines.append(f"past extraction's caps, ignored {ignored_text(page)}")
@@ -181,7 +189,15 @@ def render_check(page: Page, *, as_json: bool) -> str:
         lines.append(f"{stamp:<22}  {words[:96] + ('…' if len(words) > 96 else '')}")
         if entry.image is not None:
             lines.append(f"{'':24}image: {one_line(entry.image)}")
+        lines.extend(f"{'':24}{text}" for text in _embed_texts(entry, entry.text, 72))
     return "\n".join(lines)
+
+
+def _check_json(entry: Entry) -> dict[str, object]:
+    """An entry as `check --json` shows it: its JSON with what it quotes or plays."""
+    embeds = [{"kind": e.kind, "url": e.url, "text": e.text, "author": e.author}
+              for e in entry.embeds]
+    return {**entry_json(entry), "embeds": embeds}
 
 
 def render_explained(explained: Explained, *, as_json: bool) -> str:
@@ -192,7 +208,7 @@ def render_explained(explained: Explained, *, as_json: bool) -> str:
     """
     pairs = list(zip(explained.page.entries, explained.datings, strict=True))
     if as_json:
-        return json.dumps([{**entry_json(entry),
+        return json.dumps([{**_check_json(entry),
                             "evidence": _evidence_json(dating, explained, entry.published_at)}
                            for entry, dating in pairs], ensure_ascii=False)
     lines = [explained.page.title or "(untitled story)",

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.model import Alert, Digest, Entry, Folded, Message, Notice, StoryRef
 from bot.core.render import picture_link, safe_link, zone_of
+from bot.core.render.embeds import embed_lines
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -143,7 +144,9 @@ def split_payload(payload: DiscordPayload) -> tuple[DiscordPayload, ...]:
 def alert_embed(alert: Alert) -> dict:
     """The embed of one alert: headline linking to the entry, summary, time, story footer."""
     entry, story = alert.entry, alert.story
-    description = safe_trimmed(alert.summary, DESCRIPTION_LIMIT)
+    embeds = _embed_markdown(alert)
+    summary = safe_trimmed(alert.summary, DESCRIPTION_LIMIT - len(embeds) - 2)
+    description = "\n\n".join(part for part in (summary, embeds) if part)
     if alert.matched:
         matched = "\n\nMatched: " + ", ".join(alert.matched)
         room = DESCRIPTION_LIMIT - len(description)
@@ -157,6 +160,23 @@ def alert_embed(alert: Alert) -> dict:
     if when is not None:
         embed["timestamp"] = when.astimezone(UTC).isoformat()
     return embed
+
+
+def _embed_markdown(alert: Alert) -> str:
+    """The alert's embed lines, each lead a markdown link and its words made inert, within
+    half the description (the summary keeps the rest)."""
+    lines: list[str] = []
+    used = 0
+    for line in embed_lines(alert.entry, alert.summary):
+        # Parentheses and angle brackets in the address would end or break a markdown link.
+        url = line.url.replace("(", "%28").replace(")", "%29").replace("<", "%3C")
+        link = f"[{safe_text(line.lead)}]({url.replace('>', '%3E')})"
+        text = f"{link}: {safe_text(line.words)}" if line.words else link
+        if used + len(text) + 1 > DESCRIPTION_LIMIT // 2:
+            break
+        lines.append(text)
+        used += len(text) + 1
+    return "\n".join(lines)
 
 
 def folded_embed(folded: Folded) -> dict:

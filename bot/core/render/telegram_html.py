@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.model import Alert, Digest, Folded, Message, Notice
 from bot.core.render import clean_text, one_line, safe_link, shown_word, when
+from bot.core.render.embeds import embed_lines
 
 MAX_LENGTH = 4096
 FOLDED_SHOWN = 20
@@ -26,6 +27,7 @@ _FOLDED_GIST_CHARS = 140  # 20 lines of this, with their times, stay well within
 _TITLE_CHARS = 256
 _HEADLINE_CHARS = 512
 _MATCHED_CHARS = 300
+_EMBED_WORDS_CHARS = 300
 _NOTICE_LINE_CHARS = 1000
 _DIGEST_HEADER_RESERVE = 96  # the digest's header line and its "… and N more" line
 _TAG = re.compile(r"<[^>]*>")
@@ -113,7 +115,7 @@ def _alert_block(alert: Alert, zone: str, budget: int = MAX_LENGTH - _DIGEST_HEA
     # The extractive summary starts with the headline; don't show it twice.
     if headline and not summary.startswith(headline):
         head.append(f"<b>{_escape(headline, _HEADLINE_CHARS)}</b>")
-    tail = []
+    tail = _embeds_html(alert, budget // 3)
     entry_link = safe_link(entry.url)
     link = entry_link or safe_link(alert.story.url)
     if link:
@@ -126,6 +128,23 @@ def _alert_block(alert: Alert, zone: str, budget: int = MAX_LENGTH - _DIGEST_HEA
     if summary:
         head.append(_escape(summary, budget - fixed))
     return "\n".join([*head, *tail])
+
+
+def _embeds_html(alert: Alert, room: int) -> list[str]:
+    """The alert's embed lines within `room` visible characters (the summary keeps the rest):
+    the lead linked, the words escaped after it and trimmed to fit; a line whose lead does
+    not fit is left out."""
+    lines = []
+    for line in embed_lines(alert.entry, alert.summary):
+        lead = utf16_length(line.lead)
+        if lead + 1 > room:
+            break
+        link = f'<a href="{html.escape(line.url, quote=True)}">{html.escape(line.lead)}</a>'
+        words = min(_EMBED_WORDS_CHARS, room - lead - 3)
+        text = f"{link}: {_escape(line.words, words)}" if line.words and words > 8 else link
+        lines.append(text)
+        room -= visible_length(text) + 1
+    return lines
 
 
 def _folded(folded: Folded) -> TelegramText:

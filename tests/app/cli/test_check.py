@@ -91,8 +91,9 @@ async def test_seed_gives_its_five_updates(seed_path: Path, tmp_path: Path) -> N
         assert str(entry["text"]).startswith(start)
         assert "Read More" not in str(entry["text"])
         assert set(entry) == {"key", "published_at", "updated_at", "title", "text", "url",
-                              "image"}
+                              "image", "embeds"}
         assert entry["image"] is None
+        assert entry["embeds"] == []
 
 
 async def test_seed_table_shows_the_story_title(seed_path: Path, tmp_path: Path) -> None:
@@ -150,6 +151,24 @@ async def test_check_shows_each_updates_picture(web_server: WebServer, tmp_path:
     row = next(n for n, line in enumerate(lines) if "The chancellor confirms" in line)
     assert lines[row + 1].split() == ["image:", f"{origin}/photos/red-box-800.jpg"]
     assert sum("image:" in line for line in lines) == 1
+
+
+async def test_check_shows_what_an_update_quotes(web_server: WebServer, tmp_path: Path) -> None:
+    """An update quoting a tweet: `check --json` lists it under "embeds", the table prints
+    its "Quoted @…" line with the tweet's link, and the tweet's words leave the update's text."""
+    tweet = ('<blockquote class="twitter-tweet"><p lang="en">Turnout looks very high here'
+             '</p>&mdash; Ann Poll (@annpoll) <a href="https://twitter.com/annpoll/status/17?'
+             'ref_src=twsrc">July 4, 2024</a></blockquote>')
+    page = ARTICLE_BLOCKS_PAGE.replace(
+        "contributions.</p>", f"contributions.</p>{tweet}")
+    url = web_server.set("/live", page)
+    newest = (await check_json(url, tmp_path, **LOOPBACK))[0]
+    assert newest["embeds"] == [{"kind": "post", "url": "https://twitter.com/annpoll/status/17",
+                                 "text": "Turnout looks very high here", "author": "@annpoll"}]
+    assert "Turnout" not in str(newest["text"])
+    table = await storywatch("check", url, env=cli_env(tmp_path, **LOOPBACK))
+    assert ("Quoted @annpoll: Turnout looks very high here "
+            "https://twitter.com/annpoll/status/17") in table.stdout
 
 
 async def test_rss_feed(web_server: WebServer, tmp_path: Path) -> None:
