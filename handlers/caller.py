@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.core.model import Attachment, ChatRef
+from bot.core.model import Attachment, ButtonRows, ChatRef
 
 AdminCheck = Callable[[], Awaitable[bool]]
 
@@ -47,8 +47,13 @@ class Caller:
 @dataclass(frozen=True, slots=True)
 class Reply:
     """What the bot answers. `private` replies concern only the caller (Discord: ephemeral);
-    with an `attachment` the reply is that file, `text` its caption."""
+    with an `attachment` the reply is that file, `text` its caption.
+
+    `buttons` go under it where the platform has them (handlers.buttons); the console shows
+    the text alone.
+    """
 
     text: str
     private: bool = False
     attachment: Attachment | None = None
+    buttons: ButtonRows = ()

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from bot.core.errors import CommandError, FetchError, NotAllowed
 from bot.core.model import ChatRef, Notice
-from handlers import following, membership
+from handlers import buttons, following, membership
+from handlers.buttons import Pressed
 from handlers.caller import Caller, Reply
 from handlers.command_values import Command
 from handlers.context import Context
@@ -21,7 +22,7 @@ from handlers.options import zone_choices
 from handlers.registry import Option, parse_command, spec_of
 from handlers.throttle import Throttle
 
-__all__ = ["NOT_ADMIN", "Caller", "CommandLayer", "Held", "Reply"]
+__all__ = ["NOT_ADMIN", "Caller", "CommandLayer", "Held", "Pressed", "Reply"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,27 @@ class CommandLayer:
         private = spec_of(command).is_private(command)
         if isinstance(answer, Notice):
             return Reply(answer.text, private=private, attachment=answer.attachment)
-        return Reply(answer, private=private)
+        return Reply(answer, private=private,
+                     buttons=await buttons.for_command(self._context, caller.chat, command))
+
+    async def press(self, caller: Caller, data: str) -> Pressed:
+        """Carry out the button `data` (handlers.buttons) that `caller` pressed: the typed
+        command it stands for, with that command's access rules and the same throttle."""
+        held = self._held(caller)
+        if held is not None:
+            return Pressed(held.reply.text if held.reply else "", refused=True)
+        try:
+            press = buttons.parse(data)
+            command = await buttons.command_of(self._context, caller.chat, press)
+            await self._check_allowed(caller, command, pressed=True)
+            text = _words(await self._carry_out(caller, command))
+        except (CommandError, FetchError) as error:
+            return Pressed(_sentence(str(error)), refused=True)
+        # The pressed list, as /list shows it now.
+        shown = await buttons.current_page(self._context, caller.chat, press.page)
+        listing = _words(await self._carry_out(caller, shown))
+        return Pressed(text, page=await buttons.page_after(self._context, caller.chat, text,
+                                                           listing, shown.page))
 
     def _held(self, caller: Caller) -> Held | None:
         """None when the caller's command may go on; else what the throttle answers."""
@@ -115,11 +136,15 @@ class CommandLayer:
             return [(zone, zone) for zone in zone_choices(typed)]
         return []
 
-    async def _check_allowed(self, caller: Caller, command: Command) -> None:
+    async def _check_allowed(self, caller: Caller, command: Command, *,
+                             pressed: bool = False) -> None:
         spec = spec_of(command)
         if not spec.works_on(caller.chat.platform):
             raise NotAllowed(NOT_HERE.format(name=spec.name))
         access = spec.access_to(command)
+        if pressed and access == "members" and caller.kind == "channel":
+            # A channel's members are those who post in it; its buttons reach every reader.
+            access = "admins"
         if access == "admins":
             if not await caller.is_admin():
                 raise NotAllowed(NOT_ADMIN)
@@ -130,6 +155,11 @@ class CommandLayer:
 
     async def _carry_out(self, caller: Caller, command: Command) -> str | Notice:
         return await spec_of(command).run(self._context, caller, command)
+
+
+def _words(answer: str | Notice) -> str:
+    """The text of a use case's answer (a button stands for commands that answer in words)."""
+    return answer.text if isinstance(answer, Notice) else answer
 
 
 def _sentence(text: str) -> str:

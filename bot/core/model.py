@@ -186,6 +186,19 @@ Message = Alert | Folded | Digest | Notice
 
 
 @dataclass(frozen=True, slots=True)
+class Button:
+    """A button under a command's reply: what it says, and the `data` its press brings back
+    to the command layer (at most 64 bytes, Telegram's callback_data limit)."""
+
+    label: str
+    data: str
+
+
+ButtonRows = tuple[tuple[Button, ...], ...]
+"""Buttons in rows, top row first."""
+
+
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     """What one check did. `outcome` is 'baseline', 'checked', 'unchanged' or 'failed'."""
 

@@ -101,6 +101,11 @@ class FakeDiscord:
         return self.rest.followups
 
     @property
+    def answers(self) -> dict[str, str]:
+        """The id of the message each interaction was answered with (callback type 4)."""
+        return self.rest.answers
+
+    @property
     def callbacks(self) -> dict[str, dict[str, Any]]:
         """Interaction callback bodies by interaction id."""
         return self.rest.callbacks
@@ -164,6 +169,13 @@ class FakeDiscord:
                            **where: Any) -> dict[str, Any]:
         """A slash command (type 2). `where`: channel_id, guild_id (None: a DM), permissions."""
         return await self.send_interaction(objects.interaction(2, name, options or [], **where))
+
+    async def press(self, message_id: str, custom_id: str, **where: Any) -> dict[str, Any]:
+        """A press (type 3) of the button `custom_id` under the bot's message `message_id`.
+        `where`: channel_id, guild_id (None: a DM), permissions, user_id."""
+        message = self.messages[message_id]
+        return await self.send_interaction(
+            objects.component_interaction(message, custom_id, **where))
 
     def upload(self, filename: str, data: bytes) -> dict[str, Any]:
         """A file a user attaches to a command: its attachment object, for a type 11

@@ -20,6 +20,10 @@ TOTAL_LIMIT = 6000
 EMBEDS_PER_MESSAGE = 10
 CONTENT_LIMIT = 2000
 NONCE_LIMIT = 25
+ACTION_ROWS = 5
+BUTTONS_PER_ROW = 5
+CUSTOM_ID_LIMIT = 100
+LABEL_LIMIT = 80
 
 
 def _too_long(limit: int) -> dict[str, Any]:
@@ -59,6 +63,32 @@ def _embed_errors(embed: dict[str, Any]) -> tuple[dict[str, Any], int]:
     return errors, size
 
 
+def _component_errors(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The errors of a message's action rows of buttons: how many, their custom_ids (at most
+    100 characters, unique in the message) and labels."""
+    errors: dict[str, Any] = {}
+    if len(rows) > ACTION_ROWS:
+        errors["_errors"] = _too_long(ACTION_ROWS)["_errors"]
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        buttons = row.get("components") or []
+        row_errors: dict[str, Any] = {}
+        if len(buttons) > BUTTONS_PER_ROW:
+            row_errors["components"] = _too_long(BUTTONS_PER_ROW)
+        for place, button in enumerate(buttons):
+            custom_id = str(button.get("custom_id") or "")
+            if len(custom_id) > CUSTOM_ID_LIMIT or custom_id in seen:
+                row_errors[str(place)] = {"custom_id": {"_errors": [
+                    {"code": "COMPONENT_CUSTOM_ID_DUPLICATED" if custom_id in seen
+                     else "BASE_TYPE_MAX_LENGTH", "message": "Bad custom_id."}]}}
+            if len(str(button.get("label") or "")) > LABEL_LIMIT:
+                row_errors[str(place)] = {"label": _too_long(LABEL_LIMIT)}
+            seen.add(custom_id)
+        if row_errors:
+            errors[str(index)] = row_errors
+    return errors
+
+
 def message_errors(body: dict[str, Any], has_files: bool = False) -> dict[str, Any] | None:
     """Discord's error answer for a message body that breaks a rule, or None when it passes
     (a message of files alone is not empty)."""
@@ -71,6 +101,9 @@ def message_errors(body: dict[str, Any], has_files: bool = False) -> dict[str, A
         errors["content"] = _too_long(CONTENT_LIMIT)
     if len(str(body.get("nonce") or "")) > NONCE_LIMIT:
         errors["nonce"] = _too_long(NONCE_LIMIT)
+    components = _component_errors(body.get("components") or [])
+    if components:
+        errors["components"] = components
     if len(embeds) > EMBEDS_PER_MESSAGE:
         errors["embeds"] = _too_long(EMBEDS_PER_MESSAGE)
     total = 0

@@ -140,3 +140,15 @@ def interaction(kind: int, name: str, options: list[dict[str, Any]], *,
         data["context"] = 0
         data["authorizing_integration_owners"] = {"0": guild_id}
     return data
+
+
+def component_interaction(message: dict[str, Any], custom_id: str, *,
+                          channel_id: str = CHANNEL_ID, guild_id: str | None = GUILD_ID,
+                          permissions: int = 0, user_id: str = USER_ID) -> dict[str, Any]:
+    """An INTERACTION_CREATE payload for a press (kind 3) of the button `custom_id` under the
+    bot's `message`, by a member with `permissions` in the channel (or a DM's user)."""
+    data = interaction(3, "", [], channel_id=channel_id, guild_id=guild_id,
+                       permissions=permissions, user_id=user_id)
+    data["data"] = {"custom_id": custom_id, "component_type": 2}
+    data["message"] = message
+    return data

@@ -18,7 +18,7 @@ INTERACTION_DEADLINE = 3.0
 NONCE_WINDOW = 300.0
 """How long Discord remembers an enforced nonce: "the past few minutes"."""
 EPHEMERAL = 1 << 6
-CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, UPDATE_MESSAGE = 4, 5, 7
+CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE = 4, 5, 6, 7
 BUCKET_SIZE, BUCKET_SECONDS = 5, 5.0
 """A channel's message bucket, as Discord's: 5 posts per 5 s."""
 
@@ -124,6 +124,7 @@ class Rest:
         self.messages: dict[str, dict[str, Any]] = {}
         self.commands: dict[str | None, list[dict[str, Any]]] = {}
         self.callbacks: dict[str, dict[str, Any]] = {}
+        self.answers: dict[str, str] = {}  # interaction id -> its answer's message id
         self.interactions: dict[str, tuple[float, dict[str, Any]]] = {}
         # Deferred answers still "thinking", by interaction id: the flags of the defer.
         self.loading: dict[str, int] = {}
@@ -322,11 +323,18 @@ class Rest:
             return _error(400, 40060, "Interaction has already been acknowledged.")
         body = await body_of(request)
         data = body.get("data") or {}
+        if body.get("type") in (UPDATE_MESSAGE, DEFERRED_UPDATE_MESSAGE) and (
+                "message" not in sent[1]):
+            return _error(400, 50035, "Invalid Form Body: only a component's message updates")
+        if body.get("type") == UPDATE_MESSAGE:
+            data = {**sent[1]["message"], **data}
         if body.get("type") in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
             errors = message_errors(data, has_files=bool(files_of(request)))
             if errors is not None:
                 return json_response(errors, 400)
         self.callbacks[iid] = body
+        if body.get("type") == UPDATE_MESSAGE:
+            self._update(sent[1], body.get("data") or {})
         if body.get("type") == DEFERRED_CHANNEL_MESSAGE:
             self.loading[iid] = (body.get("data") or {}).get("flags") or 0
         if request.query.get("with_response") not in ("1", "true", "True"):
@@ -341,12 +349,24 @@ class Rest:
                                   "response_message_ephemeral": bool(
                                       (data.get("flags") or 0) & EPHEMERAL)}
         resource: dict[str, Any] = {"type": kind}
-        if kind in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
+        if kind == UPDATE_MESSAGE:
+            resource["message"] = self.messages[interaction["message"]["id"]]
+        elif kind == CHANNEL_MESSAGE:
             created = self._with_files(objects.message(interaction["channel_id"], data), request)
             self.messages[created["id"]] = created
+            self.answers[interaction["id"]] = created["id"]
             answer["response_message_id"] = created["id"]
             resource["message"] = created
         return {"interaction": answer, "resource": resource}
+
+    def _update(self, interaction: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        """The message a component sits on, edited as `body` says (UPDATE_MESSAGE, or a
+        deferred update's edit of @original)."""
+        old = self.messages.get(interaction["message"]["id"], interaction["message"])
+        updated = {**objects.message(interaction["channel_id"], {**old, **body}, old["id"]),
+                   "edited_timestamp": objects.now_iso()}
+        self.messages[old["id"]] = updated
+        return updated
 
     def _interaction_for(self, token: str) -> dict[str, Any] | None:
         return next((d for _, d in self.interactions.values() if d["token"] == token), None)
@@ -397,6 +417,8 @@ class Rest:
         if errors is not None:
             return json_response(errors, 400)
         message_id = request.match_info["message"]
+        if message_id == "@original" and "message" in interaction:
+            return json_response(self._update(interaction, body))  # the pressed message
         if message_id == "@original":
             # The fake gives a deferred answer the interaction's id as its message id.
             message_id = interaction["id"]

@@ -105,6 +105,7 @@ class TelegramApiServer:
         self._next_update_id = 1
         self._next_message_id = 1
         self._members: dict[tuple[str, int], str] = {}
+        self.queries: dict[str, dict[str, Any] | None] = {}  # callback queries: their answer
         # Files by file_id: (file name, bytes), sent by the bot (sendDocument) or by users
         # (`upload`); getFile names them, the file endpoint serves them.
         self.files: dict[str, tuple[str, bytes]] = {}
@@ -155,6 +156,15 @@ class TelegramApiServer:
         self._updates.append({"update_id": update_id, **update})
         self._update_arrived.set()
         return update_id
+
+    def press(self, chat_id: int | str, message_id: int, user_id: int, data: str) -> str:
+        """Inject a press by `user_id` of the button with `data` under the bot's message;
+        returns the callback query's id (`queries` records its answer)."""
+        message = self.messages[(str(chat_id), message_id)]
+        query_id = f"q{self._next_update_id}"
+        self.queries[query_id] = None
+        self.inject(telegram_updates.callback_query(query_id, message, user_id, data))
+        return query_id
 
     def upload(self, filename: str, data: bytes) -> Document:
         """A file a user sends (a document): kept for getFile and the file endpoint."""
@@ -282,12 +292,23 @@ class TelegramApiServer:
             "sendDocument": self._send_document,
             "getFile": self._get_file,
             "editMessageText": self._edit_message_text,
-            "answerCallbackQuery": answer_true,
+            "answerCallbackQuery": self._answer_callback_query,
             "close": answer_true,
             "logOut": answer_true,
             "sendPhoto": self._send_photo,
             "editMessageCaption": self._edit_message_caption,
         }
+
+    async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
+        """Once per query, with at most 200 characters, as Telegram takes it."""
+        query_id = str(params["callback_query_id"])
+        if query_id not in self.queries or self.queries[query_id] is not None:
+            raise ParseError("Bad Request: query is too old and response timeout expired or "
+                             "query ID is invalid")
+        if len(str(params.get("text") or "")) > 200:
+            raise ParseError("Bad Request: MESSAGE_TOO_LONG")
+        self.queries[query_id] = params
+        return True
 
     async def _get_me(self, params: dict[str, Any]) -> dict[str, Any]:
         return self.bot_user.to_dict()

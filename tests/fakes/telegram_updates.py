@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from telegram import (
+    CallbackQuery,
     Chat,
     ChatMemberAdministrator,
     ChatMemberBanned,
@@ -122,6 +123,15 @@ def topic_command(chat_id: int, thread_id: int, user_id: int, text: str) -> dict
     """`text` sent by a user in one topic of a forum supergroup."""
     chat = Chat(id=chat_id, type=Chat.SUPERGROUP, title="Desk", is_forum=True)
     return command_update(chat, text, sender=user(user_id), thread_id=thread_id)
+
+
+def callback_query(query_id: str, message: dict[str, Any], user_id: int, data: str
+                   ) -> dict[str, Any]:
+    """A press by `user_id` of the inline button carrying `data` under the bot's `message` (as
+    the fake stored it)."""
+    query = CallbackQuery(id=query_id, from_user=user(user_id), chat_instance="chat-instance",
+                          data=data)
+    return {Update.CALLBACK_QUERY: {**query.to_dict(), "message": message}}
 
 
 def bot_membership(chat_id: int, bot: User, by_user_id: int, added: bool) -> dict[str, Any]:

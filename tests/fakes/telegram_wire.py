@@ -8,7 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.telegram_html_rules import check_button_url, check_message_text
+from tests.fakes.telegram_html_rules import ParseError, check_button_url, check_message_text
+
+CALLBACK_DATA_BYTES = 64  # an inline button's callback_data: 1 to 64 bytes
 
 # Free-text parameters the library sends as they are; everything else is JSON-encoded.
 _TEXT_PARAMS = frozenset(
@@ -86,6 +88,9 @@ def check_message(params: dict[str, Any]) -> str:
         for button in row:
             if "url" in button:
                 check_button_url(button["url"])
+            if "callback_data" in button and not 1 <= len(
+                    str(button["callback_data"]).encode()) <= CALLBACK_DATA_BYTES:
+                raise ParseError("Bad Request: BUTTON_DATA_INVALID")
     return plain
 
 

@@ -112,6 +112,23 @@ async def test_more_than_ten_embeds_or_long_content_are_refused(
     assert (status, data["code"]) == (400, 50035)
 
 
+async def test_components_over_discords_limits_are_refused(http: aiohttp.ClientSession) -> None:
+    """Six action rows, six buttons in a row, a custom_id over 100 characters or used twice
+    are refused (50035); five rows of five unique buttons pass."""
+    def row(*ids: str) -> dict[str, Any]:
+        return {"type": 1, "components": [{"type": 2, "style": 1, "label": i[:80],
+                                           "custom_id": i} for i in ids]}
+
+    fine = [row(*(f"{r}-{b}" for b in range(5))) for r in range(5)]
+    for components in ([*fine, row("x")], [row(*(str(b) for b in range(6)))],
+                       [row("c" * 101)], [row("same"), row("same")]):
+        status, data, _ = await call(http, "POST", MESSAGES,
+                                     {"content": "list", "components": components})
+        assert (status, data["code"]) == (400, 50035), components
+    status, _, _ = await call(http, "POST", MESSAGES, {"content": "list", "components": fine})
+    assert status == 200
+
+
 async def test_an_enforced_nonce_repeated_within_minutes_returns_the_first_message(
         fake: FakeDiscord, http: aiohttp.ClientSession, clock: FakeClock) -> None:
     """With enforce_nonce, a repeat of a nonce answers the message it made, until the few

@@ -139,6 +139,24 @@ async def test_send_message_returns_message_and_edit_detects_no_change(fake) -> 
     assert status == 200 and fake.messages[("-100", edit["message_id"])]["text"] == "c"
 
 
+async def test_callback_data_and_answers_follow_telegrams_rules(fake) -> None:
+    """callback_data over 64 bytes is refused; a callback query is answered once, with at
+    most 200 characters, and an unknown one not at all."""
+    long = {"inline_keyboard": [[{"text": "x", "callback_data": "é" * 33}]]}
+    status, body = await post(fake, "sendMessage", chat_id=1, text="ok", reply_markup=long)
+    assert status == 400 and "BUTTON_DATA_INVALID" in body["description"]
+    fits = {"inline_keyboard": [[{"text": "x", "callback_data": "d" * 64}]]}
+    _, sent = await post(fake, "sendMessage", chat_id=1, text="ok", reply_markup=fits)
+    query = fake.press(1, sent["result"]["message_id"], 7, "d" * 64)
+    status, _ = await post(fake, "answerCallbackQuery", callback_query_id=query, text="t" * 201)
+    assert status == 400 and fake.queries[query] is None
+    status, _ = await post(fake, "answerCallbackQuery", callback_query_id=query, text="done")
+    assert status == 200 and fake.queries[query] == {"callback_query_id": query, "text": "done"}
+    for again in (query, "unknown"):
+        status, body = await post(fake, "answerCallbackQuery", callback_query_id=again)
+        assert status == 400 and "query ID is invalid" in body["description"]
+
+
 async def test_programmed_failures_per_chat_and_per_next_call(fake) -> None:
     """A chat fails until healed; a next-call failure happens once; calls are recorded."""
     fake.fail_chat(7, BLOCKED)

@@ -39,6 +39,7 @@ from bot.core.errors import BadArgument
 from bot.core.model import ChatRef
 from bot.platforms.discord import replies
 from bot.platforms.discord.messenger import StorywatchClient
+from bot.platforms.discord.presses import DiscordPresses
 from handlers.caller import Upload
 from handlers.command_values import Command
 from handlers.commands import Caller, CommandLayer
@@ -60,7 +61,8 @@ Callback = Callable[..., Coroutine[Any, Any, None]]
 
 
 def install(client: StorywatchClient, layer: CommandLayer) -> None:
-    """Add a slash command for each command spec, and their error handler, to `client.tree`.
+    """Add a slash command for each command spec, and their error handler, to `client.tree`;
+    presses of the buttons under /list to the client.
 
     Call before `running(client, ...)`, which syncs the tree with Discord.
     """
@@ -68,6 +70,8 @@ def install(client: StorywatchClient, layer: CommandLayer) -> None:
     for spec in specs_for(PLATFORM):
         client.tree.add_command(_slash(bindings, spec))
     client.tree.error(bindings.on_error)
+    # The buttons under /list: component interactions, which the tree does not take.
+    client.event(DiscordPresses(layer, caller_of).on_interaction)
 
 
 def chat_of(interaction: discord.Interaction) -> ChatRef:

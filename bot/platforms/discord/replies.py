@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import io
+from typing import Any
 
 import discord
 
+from bot.platforms.discord.components import view_of
 from handlers.commands import Reply
 
 NO_MENTIONS = discord.AllowedMentions.none()
 CONTENT_LIMIT = 2000  # characters in one Discord message
 
 
-async def finished_within(task: asyncio.Future[Reply | None], seconds: float) -> bool:
+async def finished_within(task: asyncio.Future[Any], seconds: float) -> bool:
     """Whether `task` is done within `seconds`; it runs on either way (cancelled with us)."""
     if seconds <= 0:
         return task.done()
@@ -28,25 +30,29 @@ async def finished_within(task: asyncio.Future[Reply | None], seconds: float) ->
 
 async def send(interaction: discord.Interaction, reply: Reply) -> None:
     """Answer the interaction with `reply`, in as many messages as Discord's limit needs;
-    a file goes with the last."""
+    a file and the reply's buttons go with the last."""
     first, *rest = pieces(reply.text)
+    view = view_of(reply.buttons)
     await interaction.response.send_message(first, ephemeral=reply.private,
                                             allowed_mentions=NO_MENTIONS,
-                                            file=_file(reply, last=not rest))
+                                            file=_file(reply, last=not rest),
+                                            view=_buttons(view, not rest))
     for number, piece in enumerate(rest, 1):
         await interaction.followup.send(piece, ephemeral=reply.private,
                                         allowed_mentions=NO_MENTIONS,
-                                        file=_file(reply, last=number == len(rest)))
+                                        file=_file(reply, last=number == len(rest)),
+                                        view=_buttons(view, number == len(rest)))
 
 
 async def follow_up(interaction: discord.Interaction, reply: Reply) -> None:
-    """Answer a deferred interaction with `reply`, in follow-up messages; a file goes with
-    the last."""
-    parts = pieces(reply.text)
+    """Answer a deferred interaction with `reply`, in follow-up messages; a file and the
+    reply's buttons go with the last."""
+    parts, view = pieces(reply.text), view_of(reply.buttons)
     for number, piece in enumerate(parts, 1):
         await interaction.followup.send(piece, ephemeral=reply.private,
                                         allowed_mentions=NO_MENTIONS,
-                                        file=_file(reply, last=number == len(parts)))
+                                        file=_file(reply, last=number == len(parts)),
+                                        view=_buttons(view, number == len(parts)))
 
 
 def _file(reply: Reply, *, last: bool) -> discord.File:
@@ -57,6 +63,11 @@ def _file(reply: Reply, *, last: bool) -> discord.File:
     attached = reply.attachment
     # A fresh File per message: discord.py closes the one it has sent.
     return discord.File(io.BytesIO(attached.data), filename=attached.filename)
+
+
+def _buttons(view: discord.ui.View | None, last: bool) -> discord.ui.View:
+    """The `view` argument for a piece of a reply: only the last piece has the buttons."""
+    return view if view is not None and last else discord.utils.MISSING
 
 
 def pieces(text: str) -> list[str]:

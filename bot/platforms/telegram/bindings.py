@@ -27,15 +27,18 @@ from telegram import (
     Chat,
     ChatMember,
     ChatMemberRestricted,
+    InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
     Update,
+    User,
 )
 from telegram import error as tg
 from telegram.ext import (
     Application,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -48,6 +51,7 @@ from bot.core.model import Attachment, ChatRef
 from bot.core.render.telegram_html import utf16_length
 from bot.platforms.telegram.config import TelegramConfig
 from bot.platforms.telegram.messenger import retry_seconds
+from bot.platforms.telegram.presses import TelegramPresses, keyboard
 from handlers.caller import Upload
 from handlers.commands import Caller, CommandLayer, Reply
 from handlers.opml import TOO_BIG
@@ -85,6 +89,7 @@ def install(application: Application, layer: CommandLayer, config: TelegramConfi
         ChatMemberHandler(bindings.on_membership, ChatMemberHandler.MY_CHAT_MEMBER)
     )
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, bindings.on_migration))
+    application.add_handler(CallbackQueryHandler(TelegramPresses(layer, bindings.presser).on_press))
 
 
 class AdminCache:
@@ -141,7 +146,8 @@ class TelegramBindings:
         if reply is not None and reply.attachment is not None:
             await send_file_reply(context.bot, message, caller.chat, reply.text, reply.attachment)
         elif reply is not None:
-            await send_reply(context.bot, message, caller.chat, reply.text)
+            await send_reply(context.bot, message, caller.chat, reply.text,
+                             keyboard(reply.buttons))
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The bot was added to or removed from a chat: switch its subscriptions on or off."""
@@ -165,6 +171,16 @@ class TelegramBindings:
         else:
             return
         await self._layer.migrated(PLATFORM, str(old), str(new))
+
+    def presser(self, message: Message, user: User, bot: Bot) -> Caller:
+        """Who pressed a button under `message`: the user, an admin of a private chat, else
+        as getChatMember says (in a channel too, where every reader sees the buttons)."""
+        chat = message.chat
+
+        async def is_admin() -> bool:
+            return chat.type == Chat.PRIVATE or await self._admins.is_admin(bot, chat.id, user.id)
+
+        return Caller(chat_ref(message), chat.type, str(user.id), is_admin)
 
     def _caller(self, message: Message, bot: Bot) -> Caller:
         return Caller(chat_ref(message), message.chat.type, sender_id(message),
@@ -231,8 +247,10 @@ def is_present(member: ChatMember) -> bool:
     return member.status in _PRESENT_STATUSES
 
 
-async def send_reply(bot: Bot, message: Message, ref: ChatRef, text: str) -> None:
-    """Answer `message` with `text` as plain text, split to Telegram's length limit.
+async def send_reply(bot: Bot, message: Message, ref: ChatRef, text: str,
+                     markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer `message` with `text` as plain text, split to Telegram's length limit; the
+    last part carries `markup`, the reply's buttons.
 
     Quotes the command outside private chats, so a busy group sees what is answered.
     A failure is logged, not raised: the bot goes on serving other chats.
@@ -241,8 +259,10 @@ async def send_reply(bot: Bot, message: Message, ref: ChatRef, text: str) -> Non
     if message.chat.type != Chat.PRIVATE:
         quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
     thread = int(ref.thread_id) if ref.thread_id else None
-    for part in reply_parts(text):
-        if not await _send_part(bot, message.chat.id, part, thread, quote):
+    parts = list(reply_parts(text))
+    for index, part in enumerate(parts, 1):
+        buttons = markup if index == len(parts) else None
+        if not await _send_part(bot, message.chat.id, part, thread, quote, buttons):
             return
         quote = None  # only the first part quotes the command
 
@@ -277,12 +297,14 @@ async def send_file_reply(bot: Bot, message: Message, ref: ChatRef, caption: str
 
 
 async def _send_part(bot: Bot, chat_id: int, text: str, thread: int | None,
-                     quote: ReplyParameters | None) -> bool:
+                     quote: ReplyParameters | None,
+                     markup: InlineKeyboardMarkup | None = None) -> bool:
     """send_message as plain text; after a short flood wait, once more. Whether it was sent."""
     for attempt in (1, 2):
         try:
             await bot.send_message(chat_id, text, parse_mode=None, message_thread_id=thread,
-                                   link_preview_options=_NO_PREVIEW, reply_parameters=quote)
+                                   link_preview_options=_NO_PREVIEW, reply_parameters=quote,
+                                   reply_markup=markup)
             return True
         except tg.RetryAfter as error:
             wait = retry_seconds(error.retry_after)
