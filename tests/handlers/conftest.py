@@ -4,6 +4,7 @@ real Poller and Watcher fetching stories from a loopback web server, and the fak
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,8 +69,16 @@ class Commands:
 
 @pytest.fixture
 async def commands(tmp_path: Path, web_server: WebServer) -> AsyncIterator[Commands]:
+    async with command_layer(tmp_path, web_server, ["127.0.0.0/8"]) as built:
+        yield built
+
+
+@asynccontextmanager
+async def command_layer(tmp_path: Path, web_server: WebServer,
+                        networks: list[str]) -> AsyncIterator[Commands]:
+    """The command layer on a fresh database, its fetcher open to `networks` only."""
     config = Config(storage=StorageConfig(path=tmp_path / "storywatch.db"),
-                    fetch=FetchConfig(allow_networks=["127.0.0.0/8"]))
+                    fetch=FetchConfig(allow_networks=networks))
     clock = FakeClock(NOW)
     async with (Database.open(config.storage.path) as db,
                 HttpFetcher(config.fetch) as fetcher):

@@ -13,22 +13,15 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.app.root import Pages, command_context, extract
-from bot.app.service import Poller
 from bot.app.tracker import Tracker
-from bot.app.watcher import Watcher, WatchPolicy
 from bot.core.model import Alert, Notice
-from bot.core.summarize import ExtractiveSummarizer
-from bot.edges.config import Config, FetchConfig, StorageConfig
-from bot.edges.fetch import HttpFetcher
 from handlers.commands import CommandLayer
 from handlers.context import Context
 from handlers.tracking import MAX_FOLLOWS_PER_CHECK
-from storage import Database, outbox, stories, subscriptions, tracks
-from tests.fakes.clock import FakeClock
+from storage import outbox, stories, subscriptions, tracks
 from tests.fakes.stories import LiveStory
 from tests.fakes.web import WebServer, serve
-from tests.handlers.conftest import NOW, Commands, caller
+from tests.handlers.conftest import Commands, caller, command_layer
 
 
 def section(*links: tuple[str, str], head: str = "") -> str:
@@ -231,21 +224,8 @@ def replace_limit(commands: Commands, most: int) -> Context:
 async def guarded(tmp_path: Path, web_server: WebServer) -> AsyncIterator[Commands]:
     """The command layer and track tick with only 127.0.0.1 open to the fetcher (as a
     deployment opens its own range): every other address stays refused."""
-    config = Config(storage=StorageConfig(path=tmp_path / "storywatch.db"),
-                    fetch=FetchConfig(allow_networks=["127.0.0.1/32"]))
-    clock = FakeClock(NOW)
-    async with (Database.open(config.storage.path) as db,
-                HttpFetcher(config.fetch) as fetcher):
-        watcher = Watcher(db, fetcher, lambda fetched: extract(fetched, config),
-                          ExtractiveSummarizer(), WatchPolicy.from_config(config), clock)
-        poller = Poller(db, watcher, concurrency=4, per_host=4, clock=clock,
-                        checked=lambda: None)
-        context = command_context(config, db, poller, clock, pages=Pages(fetcher, config))
-        try:
-            yield Commands(CommandLayer(context), context, db, clock, web_server, poller)
-        finally:
-            await context.later.aclose()
-            await poller.aclose()
+    async with command_layer(tmp_path, web_server, ["127.0.0.1/32"]) as built:
+        yield built
 
 
 async def test_a_tracked_page_never_makes_the_bot_fetch_a_refused_address(

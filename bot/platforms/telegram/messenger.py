@@ -183,7 +183,7 @@ class TelegramMessenger:
             await self._edit_caption(chat, int(message_id.removeprefix(PHOTO_MARK)), message)
             return
         rendered = render_telegram(message)
-        try:
+        async with _editing():
             await self._bot.edit_message_text(
                 text=rendered.text,
                 chat_id=_chat_id(chat),
@@ -192,11 +192,6 @@ class TelegramMessenger:
                 link_preview_options=link_preview(message),
                 reply_markup=_keyboard(rendered),
             )
-        except tg.BadRequest as error:
-            if "message is not modified" not in error.message.lower():
-                raise _translate(error) from error
-        except tg.TelegramError as error:
-            raise _translate(error) from error
 
     async def _send_file(self, chat: ChatRef, caption: str, attachment: Attachment) -> str:
         """sendDocument of `attachment`, `caption` as plain text under it; the message id.
@@ -275,7 +270,7 @@ class TelegramMessenger:
     async def _edit_caption(self, chat: ChatRef, message_id: int, message: Message) -> None:
         """editMessageCaption of a photo alert: the alert's caption, trimmed to fit."""
         rendered = render_caption(message)
-        try:
+        async with _editing():
             await self._bot.edit_message_caption(
                 chat_id=_chat_id(chat),
                 message_id=message_id,
@@ -283,11 +278,18 @@ class TelegramMessenger:
                 parse_mode=ParseMode.HTML,
                 reply_markup=_keyboard(rendered),
             )
-        except tg.BadRequest as error:
-            if "message is not modified" not in error.message.lower():
-                raise _translate(error) from error
-        except tg.TelegramError as error:
+
+
+@asynccontextmanager
+async def _editing() -> AsyncIterator[None]:
+    """An edit's errors as DeliveryError; an unchanged text counts as success."""
+    try:
+        yield
+    except tg.BadRequest as error:
+        if "message is not modified" not in error.message.lower():
             raise _translate(error) from error
+    except tg.TelegramError as error:
+        raise _translate(error) from error
 
 
 def _chat_id(chat: ChatRef) -> int | str:
