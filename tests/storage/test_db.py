@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from storage import Database
+from storage import Database, entries
 from storage.db import migrations
 
 TABLES = {"sqlite": "SELECT name FROM sqlite_master",
@@ -103,3 +103,27 @@ async def test_reads_see_only_committed_data(db: Database) -> None:
         assert await db.fetch_all("SELECT * FROM chats") == []
         assert len(await tx.fetch_all("SELECT * FROM chats")) == 1
     assert len(await db.fetch_all("SELECT * FROM chats")) == 1
+
+
+async def test_a_database_of_the_previous_release_keeps_its_stories_and_entries(
+        tmp_path: Path) -> None:
+    """A file at migration 6 (the release before pictures, embeds, successors and tracks)
+    opens at the last migration with its story and entry intact: no picture, no embeds."""
+    path = tmp_path / "old.db"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE schema_version"
+                       " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
+    for number, name, sql in migrations("sqlite"):
+        if number <= 6:
+            connection.executescript(sql)
+            connection.execute("INSERT INTO schema_version VALUES (?, ?, 0)", (number, name))
+    connection.execute("INSERT INTO stories (url, created_at, next_check_at, interval)"
+                       " VALUES ('https://example.com/live', 0, 0, 60)")
+    connection.execute("INSERT INTO entries (story_id, key, published_at, text, first_seen_at,"
+                       " last_seen_at) VALUES (1, 'k1', 1700000000, 'Old update', 0, 0)")
+    connection.commit()
+    connection.close()
+    async with Database.open(path) as db:
+        assert await db.schema_version() == migrations("sqlite")[-1][0]
+        [known] = await entries.for_story(db, 1)
+    assert (known.entry.text, known.entry.image, known.entry.embeds) == ("Old update", None, ())
