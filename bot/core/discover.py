@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
 from bot.core.extract.document import read_document
 from bot.core.extract.feeds import feed_candidates
 from bot.core.extract.jsonfeed import json_feed_candidates
+from bot.core.extract.links import absolute_link
 from bot.core.extract.markup import bounded
 from bot.core.extract.structured import has_type, json_ld_objects
 from bot.core.model import Fetched
@@ -193,15 +194,8 @@ def _feeds(tree: LexborHTMLParser, base: str) -> tuple[Found, ...]:
 
 def _absolute(href: str | None, base: str) -> str | None:
     """`href` resolved against `base`, without its fragment; None unless http(s)."""
-    if not href or not href.strip():
-        return None
-    try:
-        parts = urlsplit(urljoin(base, href.strip()))
-    except ValueError:  # a malformed IPv6 address
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return urlunsplit(parts._replace(fragment=""))
+    url = absolute_link(href, base) if href and href.strip() else None
+    return None if url is None else url.split("#", 1)[0]
 
 
 def _unique(found: list[Found] | tuple[Found, ...], *, own: str) -> tuple[Found, ...]:

@@ -10,11 +10,11 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from bot.core.extract.clock import parse_iso
+from bot.core.extract.links import absolute_link
 from bot.core.extract.structured import has_type
 from bot.core.model import Entry
 
@@ -126,7 +126,7 @@ def closing_links(tree: LexborHTMLParser, base: str, *, ended: bool,
             continue
         found = (closing if _closing(line)
                  else live if ended and LIVE_WORDS.search(line) else None)
-        url = _absolute(link.attributes.get("href") or "", base) if found is not None else None
+        url = _page(link.attributes.get("href") or "", base) if found is not None else None
         if found is not None and url is not None and url not in found and len(found) < MAX_LINKS:
             found.append(url)
     return tuple(closing), tuple(live)
@@ -179,6 +179,6 @@ class _Lines:
         return self._texts[key]
 
 
-def _absolute(href: str, base: str) -> str | None:
-    url = urljoin(base, href.strip()).split("#", 1)[0]
-    return url if url.startswith(("http://", "https://")) else None
+def _page(href: str, base: str) -> str | None:
+    url = absolute_link(href, base)
+    return None if url is None else url.split("#", 1)[0]

@@ -21,6 +21,7 @@ from urllib.parse import quote, urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from bot.core.extract.links import absolute_link
 from bot.core.model import Entry
 
 _WANTED_WIDTH = 800
@@ -304,13 +305,8 @@ def _image_base(tree: LexborHTMLParser, url: str, canonical: str) -> str:
 def absolute(url: str, base: str) -> str | None:
     """`url` resolved against `base` when it is http(s) then, else None; characters a URL
     may not hold as they stand (spaces, non-ASCII letters) percent-encoded."""
-    try:
-        resolved = urljoin(base, url.strip())
-    except ValueError:  # a malformed URL (an unclosed IPv6 bracket)
-        return None
-    if not resolved.startswith(("http://", "https://")):
-        return None
-    return quote(resolved, safe=_URL_SAFE)
+    resolved = absolute_link(url, base)
+    return None if resolved is None else quote(resolved, safe=_URL_SAFE)
 
 
 def feed_image(item: Mapping[str, Any], markup: str = "") -> str | None:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from selectolax.lexbor import LexborNode
 
+from bot.core.extract.links import absolute_link
 from bot.core.model import Embed
 
 _WORDS_CHARS = 1000
@@ -168,12 +169,9 @@ _PLAYERS: tuple[tuple[frozenset[str], _PlayerReader], ...] = (
 
 
 def absolute(link: str, base_url: str) -> str | None:
-    """`link` resolved against `base_url`, if it is then an http(s) address."""
-    link = html.unescape(link.strip())
-    if link.startswith("//"):
-        link = "https:" + link
-    url = urljoin(base_url, link) if base_url.startswith(("http://", "https://")) else link
-    return url if url.startswith(("http://", "https://")) else None
+    """`link` (as an embed code writes it, entities and all) resolved against `base_url`, if it
+    is then an http(s) address."""
+    return absolute_link(html.unescape(link), base_url)
 
 
 def no_query(url: str) -> str:
